@@ -1,0 +1,255 @@
+/* The nfcs command: run, validate, info. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "nfcs_backend.h"
+#include "nfcs_cgl.h"
+#include "nfcs_info.h"
+#include "nfcs_io.h"
+#include "nfcs_params.h"
+#include "nfcs_run.h"
+#include "progress.h"
+
+static void usage(FILE *f) {
+  fprintf(f,
+          "usage: nfcs run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE]... [--threads N] [--quiet]\n"
+          "       nfcs validate CONFIG.yaml [--set KEY=VALUE]...\n"
+          "       nfcs info [--params] [FILE.h5]\n"
+          "       nfcs --version | --help\n"
+          "\n"
+          "  run       advance the modules of CONFIG to run.t_end and write the HDF5 file (output.path)\n"
+          "  validate  print the effective config, or every error found in it\n"
+          "  info      build, backends and library versions; --params: every key with type, default,\n"
+          "            range and help; FILE.h5: a summary of a run's output\n"
+          "\n"
+          "exit status: 0 ok, 1 non-finite state, 64 usage, 65 bad input data, 66 missing input file,\n"
+          "             69 backend unavailable, 73 output cannot be created, 74 I/O error, 78 config error,\n"
+          "             130 stopped by a signal\n");
+}
+
+typedef struct cli_args {
+  const char *cmd;
+  const char *config;
+  const char *sets[256];
+  int nsets;
+  const char *out;
+  const char *restart;
+  int threads;  /* -1: not given */
+  int quiet;
+  int params;
+  const char *file;
+} cli_args;
+
+static int parse_args(int argc, char **argv, cli_args *a) {
+  memset(a, 0, sizeof *a);
+  a->threads = -1;
+  if (argc < 2) return NFCS_ERR_USAGE;
+  a->cmd = argv[1];
+  for (int i = 2; i < argc; i++) {
+    const char *s = argv[i];
+    const char *val = NULL;
+#define TAKE(flag)                                                                    \
+  (!strcmp(s, flag) ? (i + 1 < argc ? (val = argv[++i], 1) : (fprintf(stderr, "nfcs: %s needs a value\n", flag), -1)) \
+                    : (!strncmp(s, flag "=", sizeof(flag)) ? (val = s + sizeof(flag), 1) : 0))
+    int r;
+    if ((r = TAKE("--set")) != 0) {
+      if (r < 0) return NFCS_ERR_USAGE;
+      if (a->nsets < 256) a->sets[a->nsets++] = val;
+    } else if ((r = TAKE("-o")) != 0 || (r = TAKE("--output")) != 0) {
+      if (r < 0) return NFCS_ERR_USAGE;
+      a->out = val;
+    } else if ((r = TAKE("--restart")) != 0) {
+      if (r < 0) return NFCS_ERR_USAGE;
+      a->restart = val;
+    } else if ((r = TAKE("--threads")) != 0) {
+      if (r < 0) return NFCS_ERR_USAGE;
+      char *end;
+      long t = strtol(val, &end, 10);
+      if (*end || t < 0 || t > 4096) {
+        fprintf(stderr, "nfcs: --threads expects an integer in [0, 4096], got '%s'\n", val);
+        return NFCS_ERR_USAGE;
+      }
+      a->threads = (int)t;
+    } else if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
+      a->quiet = 1;
+    } else if (!strcmp(s, "--params")) {
+      a->params = 1;
+    } else if (s[0] == '-' && s[1]) {
+      fprintf(stderr, "nfcs: unknown option '%s'\n", s);
+      return NFCS_ERR_USAGE;
+    } else if (!a->config && strcmp(a->cmd, "info") != 0) {
+      a->config = s;
+    } else if (!a->file && !strcmp(a->cmd, "info")) {
+      a->file = s;
+    } else {
+      fprintf(stderr, "nfcs: unexpected argument '%s'\n", s);
+      return NFCS_ERR_USAGE;
+    }
+#undef TAKE
+  }
+  return NFCS_OK;
+}
+
+/* Defaults, file, --set, -o, --threads, cross checks.  Prints every error. */
+static int load_params(const cli_args *a, nfcs_params *p) {
+  static nfcs_diags d;
+  memset(&d, 0, sizeof d);
+  nfcs_params_defaults(p);
+  int rc = nfcs_config_load(a->config, p, &d);
+  if (rc != NFCS_ERR_NOINPUT) {
+    for (int i = 0; i < a->nsets; i++) nfcs_params_apply_set(p, a->sets[i], &d);
+    if (a->out) {
+      char buf[NFCS_PATH_MAX + 32];
+      snprintf(buf, sizeof buf, "output.path=%s", a->out);
+      nfcs_params_apply_set(p, buf, &d);
+    }
+    if (a->threads >= 0) {
+      char buf[64];
+      snprintf(buf, sizeof buf, "backend.threads=%d", a->threads);
+      nfcs_params_apply_set(p, buf, &d);
+    }
+    if (d.count == 0) nfcs_params_validate(p, &d);
+  }
+  for (int i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msg[i]);
+  if (d.count) {
+    if (d.count >= (int)(sizeof d.msg / sizeof d.msg[0])) fprintf(stderr, "nfcs: (further errors not shown)\n");
+    return d.code ? d.code : NFCS_ERR_CONFIG;
+  }
+  return NFCS_OK;
+}
+
+static volatile sig_atomic_t g_stop = 0;
+static void on_signal(int sig) {
+  if (g_stop) {
+    /* second signal: stop at once (the file is flushed after every snapshot) */
+    signal(sig, SIG_DFL);
+    raise(sig);
+    return;
+  }
+  g_stop = 1;
+}
+
+static char *join_argv(int argc, char **argv) {
+  size_t n = 1;
+  for (int i = 0; i < argc; i++) n += strlen(argv[i]) + 3;
+  char *s = malloc(n);
+  if (!s) return NULL;
+  s[0] = '\0';
+  for (int i = 0; i < argc; i++) {
+    if (i) strcat(s, " ");
+    int q = strchr(argv[i], ' ') != NULL;
+    if (q) strcat(s, "'");
+    strcat(s, argv[i]);
+    if (q) strcat(s, "'");
+  }
+  return s;
+}
+
+static int fail(nfcs_ctx *ctx, int rc) {
+  const char *m = nfcs_error_message(ctx);
+  if (m[0]) fprintf(stderr, "nfcs: error: %s\n", m);
+  else fprintf(stderr, "nfcs: error: %s\n", nfcs_status_text(rc));
+  if (rc == NFCS_ERR_SOFTWARE) fprintf(stderr, "nfcs: (raised at %s)\n", nfcs_error_origin(ctx));
+  return rc;
+}
+
+static int cmd_run(const cli_args *a, int argc, char **argv) {
+  if (a->restart) {
+    fprintf(stderr, "nfcs: --restart: checkpoints and restart are not available in this version\n");
+    return NFCS_ERR_USAGE;
+  }
+  static nfcs_params p;
+  int rc = load_params(a, &p);
+  if (rc) return rc;
+  nfcs_ctx *ctx = NULL;
+  if ((rc = nfcs_ctx_create(&ctx))) return rc;
+  nfcs_ctx_set_log_level(ctx, (nfcs_log_level)p.logging.level);
+  nfcs_ctx_set_threads(ctx, (int)p.backend.threads);
+  nfcs_ctx_set_fft(ctx, p.backend.fft_planner, p.backend.fft_wisdom);
+  nfcs_real *ic = NULL;
+  nfcs_sink sink = {0};
+  char *cmdline = join_argv(argc, argv);
+  rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
+  if (rc) goto done;
+  if (p.has_cgl && p.cgl.ic.type == NFCS_IC_FILE) {
+    nfcs_grid g;
+    nfcs_grid_init(&g, p.cgl.grid_size.n, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+    ic = malloc(sizeof(nfcs_real) * 2 * g.npts);
+    if (!ic) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto done; }
+    if ((rc = nfcs_h5_read_field(ctx, &p, &g, ic))) goto done;
+  }
+  if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
+  signal(SIGINT, on_signal);
+  signal(SIGTERM, on_signal);
+  cli_progress prog;
+  cli_progress_init(&prog, a->quiet);
+  nfcs_run_options opt = {
+    .initial_field = ic,
+    .command_line = cmdline,
+    .progress = cli_progress_update,
+    .progress_user = &prog,
+    .stop = &g_stop,
+  };
+  nfcs_run_summary sum;
+  rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
+  if (rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) {
+    printf("output: %s\n", p.output.path);
+    printf("  model time %.6g reached in %.3f s (setup %.3f s); %lld field steps, %.3f ms/step; %lld snapshots\n",
+           sum.t_reached, sum.wall_s, sum.setup_s, (long long)sum.cgl_steps, sum.step_ms_mean, (long long)sum.snapshots);
+  }
+done:
+  if (rc) fail(ctx, rc);
+  if (sink.ops) sink.ops->destroy(&sink.self);
+  free(ic);
+  free(cmdline);
+  nfcs_ctx_destroy(&ctx);
+  return rc;
+}
+
+static int cmd_validate(const cli_args *a) {
+  static nfcs_params p;
+  int rc = load_params(a, &p);
+  if (rc) return rc;
+  char *y = nfcs_params_to_yaml(&p);
+  if (!y) return NFCS_ERR_NOMEM;
+  fputs(y, stdout);
+  free(y);
+  fprintf(stderr, "nfcs: %s: the configuration is valid\n", a->config);
+  return NFCS_OK;
+}
+
+int main(int argc, char **argv) {
+  if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
+    usage(stdout);
+    return 0;
+  }
+  if (argc >= 2 && (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version"))) {
+    printf("nfcs %s (%s precision)\n", NFCS_VERSION, NFCS_PRECISION_NAME);
+    return 0;
+  }
+  cli_args a;
+  if (parse_args(argc, argv, &a)) {
+    usage(stderr);
+    return NFCS_ERR_USAGE;
+  }
+  if (!strcmp(a.cmd, "run") || !strcmp(a.cmd, "validate")) {
+    if (!a.config) {
+      fprintf(stderr, "nfcs: %s needs a CONFIG.yaml\n", a.cmd);
+      usage(stderr);
+      return NFCS_ERR_USAGE;
+    }
+    return !strcmp(a.cmd, "run") ? cmd_run(&a, argc, argv) : cmd_validate(&a);
+  }
+  if (!strcmp(a.cmd, "info")) {
+    if (a.params) return nfcs_info_params(stdout);
+    if (a.file) return nfcs_info_file(a.file, stdout);
+    return nfcs_info_build(stdout);
+  }
+  fprintf(stderr, "nfcs: unknown command '%s'\n", a.cmd);
+  usage(stderr);
+  return NFCS_ERR_USAGE;
+}

@@ -1,0 +1,97 @@
+/* NFCS core — the backend interface: a data pointer plus a table of operations (SUNDIALS
+ * N_Vector, PETSc _VecOps).  core/ calls only these; kernels/ (CPU: FFTW + OpenMP) and cuda/
+ * implement them.  Arrays are complex, interleaved (re, im), resident where the backend keeps
+ * its memory (host for cpu, device for cuda); upload/download cross over. */
+#ifndef NFCS_BACKEND_H
+#define NFCS_BACKEND_H
+
+#include "nfcs_base.h"
+#include "nfcs_grid.h"
+
+NFCS_EXTERN_C_BEGIN
+
+/* An additive forcing u(x) = uniform + field(x) (field may be NULL) held fixed over a sub-step. */
+typedef struct nfcs_forcing {
+  double re, im;
+  const nfcs_real *field;
+} nfcs_forcing;
+
+/* Additive complex white noise of one step: each point gets sigma (g1 + i g2), g standard
+ * normals from Philox(seed, stream, point index, step).  sigma = 0: none. */
+typedef struct nfcs_noise {
+  double sigma;
+  uint64_t seed;
+  uint32_t stream;
+  uint64_t step;
+} nfcs_noise;
+
+/* The local (pointwise) part of a Strang step, applied in this order at every point:
+ *   phi += a_pre * u_pre;  phi <- N_h(phi);  phi += a_post * u_post;  phi += noise
+ * where N_h is the exact flow of dphi/dt = phi - (1 + i c3)|phi|^2 phi over time h
+ * (VALIDATION.md CGL 2): phi e^h D^{-(1 + i c3)/2}, D = 1 + |phi|^2 (e^{2h} - 1). */
+typedef struct nfcs_local_step {
+  double h, c3;
+  double a_pre, a_post;
+  nfcs_forcing u_pre, u_post;
+  nfcs_noise noise;
+} nfcs_local_step;
+
+typedef struct nfcs_fft nfcs_fft; /* backend-owned FFT plan pair */
+
+typedef struct nfcs_backend_ops {
+  /* memory: n complex numbers, aligned for the backend's vector width */
+  int (*alloc)(void *self, size_t n, nfcs_real **out);
+  void (*free)(void *self, nfcs_real *p);
+  int (*upload)(void *self, nfcs_real *dst, const nfcs_real *host_src, size_t n);
+  int (*download)(void *self, nfcs_real *host_dst, const nfcs_real *src, size_t n);
+  int (*copy)(void *self, nfcs_real *dst, const nfcs_real *src, size_t n);
+
+  /* FFTs of the grid, planned once on the given arrays (any arrays of the same size and
+   * alignment may be passed at execution).  Unnormalised: inverse(forward(x)) = npts x. */
+  int (*fft_create)(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_real *spec, nfcs_fft **plan);
+  void (*fft_destroy)(void *self, nfcs_fft **plan);
+  void (*fft_forward)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
+  void (*fft_inverse)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
+
+  /* pointwise CGL stages */
+  void (*cgl_local)(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
+  void (*cmul)(void *self, nfcs_real *x, const nfcs_real *coef, size_t n);            /* x *= coef */
+  void (*cmul_to)(void *self, nfcs_real *out, const nfcs_real *x, const nfcs_real *coef, size_t n);
+  /* upstream explicit Euler of the local part: phi += dt (-(1 + i c3)|phi|^2 phi + u) */
+  void (*cgl_euler)(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
+  /* out = -(1 + i c3)|phi|^2 phi + u (in place allowed) */
+  void (*cgl_nonlinear)(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u);
+  /* out = A x + B y */
+  void (*axpby)(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
+                const nfcs_real *y, size_t n);
+  /* out = A x + B (2 y - z) */
+  void (*axpb2yz)(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
+                  const nfcs_real *y, const nfcs_real *z, size_t n);
+  /* ETDRK4 final stage: v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc + noise */
+  void (*etd_final)(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2,
+                    const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb,
+                    const nfcs_real *Nc, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
+
+  /* 1 when every value is finite */
+  int (*all_finite)(void *self, const nfcs_real *x, size_t n);
+  void (*destroy)(void **self);
+} nfcs_backend_ops;
+
+/* A backend type in the registry: name, whether this build/machine has it, constructor. */
+typedef struct nfcs_backend_type {
+  const char *name;
+  const char *description;
+  int (*available)(char *why, size_t len);
+  int (*create)(nfcs_ctx *ctx, void **self);
+  const nfcs_backend_ops *ops;
+} nfcs_backend_type;
+
+/* The registry (core/nfcs_backend.c), in a fixed order: cpu, then cuda where built. */
+NFCS_API const nfcs_backend_type *const *nfcs_backend_types(size_t *count);
+NFCS_API const nfcs_backend_type *nfcs_backend_find(const char *name);
+
+/* Bind a backend to the context (creates it); NFCS_ERR_UNAVAILABLE when missing. */
+NFCS_API int nfcs_ctx_use_backend(nfcs_ctx *ctx, const char *name);
+
+NFCS_EXTERN_C_END
+#endif

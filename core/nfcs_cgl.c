@@ -1,0 +1,504 @@
+/* The CGL field: schemes strang, etdrk4 and upstream over the backend's primitive operations.
+ *
+ * strang   N(h/2) U(h/2) L(h) U(h/2) N(h/2), N the exact local flow of phi - (1+ic3)|phi|^2 phi,
+ *          U the exact flow of the frozen forcing, L the exact linear flow in Fourier space.
+ *          The last N(h/2) U(h/2) of a step is kept pending and fused with the first of the next
+ *          (N(a)N(b) = N(a+b)), so a step is one forward FFT, one inverse FFT and two pointwise
+ *          passes.  Output applies the pending half to a copy: observing never changes the run.
+ * etdrk4   Cox-Matthews with Kassam-Trefethen coefficients (contour mean over the full circle,
+ *          L = 1 - (1+ic1)k^2 is complex); state kept in Fourier space.  Eight FFTs a step.
+ * upstream the Python NFCS's step: half linear step, explicit Euler of the cubic term and the
+ *          forcing, half linear step.  First order; four FFTs a step. */
+#include "nfcs_cgl.h"
+
+#include <complex.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfcs_internal.h"
+#include "nfcs_rng.h"
+
+static const nfcs_cgl_scheme_type SCHEMES[] = {
+  {"strang", 2, 2, "second-order Strang split step with exact linear and local sub-steps"},
+  {"etdrk4", 4, 8, "fourth-order exponential time differencing Runge-Kutta (Cox-Matthews, Kassam-Trefethen)"},
+  {"upstream", 1, 4, "the Python NFCS's first-order step (half linear, Euler nonlinear, half linear)"},
+};
+
+const nfcs_cgl_scheme_type *nfcs_cgl_schemes(size_t *count) {
+  *count = sizeof SCHEMES / sizeof SCHEMES[0];
+  return SCHEMES;
+}
+
+#define NSLOTS 4
+#define ETD_M 32 /* contour points */
+
+typedef struct coef_slot {
+  double h;
+  int used;
+  uint64_t last_use;
+  nfcs_real *E, *E2, *Q, *f1, *f2, *f3; /* strang/upstream use E only */
+} coef_slot;
+
+struct nfcs_cgl {
+  nfcs_ctx *ctx;
+  const nfcs_backend_ops *ops;
+  void *be;
+  nfcs_grid g;
+  int scheme, dealias;
+  double c1, c3, dt, noise_D;
+  uint64_t noise_seed;
+  nfcs_fft *fft;
+  nfcs_real *phi;  /* strang/upstream: the state (physical); etdrk4: physical scratch and view */
+  nfcs_real *spec; /* strang/upstream: spectral scratch; etdrk4: the state v = FFT(phi)/npts */
+  nfcs_real *view; /* strang: the observable field (pending half applied); others alias phi */
+  nfcs_real *a, *Nv, *Na, *Nb, *Nc; /* etdrk4 stages */
+  nfcs_real *ufield[2];             /* forcing fields (double-buffered: a pending half keeps the old one) */
+  int ucur;
+  int has_ufield;
+  double ure, uim;
+  coef_slot slot[NSLOTS];
+  uint64_t use_clock;
+  /* strang: the pending second half of the last step */
+  int pending;
+  double pending_h;
+  nfcs_forcing pending_u;
+  /* time */
+  double t;
+  int64_t grid_index; /* t lies in [grid_index dt, (grid_index + 1) dt) */
+  int64_t nsteps;
+  size_t bytes;
+};
+
+/* ---------------------------------------------------------------- coefficients */
+
+static double complex lin_symbol(const nfcs_cgl *c, size_t i, int with_growth) {
+  double k2 = nfcs_grid_k2(&c->g, i);
+  return (with_growth ? 1.0 : 0.0) - (1.0 + I * c->c1) * k2;
+}
+
+static int alloc_arr(nfcs_cgl *c, nfcs_real **p) {
+  NFCS_CHECK(c->ops->alloc(c->be, c->g.npts, p));
+  c->bytes += c->g.npts * 2 * sizeof(nfcs_real);
+  return NFCS_OK;
+}
+
+static void free_arr(nfcs_cgl *c, nfcs_real **p) {
+  if (*p) {
+    c->ops->free(c->be, *p);
+    c->bytes -= c->g.npts * 2 * sizeof(nfcs_real);
+  }
+  *p = NULL;
+}
+
+/* Fill the slot's arrays for step h (host computation, one upload per array). */
+static int compute_slot(nfcs_cgl *c, coef_slot *s, double h) {
+  const size_t n = c->g.npts;
+  const double inv_n = 1.0 / (double)n;
+  int nhost = c->scheme == NFCS_SCHEME_ETDRK4 ? 6 : 1;
+  nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * n * (size_t)nhost);
+  if (!host) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory computing step coefficients");
+  nfcs_real **dev[6] = {&s->E, &s->E2, &s->Q, &s->f1, &s->f2, &s->f3};
+  int rc = NFCS_OK;
+  for (int a = 0; a < nhost && !rc; a++)
+    if (!*dev[a]) rc = alloc_arr(c, dev[a]);
+  if (rc) { free(host); return rc; }
+
+  const int scheme = c->scheme;
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < n; i++) {
+    const double keep = nfcs_grid_dealias_keep(&c->g, i, c->dealias) ? 1.0 : 0.0;
+    double complex v[6] = {0};
+    if (scheme == NFCS_SCHEME_STRANG) {
+      v[0] = keep * cexp(h * lin_symbol(c, i, 0)) * inv_n;
+    } else if (scheme == NFCS_SCHEME_UPSTREAM) {
+      v[0] = cexp(0.5 * h * lin_symbol(c, i, 1)) * inv_n;
+    } else {
+      const double complex z = h * lin_symbol(c, i, 1);
+      double complex q = 0, a1 = 0, a2 = 0, a3 = 0;
+      for (int j = 1; j <= ETD_M; j++) {
+        const double complex r = cexp(2.0 * I * M_PI * (j - 0.5) / ETD_M); /* full circle: L is complex */
+        const double complex lr = z + r, e = cexp(lr), e2 = cexp(0.5 * lr), lr3 = lr * lr * lr;
+        q += (e2 - 1.0) / lr;
+        a1 += (-4.0 - lr + e * (4.0 - 3.0 * lr + lr * lr)) / lr3;
+        a2 += (2.0 + lr + e * (-2.0 + lr)) / lr3;
+        a3 += (-4.0 - 3.0 * lr - lr * lr + e * (4.0 - lr)) / lr3;
+      }
+      v[0] = keep * cexp(z);
+      v[1] = keep * cexp(0.5 * z);
+      v[2] = keep * h * q / ETD_M * inv_n;
+      v[3] = keep * h * a1 / ETD_M * inv_n;
+      v[4] = keep * h * a2 / ETD_M * inv_n;
+      v[5] = keep * h * a3 / ETD_M * inv_n;
+    }
+    for (int a = 0; a < (scheme == NFCS_SCHEME_ETDRK4 ? 6 : 1); a++) {
+      host[(size_t)a * 2 * n + 2 * i] = (nfcs_real)creal(v[a]);
+      host[(size_t)a * 2 * n + 2 * i + 1] = (nfcs_real)cimag(v[a]);
+    }
+  }
+  for (int a = 0; a < nhost && !rc; a++) rc = c->ops->upload(c->be, *dev[a], host + (size_t)a * 2 * n, n);
+  free(host);
+  if (rc) return rc;
+  s->h = h;
+  s->used = 1;
+  return NFCS_OK;
+}
+
+static int same_h(const nfcs_cgl *c, double a, double b) { return fabs(a - b) <= 1e-9 * c->dt; }
+
+static int find_slot(nfcs_cgl *c, double h, coef_slot **out) {
+  coef_slot *victim = NULL;
+  for (int i = 0; i < NSLOTS; i++) {
+    coef_slot *s = &c->slot[i];
+    if (s->used && same_h(c, s->h, h)) {
+      s->last_use = ++c->use_clock;
+      *out = s;
+      return NFCS_OK;
+    }
+  }
+  /* not prepared: take a free slot, or the least recently used one other than the full step */
+  for (int i = 1; i < NSLOTS; i++) {
+    coef_slot *s = &c->slot[i];
+    if (!s->used) { victim = s; break; }
+    if (!victim || s->last_use < victim->last_use) victim = s;
+  }
+  nfcs_log(c->ctx, NFCS_LOG_DEBUG, "cgl: computing coefficients for a step of %.17g", h);
+  NFCS_CHECK(compute_slot(c, victim, h));
+  victim->last_use = ++c->use_clock;
+  *out = victim;
+  return NFCS_OK;
+}
+
+int nfcs_cgl_prepare(nfcs_cgl *c, double h) {
+  if (!(h > 0) || h > c->dt * (1 + 1e-9))
+    return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
+  coef_slot *s;
+  return find_slot(c, h, &s);
+}
+
+/* ---------------------------------------------------------------- create / destroy */
+
+int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
+  *out = NULL;
+  if (!ctx->ops) return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "no backend bound to the context");
+  if (p->cgl.noise > 0 && p->cgl.scheme == NFCS_SCHEME_UPSTREAM)
+    return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "cgl.noise: the upstream scheme has no noise term (use strang or etdrk4)");
+  nfcs_cgl *c = calloc(1, sizeof *c);
+  if (!c) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  c->ctx = ctx;
+  c->ops = ctx->ops;
+  c->be = ctx->backend;
+  c->scheme = p->cgl.scheme;
+  c->dealias = p->cgl.dealias;
+  c->c1 = p->cgl.c1;
+  c->c3 = p->cgl.c3;
+  c->dt = p->cgl.time_step;
+  c->noise_D = p->cgl.noise;
+  c->noise_seed = (uint64_t)p->cgl.noise_seed;
+  int rc = nfcs_grid_init(&c->g, p->cgl.grid_size.n, p->cgl.grid_size.v, p->cgl.spatial_extent.v);
+  if (rc) { free(c); return NFCS_ERROR(ctx, rc, "cgl.grid_size and cgl.spatial_extent disagree"); }
+
+  NFCS_CHECK_GOTO(alloc_arr(c, &c->phi), fail);
+  NFCS_CHECK_GOTO(alloc_arr(c, &c->spec), fail);
+  if (c->scheme == NFCS_SCHEME_STRANG) {
+    NFCS_CHECK_GOTO(alloc_arr(c, &c->view), fail);
+  } else {
+    c->view = c->phi;
+  }
+  if (c->scheme == NFCS_SCHEME_ETDRK4) {
+    NFCS_CHECK_GOTO(alloc_arr(c, &c->a), fail);
+    NFCS_CHECK_GOTO(alloc_arr(c, &c->Nv), fail);
+    NFCS_CHECK_GOTO(alloc_arr(c, &c->Na), fail);
+    NFCS_CHECK_GOTO(alloc_arr(c, &c->Nb), fail);
+    NFCS_CHECK_GOTO(alloc_arr(c, &c->Nc), fail);
+  }
+  /* plan before any data is set: FFTW_MEASURE overwrites the arrays it plans on */
+  NFCS_CHECK_GOTO(c->ops->fft_create(c->be, &c->g, c->phi, c->spec, &c->fft), fail);
+  NFCS_CHECK_GOTO(compute_slot(c, &c->slot[0], c->dt), fail);
+  c->slot[0].last_use = ~0ull; /* the full step is never evicted */
+  {
+    /* zero state after planning */
+    nfcs_real *zero = calloc(c->g.npts * 2, sizeof(nfcs_real));
+    if (!zero) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
+    rc = nfcs_cgl_set_field(c, zero);
+    free(zero);
+    if (rc) goto fail;
+  }
+  *out = c;
+  return NFCS_OK;
+fail:
+  nfcs_cgl_destroy(&c);
+  return rc;
+}
+
+void nfcs_cgl_destroy(nfcs_cgl **pc) {
+  if (!pc || !*pc) return;
+  nfcs_cgl *c = *pc;
+  if (c->fft) c->ops->fft_destroy(c->be, &c->fft);
+  for (int i = 0; i < NSLOTS; i++) {
+    coef_slot *s = &c->slot[i];
+    nfcs_real **arrs[6] = {&s->E, &s->E2, &s->Q, &s->f1, &s->f2, &s->f3};
+    for (int a = 0; a < 6; a++) free_arr(c, arrs[a]);
+  }
+  if (c->view != c->phi) free_arr(c, &c->view);
+  nfcs_real **arrs[] = {&c->phi, &c->spec, &c->a, &c->Nv, &c->Na, &c->Nb, &c->Nc, &c->ufield[0], &c->ufield[1]};
+  for (size_t a = 0; a < sizeof arrs / sizeof arrs[0]; a++) free_arr(c, arrs[a]);
+  free(c);
+  *pc = NULL;
+}
+
+/* ---------------------------------------------------------------- state in and out */
+
+int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host) {
+  c->pending = 0;
+  if (c->scheme != NFCS_SCHEME_ETDRK4) return c->ops->upload(c->be, c->phi, host, c->g.npts);
+  /* etdrk4 keeps v = FFT(phi)/npts */
+  const size_t n = c->g.npts;
+  nfcs_real *tmp = malloc(sizeof(nfcs_real) * 2 * n);
+  if (!tmp) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
+  const double s = 1.0 / (double)n;
+  for (size_t i = 0; i < 2 * n; i++) tmp[i] = (nfcs_real)(host[i] * s);
+  int rc = c->ops->upload(c->be, c->phi, tmp, n);
+  free(tmp);
+  NFCS_CHECK(rc);
+  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
+  return NFCS_OK;
+}
+
+static nfcs_forcing current_forcing(const nfcs_cgl *c) {
+  nfcs_forcing u = {c->ure, c->uim, c->has_ufield ? c->ufield[c->ucur] : NULL};
+  return u;
+}
+
+/* Bring the observable field into c->view (backend memory). */
+static int sync_view(nfcs_cgl *c) {
+  if (c->scheme == NFCS_SCHEME_ETDRK4) {
+    c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+    return NFCS_OK;
+  }
+  if (c->scheme == NFCS_SCHEME_STRANG) {
+    if (!c->pending) return c->ops->copy(c->be, c->view, c->phi, c->g.npts);
+    nfcs_local_step s = {.h = 0.5 * c->pending_h, .c3 = c->c3, .a_pre = 0.5 * c->pending_h, .u_pre = c->pending_u};
+    c->ops->cgl_local(c->be, c->view, c->phi, c->g.npts, &s);
+  }
+  return NFCS_OK;
+}
+
+int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host) {
+  NFCS_CHECK(sync_view(c));
+  return c->ops->download(c->be, host, c->view, c->g.npts);
+}
+
+int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *field) {
+  c->ure = re;
+  c->uim = im;
+  if (!field) {
+    c->has_ufield = 0;
+    return NFCS_OK;
+  }
+  int next = c->has_ufield ? 1 - c->ucur : c->ucur;
+  if (!c->ufield[next]) NFCS_CHECK(alloc_arr(c, &c->ufield[next]));
+  NFCS_CHECK(c->ops->upload(c->be, c->ufield[next], field, c->g.npts));
+  c->ucur = next;
+  c->has_ufield = 1;
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static int step_strang(nfcs_cgl *c, double h, const coef_slot *s) {
+  nfcs_local_step ls = {.c3 = c->c3, .a_post = 0.5 * h, .u_post = current_forcing(c)};
+  if (c->pending) {
+    ls.a_pre = 0.5 * c->pending_h;
+    ls.u_pre = c->pending_u;
+    ls.h = 0.5 * c->pending_h + 0.5 * h;
+  } else {
+    ls.h = 0.5 * h;
+  }
+  if (c->noise_D > 0) {
+    ls.noise.sigma = sqrt(c->noise_D * h / c->g.cell_volume);
+    ls.noise.seed = c->noise_seed;
+    ls.noise.stream = NFCS_STREAM_CGL_NOISE;
+    ls.noise.step = (uint64_t)c->nsteps;
+  }
+  c->ops->cgl_local(c->be, c->phi, c->phi, c->g.npts, &ls);
+  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
+  c->ops->cmul(c->be, c->spec, s->E, c->g.npts);
+  c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+  c->pending = 1;
+  c->pending_h = h;
+  c->pending_u = ls.u_post;
+  return NFCS_OK;
+}
+
+static int step_upstream(nfcs_cgl *c, double h, const coef_slot *s) {
+  nfcs_forcing u = current_forcing(c);
+  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
+  c->ops->cmul(c->be, c->spec, s->E, c->g.npts);
+  c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+  c->ops->cgl_euler(c->be, c->phi, c->g.npts, h, c->c3, &u);
+  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
+  c->ops->cmul(c->be, c->spec, s->E, c->g.npts);
+  c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+  return NFCS_OK;
+}
+
+static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
+  const nfcs_backend_ops *o = c->ops;
+  void *be = c->be;
+  const size_t n = c->g.npts;
+  nfcs_forcing u = current_forcing(c);
+  nfcs_real *v = c->spec, *p = c->phi;
+  /* Nv */
+  o->fft_inverse(be, c->fft, v, p);
+  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
+  o->fft_forward(be, c->fft, p, c->Nv);
+  /* a = E2 v + Q Nv, Na */
+  o->axpby(be, c->a, s->E2, v, s->Q, c->Nv, n);
+  o->fft_inverse(be, c->fft, c->a, p);
+  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
+  o->fft_forward(be, c->fft, p, c->Na);
+  /* b = E2 v + Q Na (held in Nc's array until Nc is computed), Nb */
+  o->axpby(be, c->Nc, s->E2, v, s->Q, c->Na, n);
+  o->fft_inverse(be, c->fft, c->Nc, p);
+  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
+  o->fft_forward(be, c->fft, p, c->Nb);
+  /* c = E2 a + Q (2 Nb - Nv), Nc */
+  o->axpb2yz(be, c->Nc, s->E2, c->a, s->Q, c->Nb, c->Nv, n);
+  o->fft_inverse(be, c->fft, c->Nc, p);
+  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
+  o->fft_forward(be, c->fft, p, c->Nc);
+  /* v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc (+ noise, per Fourier mode) */
+  nfcs_noise noise = {0};
+  if (c->noise_D > 0) {
+    noise.sigma = sqrt(c->noise_D * h / (c->g.cell_volume * (double)n));
+    noise.seed = c->noise_seed;
+    noise.stream = NFCS_STREAM_CGL_NOISE;
+    noise.step = (uint64_t)c->nsteps;
+  }
+  o->etd_final(be, v, s->E, s->f1, s->f2, s->f3, c->Nv, c->Na, c->Nb, c->Nc, n, &noise, s->E);
+  return NFCS_OK;
+}
+
+int nfcs_cgl_step(nfcs_cgl *c, double h) {
+  if (!(h > 0) || h > c->dt * (1 + 1e-9))
+    return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
+  coef_slot *s;
+  NFCS_CHECK(find_slot(c, h, &s));
+  switch (c->scheme) {
+  case NFCS_SCHEME_STRANG: NFCS_CHECK(step_strang(c, s->h, s)); break;
+  case NFCS_SCHEME_ETDRK4: NFCS_CHECK(step_etdrk4(c, s->h, s)); break;
+  default: NFCS_CHECK(step_upstream(c, s->h, s)); break;
+  }
+  c->nsteps++;
+  return NFCS_OK;
+}
+
+/* time tolerance: a remainder shorter than this is rounding, not a step */
+static double ttol(const nfcs_cgl *c) { return 1e-9 * c->dt; }
+
+int nfcs_cgl_advance_to(nfcs_cgl *c, double t) {
+  while (c->t < t - ttol(c)) {
+    double next = (double)(c->grid_index + 1) * c->dt;
+    double target;
+    int on_grid;
+    if (next <= t + ttol(c)) {
+      target = next;
+      on_grid = 1;
+    } else {
+      target = t;
+      on_grid = 0;
+    }
+    double h = target - c->t;
+    if (same_h(c, h, c->dt)) h = c->dt;
+    NFCS_CHECK(nfcs_cgl_step(c, h));
+    if (on_grid) {
+      c->grid_index++;
+      c->t = (double)c->grid_index * c->dt;
+    } else {
+      c->t = target;
+    }
+  }
+  /* land exactly on t (absorbs sub-tolerance differences) */
+  if (fabs(c->t - t) <= ttol(c)) {
+    c->t = t;
+    if (fabs((double)(c->grid_index + 1) * c->dt - t) <= ttol(c)) c->grid_index++;
+  }
+  return NFCS_OK;
+}
+
+int nfcs_cgl_prepare_time(nfcs_cgl *c, double t) {
+  /* a time between grid times splits a step in two: prepare both pieces */
+  double k = floor(t / c->dt);
+  double before = t - k * c->dt, after = (k + 1) * c->dt - t;
+  if (before > ttol(c) && after > ttol(c)) {
+    NFCS_CHECK(nfcs_cgl_prepare(c, before));
+    NFCS_CHECK(nfcs_cgl_prepare(c, after));
+  }
+  return NFCS_OK;
+}
+
+double nfcs_cgl_time(const nfcs_cgl *c) { return c->t; }
+int64_t nfcs_cgl_steps(const nfcs_cgl *c) { return c->nsteps; }
+const nfcs_grid *nfcs_cgl_grid(const nfcs_cgl *c) { return &c->g; }
+double nfcs_cgl_dt(const nfcs_cgl *c) { return c->dt; }
+size_t nfcs_cgl_memory(const nfcs_cgl *c) { return c->bytes; }
+
+int nfcs_cgl_finite(nfcs_cgl *c) {
+  const nfcs_real *state = c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi;
+  return c->ops->all_finite(c->be, state, c->g.npts);
+}
+
+/* ---------------------------------------------------------------- initial patterns */
+
+int nfcs_cgl_pattern(const nfcs_params *p, const nfcs_grid *g, nfcs_real *host) {
+  const double amp = p->cgl.ic.amplitude;
+  const int type = p->cgl.ic.type;
+  double k[3] = {0, 0, 0};
+  for (int a = 0; a < g->dim && a < p->cgl.ic.wavenumber.n; a++)
+    k[a] = 2.0 * M_PI * (double)p->cgl.ic.wavenumber.v[a] / g->L[a];
+  const double w = p->cgl.ic.width;
+  const double charge = (double)p->cgl.ic.charge;
+  const uint64_t seed = (uint64_t)p->cgl.ic.seed;
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < g->npts; i++) {
+    const int64_t ix = (int64_t)(i % (size_t)g->n[0]);
+    const int64_t iy = (int64_t)((i / (size_t)g->n[0]) % (size_t)g->n[1]);
+    const int64_t iz = (int64_t)(i / ((size_t)g->n[0] * (size_t)g->n[1]));
+    const double x = nfcs_grid_x(g, 0, ix), y = g->dim > 1 ? nfcs_grid_x(g, 1, iy) : 0.0,
+                 z = g->dim > 2 ? nfcs_grid_x(g, 2, iz) : 0.0;
+    double re = 0, im = 0;
+    switch (type) {
+    case NFCS_IC_RANDOM_NOISE: {
+      double g0, g1;
+      nfcs_rng_normal2(seed, NFCS_STREAM_CGL_IC, i, 0, &g0, &g1);
+      re = amp * g0;
+      im = amp * g1;
+      break;
+    }
+    case NFCS_IC_PLANE_WAVE: {
+      double ph = k[0] * x + k[1] * y + k[2] * z;
+      re = amp * cos(ph);
+      im = amp * sin(ph);
+      break;
+    }
+    case NFCS_IC_SPIRAL: {
+      double r = sqrt(x * x + y * y), th = atan2(y, x);
+      double m = amp * tanh(r / w);
+      re = m * cos(charge * th);
+      im = m * sin(charge * th);
+      break;
+    }
+    case NFCS_IC_GAUSSIAN: {
+      double r2 = x * x + y * y + z * z;
+      re = amp * exp(-r2 / (2 * w * w));
+      im = 0;
+      break;
+    }
+    default: break;
+    }
+    host[2 * i] = (nfcs_real)re;
+    host[2 * i + 1] = (nfcs_real)im;
+  }
+  return NFCS_OK;
+}

@@ -1,0 +1,63 @@
+/* NFCS core — the complex Ginzburg-Landau field
+ *   dphi/dt = phi + (1 + i c1) lap phi - (1 + i c3)|phi|^2 phi + u(x, t)  (+ noise)
+ * on a periodic box in 1, 2 or 3 dimensions, advanced by a pseudo-spectral scheme chosen by name.
+ * Step-level API: the caller (the run loop, later the coordinator) owns the loop. */
+#ifndef NFCS_CGL_H
+#define NFCS_CGL_H
+
+#include "nfcs_base.h"
+#include "nfcs_grid.h"
+#include "nfcs_params.h"
+
+NFCS_EXTERN_C_BEGIN
+
+typedef struct nfcs_cgl nfcs_cgl;
+
+/* A scheme in the registry (cgl.scheme). */
+typedef struct nfcs_cgl_scheme_type {
+  const char *name;
+  int order;            /* temporal order */
+  int ffts_per_step;
+  const char *description;
+} nfcs_cgl_scheme_type;
+NFCS_API const nfcs_cgl_scheme_type *nfcs_cgl_schemes(size_t *count);
+
+/* Create the field for params->cgl on the context's backend: allocates every array, plans the
+ * FFTs and precomputes the coefficients of a full step.  The field starts at zero, t = 0. */
+NFCS_API int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out);
+NFCS_API void nfcs_cgl_destroy(nfcs_cgl **c);
+
+/* Set the field from host values (npts complex, C order, x fastest). */
+NFCS_API int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host);
+/* The observable field at the current time into host memory (npts complex).  Never changes the
+ * trajectory (pending split-step halves are applied to a copy). */
+NFCS_API int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host);
+/* Fill host (npts complex) with the initial pattern of params->cgl.initial_condition (all types
+ * but file, which io/ reads).  Pure function of the params: the same on every backend. */
+NFCS_API int nfcs_cgl_pattern(const nfcs_params *p, const nfcs_grid *g, nfcs_real *host);
+
+/* The forcing u(x) = (re + i im) + field(x) from now on (field: host, npts complex, or NULL). */
+NFCS_API int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *field);
+
+/* Precompute the coefficients of a step of size h (0 < h <= dt), so that advancing never plans
+ * or allocates.  The full step dt is prepared by create. */
+NFCS_API int nfcs_cgl_prepare(nfcs_cgl *c, double h);
+/* One step of size h (0 < h <= dt). */
+NFCS_API int nfcs_cgl_step(nfcs_cgl *c, double h);
+/* Advance to model time t: steps of dt on the grid t_k = k dt, a shortened step where t falls
+ * between grid times, landing on t exactly. */
+NFCS_API int nfcs_cgl_advance_to(nfcs_cgl *c, double t);
+/* Prepare the step sizes that landing on time t needs (t between grid times splits a step). */
+NFCS_API int nfcs_cgl_prepare_time(nfcs_cgl *c, double t);
+
+NFCS_API double nfcs_cgl_time(const nfcs_cgl *c);
+NFCS_API int64_t nfcs_cgl_steps(const nfcs_cgl *c);
+NFCS_API const nfcs_grid *nfcs_cgl_grid(const nfcs_cgl *c);
+NFCS_API double nfcs_cgl_dt(const nfcs_cgl *c);
+/* 1 when the state is finite everywhere. */
+NFCS_API int nfcs_cgl_finite(nfcs_cgl *c);
+/* Bytes of backend memory held. */
+NFCS_API size_t nfcs_cgl_memory(const nfcs_cgl *c);
+
+NFCS_EXTERN_C_END
+#endif

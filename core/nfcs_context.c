@@ -1,0 +1,102 @@
+/* The context: error recording, logging, threads. */
+#include "nfcs_internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *nfcs_status_name(int code) {
+  switch (code) {
+#define NFCS_X_NAME(name, value, text) \
+  case value: return #name;
+    NFCS_ERROR_LIST(NFCS_X_NAME)
+#undef NFCS_X_NAME
+  default: return "NFCS_ERR_UNKNOWN";
+  }
+}
+
+const char *nfcs_status_text(int code) {
+  switch (code) {
+#define NFCS_X_TEXT(name, value, text) \
+  case value: return text;
+    NFCS_ERROR_LIST(NFCS_X_TEXT)
+#undef NFCS_X_TEXT
+  default: return "unknown error";
+  }
+}
+
+int nfcs_ctx_create(nfcs_ctx **out) {
+  nfcs_ctx *ctx = calloc(1, sizeof *ctx);
+  if (!ctx) return NFCS_ERR_NOMEM;
+  ctx->log_level = NFCS_LOG_INFO;
+  ctx->threads = 0;
+  ctx->fft_planner = NFCS_PLAN_MEASURE;
+  snprintf(ctx->fft_wisdom, sizeof ctx->fft_wisdom, "auto");
+  *out = ctx;
+  return NFCS_OK;
+}
+
+void nfcs_ctx_destroy(nfcs_ctx **ctx) {
+  if (!ctx || !*ctx) return;
+  if ((*ctx)->backend && (*ctx)->ops && (*ctx)->ops->destroy) (*ctx)->ops->destroy(&(*ctx)->backend);
+  free(*ctx);
+  *ctx = NULL;
+}
+
+void nfcs_ctx_set_log_level(nfcs_ctx *ctx, nfcs_log_level level) { ctx->log_level = level; }
+nfcs_log_level nfcs_ctx_log_level(const nfcs_ctx *ctx) { return ctx->log_level; }
+
+void nfcs_ctx_set_threads(nfcs_ctx *ctx, int threads) {
+  if (threads <= 0) {
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    threads = n > 0 ? (int)n : 1;
+  }
+  ctx->threads = threads;
+}
+
+void nfcs_ctx_set_fft(nfcs_ctx *ctx, int planner, const char *wisdom) {
+  ctx->fft_planner = planner;
+  snprintf(ctx->fft_wisdom, sizeof ctx->fft_wisdom, "%s", wisdom ? wisdom : "");
+}
+
+int nfcs_ctx_threads(const nfcs_ctx *ctx) {
+  if (ctx->threads > 0) return ctx->threads;
+  long n = sysconf(_SC_NPROCESSORS_ONLN);
+  return n > 0 ? (int)n : 1;
+}
+
+int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func,
+                     const char *fmt, ...) {
+  if (!ctx) return code;
+  ctx->err_code = code;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(ctx->err_msg, sizeof ctx->err_msg, fmt, ap);
+  va_end(ap);
+  const char *base = strrchr(file, '/');
+  snprintf(ctx->err_origin, sizeof ctx->err_origin, "%s:%d (%s)", base ? base + 1 : file, line, func);
+  return code;
+}
+
+int nfcs_error_code(const nfcs_ctx *ctx) { return ctx->err_code; }
+const char *nfcs_error_message(const nfcs_ctx *ctx) { return ctx->err_msg; }
+const char *nfcs_error_origin(const nfcs_ctx *ctx) { return ctx->err_origin; }
+
+void nfcs_error_clear(nfcs_ctx *ctx) {
+  ctx->err_code = 0;
+  ctx->err_msg[0] = '\0';
+  ctx->err_origin[0] = '\0';
+}
+
+void nfcs_log(const nfcs_ctx *ctx, nfcs_log_level level, const char *fmt, ...) {
+  if (ctx && level < ctx->log_level) return;
+  static const char *names[] = {"debug", "info", "warning", "error", "critical"};
+  char buf[2048];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(buf, sizeof buf, fmt, ap);
+  va_end(ap);
+  fprintf(stderr, "nfcs: %s: %s\n", names[level < 5 ? level : 4], buf);
+}

@@ -1,0 +1,22 @@
+/* NFCS core — internals shared by core/, kernels/, io/ and cuda/ (not installed). */
+#ifndef NFCS_INTERNAL_H
+#define NFCS_INTERNAL_H
+
+#include "nfcs_base.h"
+#include "nfcs_backend.h"
+#include "nfcs_params.h"
+
+struct nfcs_ctx {
+  nfcs_log_level log_level;
+  int threads;
+  int fft_planner;            /* NFCS_PLAN_* */
+  char fft_wisdom[NFCS_PATH_MAX];
+  const nfcs_backend_type *backend_type;
+  const nfcs_backend_ops *ops;
+  void *backend;
+  int err_code;
+  char err_msg[1024];
+  char err_origin[256];
+};
+
+#endif

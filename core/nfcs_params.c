@@ -1,0 +1,679 @@
+/* The parameter table and everything it drives: defaults, typed setters, --set, validation,
+ * the effective YAML. */
+#include "nfcs_params.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define OFF(field) offsetof(nfcs_params, field)
+#define INF HUGE_VAL
+#define I64MAX 9.0e18
+
+/* clang-format off */
+static const nfcs_param_def TABLE[] = {
+  /* ---------------------------------------------------------------- cgl */
+  {"cgl.c1", NFCS_PT_REAL, OFF(cgl.c1), "0.8", -1e6, 1e6, 0, 0, NULL, 0,
+   "linear dispersion c1 in dphi/dt = phi + (1 + i c1) lap phi - (1 + i c3)|phi|^2 phi + u (Aranson-Kramer b)"},
+  {"cgl.c3", NFCS_PT_REAL, OFF(cgl.c3), "1.5", -1e6, 1e6, 0, 0, NULL, 0,
+   "nonlinear frequency shift c3 (Aranson-Kramer c); the uniform state is Benjamin-Feir stable iff 1 + c1 c3 > 0"},
+  {"cgl.grid_size", NFCS_PT_INT_LIST, OFF(cgl.grid_size), "[128, 128]", 2, 1 << 20, 1, 3, NULL, 0,
+   "grid points [nx] | [nx, ny] | [nx, ny, nz]; the number of entries is the dimension"},
+  {"cgl.spatial_extent", NFCS_PT_REAL_LIST, OFF(cgl.spatial_extent), "[10.0, 10.0]", 0, 1e12, 1, 3, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "periodic box lengths [Lx, ...], one per grid axis; x_j = -Lx/2 + j Lx/nx"},
+  {"cgl.time_step", NFCS_PT_REAL, OFF(cgl.time_step), "0.01", 0, 1e6, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "time step dt of the field; the last step of a run is shortened to land on run.t_end exactly"},
+  {"cgl.boundary_conditions", NFCS_PT_ENUM, OFF(cgl.boundary_conditions), "periodic", 0, 0, 0, 0, "periodic", 0,
+   "boundary conditions: the pseudo-spectral solver is periodic only (no-flux and dirichlet are refused)"},
+  {"cgl.scheme", NFCS_PT_ENUM, OFF(cgl.scheme), "strang", 0, 0, 0, 0, "strang|etdrk4|upstream", 0,
+   "time integrator: strang (2nd order exact split step), etdrk4 (4th order Cox-Matthews), upstream (the Python NFCS's 1st order step)"},
+  {"cgl.dealias", NFCS_PT_ENUM, OFF(cgl.dealias), "none", 0, 0, 0, 0, "none|two_thirds|half", 0,
+   "spectral truncation of the nonlinear term: none (as the Python NFCS), two_thirds (Orszag), half"},
+  {"cgl.noise", NFCS_PT_REAL, OFF(cgl.noise), "0.0", 0, 1e12, 0, 0, NULL, 0,
+   "strength D of additive complex white noise xi: <xi(x,t) xi*(x',t')> = 2D delta(x-x') delta(t-t')"},
+  {"cgl.noise_seed", NFCS_PT_INT, OFF(cgl.noise_seed), "0", 0, I64MAX, 0, 0, NULL, 0,
+   "seed of the field noise (counter-based Philox stream: identical for any thread count)"},
+  {"cgl.initial_condition.type", NFCS_PT_ENUM, OFF(cgl.ic.type), "random_noise", 0, 0, 0, 0,
+   "random_noise|plane_wave|spiral|gaussian|file", 0,
+   "initial field: random_noise amp*(g1 + i g2), g Gaussian; plane_wave amp*exp(i k.x), k = 2 pi m/L; "
+   "spiral amp*tanh(r/width)*exp(i charge atan2(y, x)); gaussian amp*exp(-|x|^2/(2 width^2)); file (path, dataset)"},
+  {"cgl.initial_condition.amplitude", NFCS_PT_REAL, OFF(cgl.ic.amplitude), "0.1", 0, 1e12, 0, 0, NULL, 0,
+   "amplitude of the initial pattern"},
+  {"cgl.initial_condition.seed", NFCS_PT_INT, OFF(cgl.ic.seed), "0", 0, I64MAX, 0, 0, NULL, 0,
+   "seed of random_noise (counter-based: the same field for any thread count and backend)"},
+  {"cgl.initial_condition.path", NFCS_PT_STRING, OFF(cgl.ic.path), "", 0, 0, 0, 0, NULL, 0,
+   "type file: HDF5 file (relative to the config's folder) holding the initial field"},
+  {"cgl.initial_condition.dataset", NFCS_PT_STRING, OFF(cgl.ic.dataset), "/phi", 0, 0, 0, 0, NULL, 0,
+   "type file: dataset of complex numbers (h5py's {r,i} compound, float64 or float32), shape [ny, nx] | [nx] | [nz, ny, nx]"},
+  {"cgl.initial_condition.wavenumber", NFCS_PT_INT_LIST, OFF(cgl.ic.wavenumber), "[1]", -1e9, 1e9, 1, 3, NULL, 0,
+   "plane_wave: integer mode numbers m per axis (k = 2 pi m / L); missing axes are 0"},
+  {"cgl.initial_condition.charge", NFCS_PT_INT, OFF(cgl.ic.charge), "1", -1000, 1000, 0, 0, NULL, 0,
+   "spiral: topological charge (winding number) of the vortex at the centre"},
+  {"cgl.initial_condition.width", NFCS_PT_REAL, OFF(cgl.ic.width), "1.0", 0, 1e12, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "gaussian: width sigma; spiral: core radius"},
+
+  /* ---------------------------------------------------------------- kuramoto */
+  {"kuramoto.base_coupling_strength", NFCS_PT_REAL, OFF(kuramoto.base_coupling_strength), "1.0", -1e12, 1e12, 0, 0, NULL, 0,
+   "coupling strength K (scalar K for all_to_all; K_base of the matrix builder)"},
+  {"kuramoto.time_step", NFCS_PT_REAL, OFF(kuramoto.time_step), "0.01", 0, 1e6, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "time step of the oscillators"},
+  {"kuramoto.natural_frequencies", NFCS_PT_NAMED_REALS, OFF(kuramoto.natural_frequencies), "{}", -1e12, 1e12, 0, NFCS_MAX_NAMED, NULL, 0,
+   "upstream form: name -> angular frequency (rad/s); N = number of entries, in file order"},
+  {"kuramoto.oscillators", NFCS_PT_INT, OFF(kuramoto.oscillators), "0", 0, 1e9, 0, 0, NULL, 0,
+   "native form: number of oscillators N, frequencies from frequency_distribution (0: use natural_frequencies)"},
+  {"kuramoto.frequency_distribution.type", NFCS_PT_ENUM, OFF(kuramoto.freq.type), "lorentzian", 0, 0, 0, 0, "lorentzian|gaussian|uniform", 0,
+   "distribution of natural frequencies: lorentzian (centre, half-width), gaussian (mean, std), uniform (centre +- width)"},
+  {"kuramoto.frequency_distribution.center", NFCS_PT_REAL, OFF(kuramoto.freq.center), "0.0", -1e12, 1e12, 0, 0, NULL, 0,
+   "centre of the frequency distribution"},
+  {"kuramoto.frequency_distribution.width", NFCS_PT_REAL, OFF(kuramoto.freq.width), "0.5", 0, 1e12, 0, 0, NULL, 0,
+   "width: Lorentzian half-width, Gaussian standard deviation, uniform half-range"},
+  {"kuramoto.frequency_distribution.sampling", NFCS_PT_ENUM, OFF(kuramoto.freq.sampling), "random", 0, 0, 0, 0, "random|quantile", 0,
+   "random (seeded draws) or deterministic quantiles of the distribution"},
+  {"kuramoto.frequency_distribution.seed", NFCS_PT_INT, OFF(kuramoto.freq.seed), "1", 0, I64MAX, 0, 0, NULL, 0,
+   "seed of the random frequency draws"},
+  {"kuramoto.coupling", NFCS_PT_ENUM, OFF(kuramoto.coupling), "all_to_all", 0, 0, 0, 0, "all_to_all|mean_field|matrix|sparse", 0,
+   "all_to_all / mean_field: scalar K through the order parameter, O(N); matrix: dense K_ij; sparse: CSR edge list"},
+  {"kuramoto.normalization", NFCS_PT_ENUM, OFF(kuramoto.normalization), "none", 0, 0, 0, 0, "none|mean", 0,
+   "none: sum_j K_ij sin(...) as upstream; mean: (1/N) sum_j"},
+  {"kuramoto.integrator", NFCS_PT_ENUM, OFF(kuramoto.integrator), "rk4", 0, 0, 0, 0, "rk4|euler_maruyama|heun|upstream", 0,
+   "rk4 (deterministic), euler_maruyama / heun (with noise), upstream (RK4 with K, alpha, u frozen, as the Python NFCS)"},
+  {"kuramoto.noise", NFCS_PT_REAL, OFF(kuramoto.noise), "0.0", 0, 1e12, 0, 0, NULL, 0,
+   "phase noise strength D: + sqrt(2D) xi_i(t)"},
+  {"kuramoto.noise_seed", NFCS_PT_INT, OFF(kuramoto.noise_seed), "3", 0, I64MAX, 0, 0, NULL, 0,
+   "seed of the phase noise"},
+  {"kuramoto.phase_lag", NFCS_PT_REAL, OFF(kuramoto.phase_lag), "0.0", -10, 10, 0, 0, NULL, 0,
+   "uniform phase lag alpha (Kuramoto-Sakaguchi), radians"},
+  {"kuramoto.initial_phases.type", NFCS_PT_ENUM, OFF(kuramoto.phases.type), "random", 0, 0, 0, 0,
+   "random|equal|linear|wrapped_cauchy|file", 0,
+   "random (uniform, seeded), equal (all = value), linear (0.1 i, as upstream), wrapped_cauchy (resultant R0), file"},
+  {"kuramoto.initial_phases.seed", NFCS_PT_INT, OFF(kuramoto.phases.seed), "2", 0, I64MAX, 0, 0, NULL, 0,
+   "seed of random / wrapped_cauchy phases"},
+  {"kuramoto.initial_phases.value", NFCS_PT_REAL, OFF(kuramoto.phases.value), "0.0", -1e6, 1e6, 0, 0, NULL, 0,
+   "equal: the common phase"},
+  {"kuramoto.initial_phases.R0", NFCS_PT_REAL, OFF(kuramoto.phases.R0), "0.5", 0, 1, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "wrapped_cauchy: resultant length R0 of the initial phases (Ott-Antonsen manifold)"},
+  {"kuramoto.initial_phases.center", NFCS_PT_REAL, OFF(kuramoto.phases.center), "0.0", -1e6, 1e6, 0, 0, NULL, 0,
+   "wrapped_cauchy: mean phase"},
+  {"kuramoto.initial_phases.path", NFCS_PT_STRING, OFF(kuramoto.phases.path), "", 0, 0, 0, 0, NULL, 0,
+   "file: HDF5 file of initial phases (relative to the config's folder)"},
+  {"kuramoto.initial_phases.dataset", NFCS_PT_STRING, OFF(kuramoto.phases.dataset), "/theta", 0, 0, 0, 0, NULL, 0,
+   "file: dataset [N] of phases"},
+
+  /* ---------------------------------------------------------------- run, coordinator, output */
+  {"run.t_end", NFCS_PT_REAL, OFF(run.t_end), "10.0", 0, 1e15, 0, 0, NULL, 0,
+   "model time to reach; the last step lands on it exactly"},
+  {"coordinator.rate_hz", NFCS_PT_REAL, OFF(coordinator.rate_hz), "10.0", 0, 1e6, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "tick rate of the coordinator (realtime mode)"},
+  {"coordinator.realtime", NFCS_PT_BOOL, OFF(coordinator.realtime), "false", 0, 0, 0, 0, NULL, 0,
+   "true: ticks are paced to the wall clock at rate_hz; false: as fast as possible"},
+  {"coordinator.sim_time_per_tick", NFCS_PT_REAL, OFF(coordinator.sim_time_per_tick), "0.1", 0, 1e12, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE,
+   "model time advanced per tick"},
+  {"output.path", NFCS_PT_STRING, OFF(output.path), "nfcs_out.h5", 0, 0, 0, 0, NULL, 0,
+   "HDF5 output file (relative to the working directory)"},
+  {"output.snapshot_interval", NFCS_PT_REAL, OFF(output.snapshot_interval), "1.0", 0, 1e15, 0, 0, NULL, 0,
+   "model time between field/phase snapshots (0: only the initial and final states)"},
+  {"output.metrics_interval", NFCS_PT_REAL, OFF(output.metrics_interval), "0.1", 0, 1e15, 0, 0, NULL, 0,
+   "model time between metric samples"},
+  {"output.precision", NFCS_PT_ENUM, OFF(output.precision), "float64", 0, 0, 0, 0, "float64|float32", 0,
+   "precision of snapshots (checkpoints are always exact)"},
+  {"output.checkpoint_interval", NFCS_PT_REAL, OFF(output.checkpoint_interval), "0.0", 0, 1e15, 0, 0, NULL, 0,
+   "model time between checkpoints (0: none besides the final one)"},
+  {"output.checkpoint_path", NFCS_PT_STRING, OFF(output.checkpoint_path), "", 0, 0, 0, 0, NULL, 0,
+   "checkpoint file (default: output.path with .ckpt.h5 in place of .h5)"},
+
+  /* ---------------------------------------------------------------- backend */
+  {"backend.device", NFCS_PT_ENUM, OFF(backend.device), "cpu", 0, 0, 0, 0, "cpu|cuda", 0,
+   "where the modules run: cpu (OpenMP + FFTW + OpenBLAS) or cuda"},
+  {"backend.threads", NFCS_PT_INT, OFF(backend.threads), "0", 0, 4096, 0, 0, NULL, 0,
+   "threads of the CPU backend (0: all cores); --threads N on the command line"},
+  {"backend.fft_planner", NFCS_PT_ENUM, OFF(backend.fft_planner), "measure", 0, 0, 0, 0, "estimate|measure|patient|exhaustive", 0,
+   "FFTW planner effort; plans are made once per run and kept as wisdom"},
+  {"backend.fft_wisdom", NFCS_PT_STRING, OFF(backend.fft_wisdom), "auto", 0, 0, 0, 0, NULL, 0,
+   "FFTW wisdom file reused between runs: auto ($XDG_CACHE_HOME or ~/.cache/nfcs/), a path, or '' for none"},
+
+  /* ---------------------------------------------------------------- upstream sections */
+  {"cost_functional.w_field_energy", NFCS_PT_REAL, OFF(cost.w_field_energy), "1.0", -1e12, 1e12, 0, 0, NULL, 0, "weight of int |phi|^2 in J"},
+  {"cost_functional.w_field_gradient", NFCS_PT_REAL, OFF(cost.w_field_gradient), "0.5", -1e12, 1e12, 0, 0, NULL, 0, "weight of int |grad phi|^2 in J"},
+  {"cost_functional.w_control_energy", NFCS_PT_REAL, OFF(cost.w_control_energy), "0.1", -1e12, 1e12, 0, 0, NULL, 0, "weight of int |u|^2 in J"},
+  {"cost_functional.w_coherence_penalty", NFCS_PT_REAL, OFF(cost.w_coherence_penalty), "2.0", -1e12, 1e12, 0, 0, NULL, 0, "weight of 1 - (R_global + R_modular)/2 in J"},
+  {"cost_functional.w_hallucinations", NFCS_PT_REAL, OFF(cost.w_hallucinations), "1.5", -1e12, 1e12, 0, 0, NULL, 0, "weight of H_a in the systemic risk"},
+  {"cost_functional.w_defect_density", NFCS_PT_REAL, OFF(cost.w_defect_density), "1.0", -1e12, 1e12, 0, 0, NULL, 0, "weight of the mean defect density in the systemic risk"},
+  {"cost_functional.w_coherence_loss", NFCS_PT_REAL, OFF(cost.w_coherence_loss), "2.0", -1e12, 1e12, 0, 0, NULL, 0, "weight of (1 - R_global) and of (1 - R_modular) in the systemic risk"},
+  {"cost_functional.w_violations", NFCS_PT_REAL, OFF(cost.w_violations), "3.0", -1e12, 1e12, 0, 0, NULL, 0, "weight of threshold violations in the systemic risk"},
+  {"system.max_simulation_steps", NFCS_PT_INT, OFF(system.max_simulation_steps), "0", 0, I64MAX, 0, 0, NULL, 0,
+   "upper bound on the steps of any module (0: none); a run that reaches it stops there with a warning, as the Python NFCS's loop did"},
+  {"system.emergency_threshold_ha", NFCS_PT_REAL, OFF(system.emergency_threshold_ha), "0.8", -1e12, 1e12, 0, 0, NULL, 0,
+   "hallucination number above which a violation is counted"},
+  {"system.emergency_threshold_defects", NFCS_PT_REAL, OFF(system.emergency_threshold_defects), "0.1", -1e12, 1e12, 0, 0, NULL, 0,
+   "mean defect density above which a violation is counted"},
+  {"system.coherence_target", NFCS_PT_REAL, OFF(system.coherence_target), "0.7", 0, 1, 0, 0, NULL, 0,
+   "coherence the regulator steers toward"},
+  {"logging.level", NFCS_PT_ENUM, OFF(logging.level), "INFO", 0, 0, 0, 0, "DEBUG|INFO|WARNING|ERROR|CRITICAL", NFCS_PF_ICASE,
+   "verbosity of messages on stderr"},
+  {"logging.log_metrics_interval", NFCS_PT_INT, OFF(logging.log_metrics_interval), "100", 0, I64MAX, 0, 0, NULL, 0,
+   "steps between metric lines in the log (at level INFO or below; 0: none)"},
+  {"logging.save_state_interval", NFCS_PT_INT, OFF(logging.save_state_interval), "1000", 0, I64MAX, 0, 0, NULL, 0,
+   "steps between saved states, as upstream: used as the checkpoint interval (x time_step) when output.checkpoint_interval is not set"},
+};
+/* clang-format on */
+
+#define TABLE_COUNT (sizeof TABLE / sizeof TABLE[0])
+_Static_assert(sizeof TABLE / sizeof TABLE[0] <= sizeof(((nfcs_params *)0)->origin), "origin[] too small");
+
+const nfcs_param_def *nfcs_param_table(size_t *count) {
+  if (count) *count = TABLE_COUNT;
+  return TABLE;
+}
+
+size_t nfcs_param_index(const nfcs_param_def *def) { return (size_t)(def - TABLE); }
+
+const nfcs_param_def *nfcs_param_find(const char *key, const char **entry) {
+  if (entry) *entry = NULL;
+  for (size_t i = 0; i < TABLE_COUNT; i++)
+    if (strcmp(TABLE[i].key, key) == 0) return &TABLE[i];
+  for (size_t i = 0; i < TABLE_COUNT; i++) {
+    size_t n = strlen(TABLE[i].key);
+    if (TABLE[i].type == NFCS_PT_NAMED_REALS && strncmp(TABLE[i].key, key, n) == 0 && key[n] == '.' && key[n + 1]) {
+      if (entry) *entry = key + n + 1;
+      return &TABLE[i];
+    }
+  }
+  return NULL;
+}
+
+int nfcs_param_is_section(const char *prefix) {
+  size_t n = strlen(prefix);
+  for (size_t i = 0; i < TABLE_COUNT; i++)
+    if (strncmp(TABLE[i].key, prefix, n) == 0 && TABLE[i].key[n] == '.') return 1;
+  return 0;
+}
+
+void nfcs_diags_add(nfcs_diags *d, int code, const char *fmt, ...) {
+  if (!d) return;
+  if (d->code == 0 || code == NFCS_ERR_CONFIG) d->code = code;
+  if (d->count >= (int)(sizeof d->msg / sizeof d->msg[0])) return;
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(d->msg[d->count], sizeof d->msg[0], fmt, ap);
+  va_end(ap);
+  d->count++;
+}
+
+/* ---------------------------------------------------------------- scalar parsing */
+
+static int parse_real(const char *s, int quoted, double *out, char *err, size_t errlen) {
+  if (quoted) {
+    snprintf(err, errlen, "expected a number, got the string \"%s\"", s);
+    return NFCS_ERR_CONFIG;
+  }
+  /* YAML's special floats */
+  if (!strcmp(s, ".inf") || !strcmp(s, ".Inf") || !strcmp(s, "+.inf") || !strcmp(s, "-.inf") || !strcmp(s, ".nan") ||
+      !strcmp(s, ".NaN")) {
+    snprintf(err, errlen, "expected a finite number, got %s", s);
+    return NFCS_ERR_CONFIG;
+  }
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (end == s || *end != '\0' || !*s || isspace((unsigned char)*s)) {
+    snprintf(err, errlen, "expected a number, got \"%s\"", s);
+    return NFCS_ERR_CONFIG;
+  }
+  if (errno == ERANGE || !isfinite(v)) {
+    snprintf(err, errlen, "expected a finite number, got %s", s);
+    return NFCS_ERR_CONFIG;
+  }
+  *out = v;
+  return NFCS_OK;
+}
+
+static int parse_int(const char *s, int quoted, int64_t *out, char *err, size_t errlen) {
+  if (quoted) {
+    snprintf(err, errlen, "expected an integer, got the string \"%s\"", s);
+    return NFCS_ERR_CONFIG;
+  }
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || !*s || isspace((unsigned char)*s)) {
+    snprintf(err, errlen, "expected an integer, got \"%s\"", s);
+    return NFCS_ERR_CONFIG;
+  }
+  if (*end != '\0') {
+    /* "128.0" or "1e3": accept only when it is an exact integer written as a number */
+    double d;
+    char e2[8];
+    if (parse_real(s, 0, &d, e2, sizeof e2) == NFCS_OK && d == floor(d) && fabs(d) < 9e15) {
+      *out = (int64_t)d;
+      return NFCS_OK;
+    }
+    snprintf(err, errlen, "expected an integer, got \"%s\"", s);
+    return NFCS_ERR_CONFIG;
+  }
+  if (errno == ERANGE) {
+    snprintf(err, errlen, "expected an integer, got %s (out of the 64-bit range)", s);
+    return NFCS_ERR_CONFIG;
+  }
+  *out = (int64_t)v;
+  return NFCS_OK;
+}
+
+/* shortest "%g" text that reads back as the same double */
+static void fmt_real(char *buf, size_t len, double v) {
+  for (int prec = 6; prec <= 17; prec++) {
+    snprintf(buf, len, "%.*g", prec, v);
+    if (strtod(buf, NULL) == v) break;
+  }
+  /* keep it a YAML float (1.0, not 1) so that types read back unchanged */
+  if (!strpbrk(buf, ".eEin") && strlen(buf) + 2 < len) strcat(buf, ".0");
+}
+
+static void fmt_num(char *buf, size_t len, double v) {
+  if (v >= 1e15 || v <= -1e15) snprintf(buf, len, "%s", v > 0 ? "inf" : "-inf");
+  else snprintf(buf, len, "%.17g", v);
+}
+
+static int check_range(const nfcs_param_def *d, double v, const char *what, char *err, size_t errlen) {
+  int lo_bad = (d->flags & NFCS_PF_MIN_EXCLUSIVE) ? !(v > d->min) : !(v >= d->min);
+  if (lo_bad || !(v <= d->max)) {
+    char lo[32], hi[32];
+    fmt_num(lo, sizeof lo, d->min);
+    fmt_num(hi, sizeof hi, d->max);
+    snprintf(err, errlen, "expected %s in %s%s, %s], got %.17g", what, (d->flags & NFCS_PF_MIN_EXCLUSIVE) ? "(" : "[", lo, hi, v);
+    return NFCS_ERR_CONFIG;
+  }
+  return NFCS_OK;
+}
+
+static int parse_bool(const char *s, int quoted, int *out, char *err, size_t errlen) {
+  static const char *yes[] = {"true", "yes", "on"}, *no[] = {"false", "no", "off"};
+  if (!quoted)
+    for (int i = 0; i < 3; i++) {
+      if (!strcasecmp(s, yes[i])) { *out = 1; return NFCS_OK; }
+      if (!strcasecmp(s, no[i])) { *out = 0; return NFCS_OK; }
+    }
+  snprintf(err, errlen, "expected true or false, got \"%s\"", s);
+  return NFCS_ERR_CONFIG;
+}
+
+static int parse_enum(const nfcs_param_def *d, const char *s, int *out, char *err, size_t errlen) {
+  const char *c = d->choices;
+  int idx = 0;
+  while (*c) {
+    const char *bar = strchr(c, '|');
+    size_t n = bar ? (size_t)(bar - c) : strlen(c);
+    int match = (d->flags & NFCS_PF_ICASE) ? (strlen(s) == n && !strncasecmp(c, s, n)) : (strlen(s) == n && !strncmp(c, s, n));
+    if (match) { *out = idx; return NFCS_OK; }
+    idx++;
+    if (!bar) break;
+    c = bar + 1;
+  }
+  char choices[256];
+  snprintf(choices, sizeof choices, "%s", d->choices);
+  for (char *p = choices; *p; p++) if (*p == '|') *p = ',';
+  if (!strcmp(d->key, "cgl.boundary_conditions"))
+    snprintf(err, errlen, "expected periodic, got \"%s\" (the pseudo-spectral solver supports periodic boxes only)", s);
+  else
+    snprintf(err, errlen, "expected one of {%s}, got \"%s\"", choices, s);
+  return NFCS_ERR_CONFIG;
+}
+
+static void *field_ptr(nfcs_params *p, const nfcs_param_def *d) { return (char *)p + d->offset; }
+static const void *cfield_ptr(const nfcs_params *p, const nfcs_param_def *d) { return (const char *)p + d->offset; }
+
+int nfcs_param_set_text(nfcs_params *p, const nfcs_param_def *d, const char *text, int quoted, char *err, size_t errlen) {
+  void *f = field_ptr(p, d);
+  switch (d->type) {
+  case NFCS_PT_REAL: {
+    double v;
+    NFCS_CHECK(parse_real(text, quoted, &v, err, errlen));
+    NFCS_CHECK(check_range(d, v, "a number", err, errlen));
+    *(double *)f = v;
+    return NFCS_OK;
+  }
+  case NFCS_PT_INT: {
+    int64_t v;
+    NFCS_CHECK(parse_int(text, quoted, &v, err, errlen));
+    NFCS_CHECK(check_range(d, (double)v, "an integer", err, errlen));
+    *(int64_t *)f = v;
+    return NFCS_OK;
+  }
+  case NFCS_PT_BOOL: return parse_bool(text, quoted, (int *)f, err, errlen);
+  case NFCS_PT_ENUM: return parse_enum(d, text, (int *)f, err, errlen);
+  case NFCS_PT_STRING:
+    if (strlen(text) >= NFCS_PATH_MAX) {
+      snprintf(err, errlen, "expected a string of at most %d characters", NFCS_PATH_MAX - 1);
+      return NFCS_ERR_CONFIG;
+    }
+    snprintf((char *)f, NFCS_PATH_MAX, "%s", text);
+    return NFCS_OK;
+  case NFCS_PT_REAL_LIST:
+  case NFCS_PT_INT_LIST: {
+    /* a list written as one scalar (--set cgl.grid_size=256,256 or "[256, 256]") */
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", text);
+    char *s = buf;
+    while (isspace((unsigned char)*s)) s++;
+    size_t n = strlen(s);
+    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+    if (*s == '[') {
+      if (n < 2 || s[n - 1] != ']') {
+        snprintf(err, errlen, "expected a list [a, b, ...], got \"%s\"", text);
+        return NFCS_ERR_CONFIG;
+      }
+      s[n - 1] = '\0';
+      s++;
+    }
+    const char *items[8];
+    int qs[8] = {0};
+    int k = 0;
+    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
+      while (isspace((unsigned char)*tok)) tok++;
+      char *e = tok + strlen(tok);
+      while (e > tok && isspace((unsigned char)e[-1])) *--e = '\0';
+      if (k == 8) break;
+      items[k++] = tok;
+    }
+    return nfcs_param_set_list(p, d, items, qs, k, err, errlen);
+  }
+  case NFCS_PT_NAMED_REALS:
+    if (!strcmp(text, "{}")) { nfcs_param_clear_named(p, d); return NFCS_OK; }
+    snprintf(err, errlen, "expected a mapping name: number (set one entry with %s.NAME=VALUE)", d->key);
+    return NFCS_ERR_CONFIG;
+  }
+  return NFCS_ERR_SOFTWARE;
+}
+
+int nfcs_param_set_list(nfcs_params *p, const nfcs_param_def *d, const char *const *items, const int *quoted, int n,
+                        char *err, size_t errlen) {
+  if (d->type != NFCS_PT_REAL_LIST && d->type != NFCS_PT_INT_LIST) {
+    snprintf(err, errlen, "expected a single value, got a list");
+    return NFCS_ERR_CONFIG;
+  }
+  if (n < d->min_count || n > d->max_count) {
+    if (d->min_count == d->max_count) snprintf(err, errlen, "expected a list of %d numbers, got %d", d->min_count, n);
+    else snprintf(err, errlen, "expected a list of %d to %d numbers, got %d", d->min_count, d->max_count, n);
+    return NFCS_ERR_CONFIG;
+  }
+  if (d->type == NFCS_PT_REAL_LIST) {
+    nfcs_rvec3 v = {.n = n};
+    for (int i = 0; i < n; i++) {
+      NFCS_CHECK(parse_real(items[i], quoted ? quoted[i] : 0, &v.v[i], err, errlen));
+      NFCS_CHECK(check_range(d, v.v[i], "each entry", err, errlen));
+    }
+    *(nfcs_rvec3 *)field_ptr(p, d) = v;
+  } else {
+    nfcs_ivec3 v = {.n = n};
+    for (int i = 0; i < n; i++) {
+      NFCS_CHECK(parse_int(items[i], quoted ? quoted[i] : 0, &v.v[i], err, errlen));
+      NFCS_CHECK(check_range(d, (double)v.v[i], "each entry to be an integer", err, errlen));
+    }
+    *(nfcs_ivec3 *)field_ptr(p, d) = v;
+  }
+  return NFCS_OK;
+}
+
+void nfcs_param_clear_named(nfcs_params *p, const nfcs_param_def *d) {
+  nfcs_named_reals *m = field_ptr(p, d);
+  m->n = 0;
+}
+
+int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *d, const char *name, const char *text, int quoted,
+                         char *err, size_t errlen) {
+  nfcs_named_reals *m = field_ptr(p, d);
+  double v;
+  NFCS_CHECK(parse_real(text, quoted, &v, err, errlen));
+  NFCS_CHECK(check_range(d, v, "a number", err, errlen));
+  if (strlen(name) >= NFCS_NAME_MAX) {
+    snprintf(err, errlen, "expected a name of at most %d characters", NFCS_NAME_MAX - 1);
+    return NFCS_ERR_CONFIG;
+  }
+  for (int i = 0; i < m->n; i++)
+    if (!strcmp(m->name[i], name)) { m->value[i] = v; return NFCS_OK; }
+  if (m->n >= NFCS_MAX_NAMED) {
+    snprintf(err, errlen, "expected at most %d entries (use kuramoto.oscillators for large N)", NFCS_MAX_NAMED);
+    return NFCS_ERR_CONFIG;
+  }
+  snprintf(m->name[m->n], NFCS_NAME_MAX, "%s", name);
+  m->value[m->n] = v;
+  m->n++;
+  return NFCS_OK;
+}
+
+void nfcs_params_defaults(nfcs_params *p) {
+  memset(p, 0, sizeof *p);
+  char err[256];
+  for (size_t i = 0; i < TABLE_COUNT; i++) {
+    if (nfcs_param_set_text(p, &TABLE[i], TABLE[i].def, 0, err, sizeof err) != NFCS_OK) {
+      /* a default that does not parse is a bug in the table; make it loud in every build */
+      fprintf(stderr, "nfcs: internal error: default of %s: %s\n", TABLE[i].key, err);
+      abort();
+    }
+  }
+}
+
+int nfcs_params_apply_set(nfcs_params *p, const char *assignment, nfcs_diags *diags) {
+  const char *eq = strchr(assignment, '=');
+  if (!eq || eq == assignment) {
+    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:1: error: %s: expected KEY=VALUE", assignment);
+    return NFCS_ERR_CONFIG;
+  }
+  char key[256];
+  size_t kl = (size_t)(eq - assignment);
+  if (kl >= sizeof key) kl = sizeof key - 1;
+  memcpy(key, assignment, kl);
+  key[kl] = '\0';
+  const char *value = eq + 1;
+  int col = (int)(eq - assignment) + 2;
+  const char *entry = NULL;
+  const nfcs_param_def *d = nfcs_param_find(key, &entry);
+  if (!d) {
+    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:1: error: %s: unknown key (nfcs info --params lists every key)", key);
+    return NFCS_ERR_CONFIG;
+  }
+  char err[512];
+  int rc = entry ? nfcs_param_set_named(p, d, entry, value, 0, err, sizeof err) : nfcs_param_set_text(p, d, value, 0, err, sizeof err);
+  if (rc) {
+    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:%d: error: %s: %s", col, key, err);
+    return rc;
+  }
+  size_t idx = nfcs_param_index(d);
+  p->origin[idx] = 2;
+  p->loc_line[idx] = 0;
+  p->loc_col[idx] = 0;
+  if (!strncmp(key, "cgl.", 4)) p->has_cgl = 1;
+  if (!strncmp(key, "kuramoto.", 9)) p->has_kuramoto = 1;
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- validation */
+
+static void where(const nfcs_params *p, const char *key, char *buf, size_t len) {
+  const nfcs_param_def *d = nfcs_param_find(key, NULL);
+  size_t i = d ? nfcs_param_index(d) : 0;
+  if (d && p->origin[i] == 1) snprintf(buf, len, "%s:%d:%d", p->config_path, p->loc_line[i], p->loc_col[i]);
+  else if (d && p->origin[i] == 2) snprintf(buf, len, "--set:1:1");
+  else if (p->config_path[0]) snprintf(buf, len, "%s:1:1", p->config_path);
+  else snprintf(buf, len, "config:1:1");
+}
+
+#define VERR(key, ...)                                                                 \
+  do {                                                                                 \
+    char w_[NFCS_PATH_MAX + 32], m_[512];                                              \
+    where(p, key, w_, sizeof w_);                                                      \
+    snprintf(m_, sizeof m_, __VA_ARGS__);                                              \
+    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "%s: error: %s: %s", w_, key, m_);          \
+    bad = 1;                                                                           \
+  } while (0)
+
+int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
+  int bad = 0;
+  if (!p->has_cgl && !p->has_kuramoto)
+    VERR("cgl", "expected a cgl: or a kuramoto: section (a config with neither module has nothing to run)");
+  if (p->has_cgl) {
+    if (p->cgl.grid_size.n != p->cgl.spatial_extent.n) {
+      if (p->origin[nfcs_param_index(nfcs_param_find("cgl.spatial_extent", NULL))])
+        VERR("cgl.spatial_extent", "expected as many entries as cgl.grid_size (%d), got %d", p->cgl.grid_size.n,
+             p->cgl.spatial_extent.n);
+      else
+        VERR("cgl.grid_size", "expected as many entries as cgl.spatial_extent (%d, its default), got %d",
+             p->cgl.spatial_extent.n, p->cgl.grid_size.n);
+    }
+    double npts = 1;
+    for (int i = 0; i < p->cgl.grid_size.n; i++) npts *= (double)p->cgl.grid_size.v[i];
+    if (npts > 4.0e9) VERR("cgl.grid_size", "expected at most 4e9 grid points in all, got %.3g", npts);
+    if (p->cgl.ic.type == NFCS_IC_FILE && !p->cgl.ic.path[0])
+      VERR("cgl.initial_condition.path", "expected the HDF5 file of the initial field (initial_condition.type is file)");
+    if (p->cgl.scheme == NFCS_SCHEME_UPSTREAM && p->cgl.dealias != NFCS_DEALIAS_NONE)
+      VERR("cgl.dealias", "expected none with scheme upstream (the Python NFCS's step has no dealiasing)");
+  }
+  if (p->has_kuramoto) {
+    if (p->kuramoto.oscillators == 0 && p->kuramoto.natural_frequencies.n == 0)
+      VERR("kuramoto.oscillators", "expected N >= 1: give kuramoto.oscillators or kuramoto.natural_frequencies");
+    if (p->kuramoto.phases.type == NFCS_PHASES_FILE && !p->kuramoto.phases.path[0])
+      VERR("kuramoto.initial_phases.path", "expected the HDF5 file of initial phases (initial_phases.type is file)");
+  }
+  if (!p->output.path[0]) VERR("output.path", "expected a file name");
+  return bad ? NFCS_ERR_CONFIG : NFCS_OK;
+}
+
+int nfcs_params_dim(const nfcs_params *p) { return p->cgl.grid_size.n; }
+
+void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, size_t len) {
+  if (path[0] == '/' || !p->config_dir[0]) snprintf(out, len, "%s", path);
+  else snprintf(out, len, "%s/%s", p->config_dir, path);
+}
+
+/* ---------------------------------------------------------------- effective YAML */
+
+static void yaml_string(char *buf, size_t len, const char *s) {
+  size_t o = 0;
+  if (o + 1 < len) buf[o++] = '"';
+  for (; *s && o + 3 < len; s++) {
+    if (*s == '"' || *s == '\\') buf[o++] = '\\';
+    buf[o++] = *s;
+  }
+  if (o + 1 < len) buf[o++] = '"';
+  buf[o] = '\0';
+}
+
+void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *d, char *buf, size_t len) {
+  const void *f = cfield_ptr(p, d);
+  switch (d->type) {
+  case NFCS_PT_REAL: fmt_real(buf, len, *(const double *)f); break;
+  case NFCS_PT_INT: snprintf(buf, len, "%lld", (long long)*(const int64_t *)f); break;
+  case NFCS_PT_BOOL: snprintf(buf, len, "%s", *(const int *)f ? "true" : "false"); break;
+  case NFCS_PT_ENUM: {
+    int idx = *(const int *)f;
+    const char *c = d->choices;
+    for (int i = 0; i < idx && c; i++) { c = strchr(c, '|'); if (c) c++; }
+    size_t n = c ? (strchr(c, '|') ? (size_t)(strchr(c, '|') - c) : strlen(c)) : 0;
+    snprintf(buf, len, "%.*s", (int)n, c ? c : "");
+    break;
+  }
+  case NFCS_PT_STRING: yaml_string(buf, len, (const char *)f); break;
+  case NFCS_PT_REAL_LIST: {
+    const nfcs_rvec3 *v = f;
+    size_t o = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < v->n && o < len; i++) {
+      char r[40];
+      fmt_real(r, sizeof r, v->v[i]);
+      o += (size_t)snprintf(buf + o, len - o, "%s%s", i ? ", " : "", r);
+    }
+    if (o < len) snprintf(buf + o, len - o, "]");
+    break;
+  }
+  case NFCS_PT_INT_LIST: {
+    const nfcs_ivec3 *v = f;
+    size_t o = (size_t)snprintf(buf, len, "[");
+    for (int i = 0; i < v->n && o < len; i++) o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? ", " : "", (long long)v->v[i]);
+    if (o < len) snprintf(buf + o, len - o, "]");
+    break;
+  }
+  case NFCS_PT_NAMED_REALS: {
+    const nfcs_named_reals *m = f;
+    size_t o = (size_t)snprintf(buf, len, "{");
+    for (int i = 0; i < m->n && o < len; i++) {
+      char r[40];
+      fmt_real(r, sizeof r, m->value[i]);
+      o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", i ? ", " : "", m->name[i], r);
+    }
+    if (o < len) snprintf(buf + o, len - o, "}");
+    break;
+  }
+  }
+}
+
+typedef struct { char *s; size_t n, cap; } sbuf;
+static void sb_add(sbuf *b, const char *fmt, ...) NFCS_PRINTF(2, 3);
+static void sb_add(sbuf *b, const char *fmt, ...) {
+  va_list ap;
+  for (;;) {
+    va_start(ap, fmt);
+    int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
+    va_end(ap);
+    if (k < 0) return;
+    if (b->s && b->n + (size_t)k < b->cap) { b->n += (size_t)k; return; }
+    size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
+    char *s = realloc(b->s, cap);
+    if (!s) return;
+    b->s = s;
+    b->cap = cap;
+  }
+}
+
+static int split_key(const char *key, char comps[4][64]) {
+  int n = 0;
+  const char *s = key;
+  while (*s && n < 4) {
+    const char *dot = strchr(s, '.');
+    size_t len = dot ? (size_t)(dot - s) : strlen(s);
+    snprintf(comps[n++], 64, "%.*s", (int)len, s);
+    if (!dot) break;
+    s = dot + 1;
+  }
+  return n;
+}
+
+char *nfcs_params_to_yaml(const nfcs_params *p) {
+  sbuf b = {0};
+  sb_add(&b, "# effective configuration (defaults and overrides applied)\n");
+  char prev[4][64];
+  int nprev = 0;  /* mapping components open from the previous key */
+  for (size_t i = 0; i < TABLE_COUNT; i++) {
+    const nfcs_param_def *d = &TABLE[i];
+    if (!strncmp(d->key, "cgl.", 4) && !p->has_cgl) continue;
+    if (!strncmp(d->key, "kuramoto.", 9) && !p->has_kuramoto) continue;
+    char comps[4][64];
+    int n = split_key(d->key, comps);
+    int np = n - 1;  /* parent components */
+    int common = 0;
+    while (common < np && common < nprev && !strcmp(comps[common], prev[common])) common++;
+    if (common == 0 && nprev > 0) sb_add(&b, "\n");
+    for (int k = common; k < np; k++) sb_add(&b, "%*s%s:\n", 2 * k, "", comps[k]);
+    for (int k = 0; k < np; k++) snprintf(prev[k], 64, "%s", comps[k]);
+    nprev = np;
+    int ind = 2 * np;
+    const char *leaf = comps[n - 1];
+    if (d->type == NFCS_PT_NAMED_REALS) {
+      const nfcs_named_reals *m = cfield_ptr(p, d);
+      if (m->n == 0) { sb_add(&b, "%*s%s: {}\n", ind, "", leaf); continue; }
+      sb_add(&b, "%*s%s:\n", ind, "", leaf);
+      for (int k = 0; k < m->n; k++) {
+        char r[40];
+        fmt_real(r, sizeof r, m->value[k]);
+        sb_add(&b, "%*s%s: %s\n", ind + 2, "", m->name[k], r);
+      }
+      continue;
+    }
+    char val[NFCS_PATH_MAX + 64];
+    nfcs_param_format(p, d, val, sizeof val);
+    sb_add(&b, "%*s%s: %s\n", ind, "", leaf, val);
+  }
+  return b.s;
+}

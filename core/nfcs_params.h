@@ -1,0 +1,171 @@
+/* NFCS core — the one parameter table.  Every configurable value of the engine is a row of
+ * this table: dotted key, type, place in struct nfcs_params, default, range, help.  YAML loading,
+ * --set, `nfcs validate`, `nfcs info --params` and the effective config written into HDF5 are all
+ * driven by it; unknown keys are errors. */
+#ifndef NFCS_PARAMS_H
+#define NFCS_PARAMS_H
+
+#include "nfcs_base.h"
+
+NFCS_EXTERN_C_BEGIN
+
+#define NFCS_PATH_MAX 1024
+#define NFCS_NAME_MAX 64
+#define NFCS_MAX_NAMED 256
+
+typedef struct nfcs_ivec3 { int n; int64_t v[3]; } nfcs_ivec3;
+typedef struct nfcs_rvec3 { int n; double v[3]; } nfcs_rvec3;
+typedef struct nfcs_named_reals {
+  int n;
+  char name[NFCS_MAX_NAMED][NFCS_NAME_MAX];
+  double value[NFCS_MAX_NAMED];
+} nfcs_named_reals;
+
+/* Enumerations (the order matches the `choices` of the table rows). */
+enum { NFCS_BC_PERIODIC = 0 };
+enum { NFCS_SCHEME_STRANG = 0, NFCS_SCHEME_ETDRK4 = 1, NFCS_SCHEME_UPSTREAM = 2 };
+enum { NFCS_DEALIAS_NONE = 0, NFCS_DEALIAS_TWO_THIRDS = 1, NFCS_DEALIAS_HALF = 2 };
+enum { NFCS_IC_RANDOM_NOISE = 0, NFCS_IC_PLANE_WAVE, NFCS_IC_SPIRAL, NFCS_IC_GAUSSIAN, NFCS_IC_FILE };
+enum { NFCS_FREQ_LORENTZIAN = 0, NFCS_FREQ_GAUSSIAN, NFCS_FREQ_UNIFORM };
+enum { NFCS_SAMPLING_RANDOM = 0, NFCS_SAMPLING_QUANTILE };
+enum { NFCS_COUPLING_ALL_TO_ALL = 0, NFCS_COUPLING_MEAN_FIELD, NFCS_COUPLING_MATRIX, NFCS_COUPLING_SPARSE };
+enum { NFCS_NORM_NONE = 0, NFCS_NORM_MEAN };
+enum { NFCS_PHASES_RANDOM = 0, NFCS_PHASES_EQUAL, NFCS_PHASES_LINEAR, NFCS_PHASES_WRAPPED_CAUCHY, NFCS_PHASES_FILE };
+enum { NFCS_KINT_RK4 = 0, NFCS_KINT_EULER_MARUYAMA, NFCS_KINT_HEUN, NFCS_KINT_UPSTREAM };
+enum { NFCS_PREC_FLOAT64 = 0, NFCS_PREC_FLOAT32 };
+enum { NFCS_DEVICE_CPU = 0, NFCS_DEVICE_CUDA };
+enum { NFCS_PLAN_ESTIMATE = 0, NFCS_PLAN_MEASURE, NFCS_PLAN_PATIENT, NFCS_PLAN_EXHAUSTIVE };
+
+typedef struct nfcs_params {
+  /* module sections present in the config (a module runs when its section is present) */
+  int has_cgl, has_kuramoto;
+
+  struct {
+    double c1, c3;
+    nfcs_ivec3 grid_size;
+    nfcs_rvec3 spatial_extent;
+    double time_step;
+    int boundary_conditions, scheme, dealias;
+    double noise;
+    int64_t noise_seed;
+    struct {
+      int type;
+      double amplitude;
+      int64_t seed;
+      char path[NFCS_PATH_MAX];
+      char dataset[NFCS_PATH_MAX];
+      nfcs_ivec3 wavenumber;
+      int64_t charge;
+      double width;
+    } ic;
+  } cgl;
+
+  struct {
+    double base_coupling_strength, time_step;
+    nfcs_named_reals natural_frequencies;
+    int64_t oscillators;
+    struct { int type; double center, width; int sampling; int64_t seed; } freq;
+    int coupling, normalization, integrator;
+    double noise, phase_lag;
+    int64_t noise_seed;
+    struct { int type; int64_t seed; double value, R0, center; char path[NFCS_PATH_MAX]; char dataset[NFCS_PATH_MAX]; } phases;
+  } kuramoto;
+
+  struct { double t_end; } run;
+  struct { double rate_hz; int realtime; double sim_time_per_tick; } coordinator;
+  struct {
+    char path[NFCS_PATH_MAX];
+    double snapshot_interval, metrics_interval, checkpoint_interval;
+    int precision;
+    char checkpoint_path[NFCS_PATH_MAX];
+  } output;
+  struct { int device; int64_t threads; int fft_planner; char fft_wisdom[NFCS_PATH_MAX]; } backend;
+  struct {
+    double w_field_energy, w_field_gradient, w_control_energy, w_coherence_penalty;
+    double w_hallucinations, w_defect_density, w_coherence_loss, w_violations;
+  } cost;
+  struct { int64_t max_simulation_steps; double emergency_threshold_ha, emergency_threshold_defects, coherence_target; } system;
+  struct { int level; int64_t log_metrics_interval, save_state_interval; } logging;
+
+  /* Where each row got its value: 0 default, 1 config file, 2 command line (--set).
+   * loc_line/loc_col are 1-based positions in the config file (0 when not from the file). */
+  uint8_t origin[160];
+  int loc_line[160], loc_col[160];
+  char config_path[NFCS_PATH_MAX];  /* the config file, "" when none */
+  char config_dir[NFCS_PATH_MAX];   /* its folder: input paths are relative to it */
+} nfcs_params;
+
+typedef enum nfcs_ptype {
+  NFCS_PT_REAL, NFCS_PT_INT, NFCS_PT_BOOL, NFCS_PT_ENUM, NFCS_PT_STRING,
+  NFCS_PT_REAL_LIST, NFCS_PT_INT_LIST, NFCS_PT_NAMED_REALS
+} nfcs_ptype;
+
+/* flags of a row */
+#define NFCS_PF_MIN_EXCLUSIVE 1u /* value must be > min (not >=) */
+#define NFCS_PF_ICASE 2u         /* enum choices compare case-insensitively */
+
+typedef struct nfcs_param_def {
+  const char *key;      /* dotted key, "cgl.time_step" */
+  nfcs_ptype type;
+  size_t offset;        /* into struct nfcs_params */
+  const char *def;      /* default, as text ("0.01", "[128, 128]", "strang") */
+  double min, max;      /* range of the value (of each element for lists) */
+  int min_count, max_count; /* lists: number of elements */
+  const char *choices;  /* enums: "strang|etdrk4|upstream" */
+  unsigned flags;
+  const char *help;
+} nfcs_param_def;
+
+/* The table. */
+NFCS_API const nfcs_param_def *nfcs_param_table(size_t *count);
+/* Row of a dotted key, NULL when unknown.  For a key below a named-reals row
+ * ("kuramoto.natural_frequencies.memory") returns that row and sets *entry to the entry name. */
+NFCS_API const nfcs_param_def *nfcs_param_find(const char *key, const char **entry);
+/* Is `prefix` a section (a prefix of some key, e.g. "cgl" or "cgl.initial_condition")? */
+NFCS_API int nfcs_param_is_section(const char *prefix);
+NFCS_API size_t nfcs_param_index(const nfcs_param_def *def);
+
+/* Diagnostics: every error found while loading or validating, formatted
+ * "file:line:col: error: key: what was expected". */
+typedef struct nfcs_diags {
+  int count;
+  int code;             /* the exit status they call for (78, or 66 for a missing file) */
+  char msg[64][640];
+} nfcs_diags;
+NFCS_API void nfcs_diags_add(nfcs_diags *d, int code, const char *fmt, ...) NFCS_PRINTF(3, 4);
+
+/* Fill with every default. */
+NFCS_API void nfcs_params_defaults(nfcs_params *p);
+
+/* Set one row from text.  `quoted` says the text was a quoted string in YAML (a number then is
+ * a type error).  On error writes "what was expected" into err and returns NFCS_ERR_CONFIG. */
+NFCS_API int nfcs_param_set_text(nfcs_params *p, const nfcs_param_def *def, const char *text, int quoted,
+                                 char *err, size_t errlen);
+/* Lists: set from element texts. */
+NFCS_API int nfcs_param_set_list(nfcs_params *p, const nfcs_param_def *def, const char *const *items,
+                                 const int *quoted, int n, char *err, size_t errlen);
+/* Named reals: add or replace one entry. */
+NFCS_API int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *def, const char *name,
+                                  const char *text, int quoted, char *err, size_t errlen);
+NFCS_API void nfcs_param_clear_named(nfcs_params *p, const nfcs_param_def *def);
+
+/* Apply "KEY=VALUE" from the command line (value: a number, a word, or a list "[a, b]" / "a,b").
+ * Errors go to diags as "--set:1:col: error: key: ...". */
+NFCS_API int nfcs_params_apply_set(nfcs_params *p, const char *assignment, nfcs_diags *diags);
+
+/* Cross-key checks (sections present, list lengths agree, scheme/dealias combinations, ...). */
+NFCS_API int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags);
+
+/* The effective config as YAML (every key, defaults included).  Returns a malloc'd string. */
+NFCS_API char *nfcs_params_to_yaml(const nfcs_params *p);
+/* One row's current value as YAML text into buf. */
+NFCS_API void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *def, char *buf, size_t len);
+
+/* Resolve an input path of the config (relative to the config's folder). */
+NFCS_API void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, size_t len);
+
+/* Number of grid points and dimension of the CGL field. */
+NFCS_API int nfcs_params_dim(const nfcs_params *p);
+
+NFCS_EXTERN_C_END
+#endif

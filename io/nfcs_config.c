@@ -1,0 +1,312 @@
+/* YAML config (libfyaml) into the parameter table.  The walk collects every error, each with the
+ * file, line and column, the dotted key and what was expected. */
+#include <errno.h>
+#include <libfyaml.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfcs_io.h"
+
+typedef struct walk {
+  const char *file;
+  nfcs_params *p;
+  nfcs_diags *d;
+  int bad;
+} walk;
+
+static void mark_of(struct fy_node *n, int *line, int *col) {
+  *line = 1;
+  *col = 1;
+  if (!n) return;
+  struct fy_token *t = fy_node_get_scalar_token(n);
+  if (!t) return;
+  const struct fy_mark *m = fy_token_start_mark(t);
+  if (!m) return;
+  *line = m->line + 1;
+  *col = m->column + 1;
+}
+
+#define WERR(w, line, col, key, ...)                                                             \
+  do {                                                                                           \
+    char m_[512];                                                                                \
+    snprintf(m_, sizeof m_, __VA_ARGS__);                                                        \
+    nfcs_diags_add((w)->d, NFCS_ERR_CONFIG, "%s:%d:%d: error: %s: %s", (w)->file, line, col, key, m_); \
+    (w)->bad = 1;                                                                                \
+  } while (0)
+
+static int levenshtein(const char *a, const char *b) {
+  size_t la = strlen(a), lb = strlen(b);
+  if (la > 63 || lb > 63) return 99;
+  int prev[64], cur[64];
+  for (size_t j = 0; j <= lb; j++) prev[j] = (int)j;
+  for (size_t i = 1; i <= la; i++) {
+    cur[0] = (int)i;
+    for (size_t j = 1; j <= lb; j++) {
+      int c = prev[j - 1] + (a[i - 1] != b[j - 1]);
+      if (prev[j] + 1 < c) c = prev[j] + 1;
+      if (cur[j - 1] + 1 < c) c = cur[j - 1] + 1;
+      cur[j] = c;
+    }
+    memcpy(prev, cur, sizeof(int) * (lb + 1));
+  }
+  return prev[lb];
+}
+
+/* A close key of the table for "did you mean". */
+static const char *suggest(const char *full) {
+  size_t n;
+  const nfcs_param_def *t = nfcs_param_table(&n);
+  const char *best = NULL;
+  int bestd = 4;
+  for (size_t i = 0; i < n; i++) {
+    int d = levenshtein(full, t[i].key);
+    if (d < bestd) { bestd = d; best = t[i].key; }
+  }
+  return best;
+}
+
+static const char *scalar_text(struct fy_node *n, char *buf, size_t len, int *quoted) {
+  size_t l = 0;
+  const char *s = fy_node_get_scalar(n, &l);
+  if (!s) s = "";
+  if (l >= len) l = len - 1;
+  memcpy(buf, s, l);
+  buf[l] = '\0';
+  enum fy_node_style st = fy_node_get_style(n);
+  *quoted = st == FYNS_SINGLE_QUOTED || st == FYNS_DOUBLE_QUOTED || st == FYNS_LITERAL || st == FYNS_FOLDED;
+  return buf;
+}
+
+static int is_null(struct fy_node *n, const char *text, int quoted) {
+  if (!n) return 1;
+  if (quoted) return 0;
+  return !text[0] || !strcmp(text, "~") || !strcmp(text, "null") || !strcmp(text, "Null") || !strcmp(text, "NULL");
+}
+
+static void set_origin(walk *w, const nfcs_param_def *d, int line, int col) {
+  size_t i = nfcs_param_index(d);
+  w->p->origin[i] = 1;
+  w->p->loc_line[i] = line;
+  w->p->loc_col[i] = col;
+}
+
+static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy_node *val);
+
+static void walk_mapping(walk *w, const char *prefix, struct fy_node *map) {
+  void *it = NULL;
+  struct fy_node_pair *pair;
+  /* duplicate keys: remember each key of this mapping with its line */
+  struct seen { char key[128]; int line; } *seen = NULL;
+  int nseen = 0, cap = 0;
+  while ((pair = fy_node_mapping_iterate(map, &it))) {
+    struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
+    int line, col;
+    mark_of(k, &line, &col);
+    if (!k || !fy_node_is_scalar(k)) {
+      WERR(w, line, col, prefix[0] ? prefix : "(top level)", "expected a plain key (name: value)");
+      continue;
+    }
+    char kbuf[128];
+    int kq;
+    scalar_text(k, kbuf, sizeof kbuf, &kq);
+    char full[256];
+    if (prefix[0]) snprintf(full, sizeof full, "%s.%s", prefix, kbuf);
+    else snprintf(full, sizeof full, "%s", kbuf);
+    int dup = 0;
+    for (int i = 0; i < nseen; i++)
+      if (!strcmp(seen[i].key, kbuf)) {
+        WERR(w, line, col, full, "duplicate key (first given at line %d)", seen[i].line);
+        dup = 1;
+        break;
+      }
+    if (dup) continue;
+    if (nseen == cap) {
+      cap = cap ? 2 * cap : 16;
+      struct seen *s2 = realloc(seen, sizeof *seen * (size_t)cap);
+      if (!s2) break;
+      seen = s2;
+    }
+    snprintf(seen[nseen].key, sizeof seen[nseen].key, "%s", kbuf);
+    seen[nseen++].line = line;
+    walk_value(w, full, k, v);
+  }
+  free(seen);
+}
+
+static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy_node *val) {
+  int kline, kcol, vline, vcol;
+  mark_of(key, &kline, &kcol);
+  mark_of(val, &vline, &vcol);
+  if (val && !fy_node_is_scalar(val)) { vline = kline; vcol = kcol; }
+  const char *entry = NULL;
+  const nfcs_param_def *d = nfcs_param_find(full, &entry);
+  if (!strcmp(full, "cgl")) w->p->has_cgl = 1;
+  if (!strcmp(full, "kuramoto")) w->p->has_kuramoto = 1;
+  if (!d || entry) {
+    if (!d && nfcs_param_is_section(full)) {
+      if (!val) return;
+      if (fy_node_is_mapping(val)) { walk_mapping(w, full, val); return; }
+      char buf[64];
+      int q = 0;
+      if (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &q), q)) return; /* empty section */
+      WERR(w, kline, kcol, full, "expected a section (a mapping of keys)");
+      return;
+    }
+    const char *s = suggest(full);
+    if (s) WERR(w, kline, kcol, full, "unknown key (did you mean %s?)", s);
+    else WERR(w, kline, kcol, full, "unknown key (nfcs info --params lists every key)");
+    return;
+  }
+  char err[512], buf[NFCS_PATH_MAX + 8];
+  int quoted = 0;
+  switch (d->type) {
+  case NFCS_PT_NAMED_REALS: {
+    if (!val || (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &quoted), quoted))) {
+      nfcs_param_clear_named(w->p, d);
+      set_origin(w, d, kline, kcol);
+      return;
+    }
+    if (!fy_node_is_mapping(val)) { WERR(w, kline, kcol, full, "expected a mapping name: frequency"); return; }
+    nfcs_param_clear_named(w->p, d);
+    void *it = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(val, &it))) {
+      struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
+      int l, c;
+      mark_of(k, &l, &c);
+      char name[128], sub[300];
+      int q = 0;
+      if (!k || !fy_node_is_scalar(k)) { WERR(w, l, c, full, "expected a name"); continue; }
+      scalar_text(k, name, sizeof name, &q);
+      snprintf(sub, sizeof sub, "%s.%s", full, name);
+      if (!v || !fy_node_is_scalar(v)) { WERR(w, l, c, sub, "expected a number"); continue; }
+      int vl, vc;
+      mark_of(v, &vl, &vc);
+      scalar_text(v, buf, sizeof buf, &q);
+      if (is_null(v, buf, q)) { WERR(w, vl, vc, sub, "expected a number, got nothing"); continue; }
+      for (int i = 0; i < w->p->kuramoto.natural_frequencies.n; i++)
+        if (!strcmp(w->p->kuramoto.natural_frequencies.name[i], name)) { WERR(w, l, c, sub, "duplicate key"); goto next; }
+      if (nfcs_param_set_named(w->p, d, name, buf, q, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+    next:;
+    }
+    set_origin(w, d, kline, kcol);
+    return;
+  }
+  case NFCS_PT_REAL_LIST:
+  case NFCS_PT_INT_LIST: {
+    if (!val || !fy_node_is_sequence(val)) {
+      WERR(w, vline, vcol, full, "expected a list of %d to %d numbers, e.g. [%s]", d->min_count, d->max_count,
+           d->type == NFCS_PT_INT_LIST ? "128, 128" : "10.0, 10.0");
+      return;
+    }
+    const char *items[8];
+    int qs[8];
+    char store[8][64];
+    int k = 0, badel = 0;
+    void *it = NULL;
+    struct fy_node *el;
+    while ((el = fy_node_sequence_iterate(val, &it))) {
+      int l, c;
+      mark_of(el, &l, &c);
+      if (!fy_node_is_scalar(el)) { WERR(w, l, c, full, "expected a number as list entry"); badel = 1; continue; }
+      if (k < 8) {
+        scalar_text(el, store[k], sizeof store[k], &qs[k]);
+        items[k] = store[k];
+      }
+      k++;
+    }
+    if (badel) return;
+    if (k > 8) { WERR(w, vline, vcol, full, "expected at most %d entries, got %d", d->max_count, k); return; }
+    if (nfcs_param_set_list(w->p, d, items, qs, k, err, sizeof err)) WERR(w, vline, vcol, full, "%s", err);
+    else set_origin(w, d, vline, vcol);
+    return;
+  }
+  default: {
+    if (val && !fy_node_is_scalar(val)) {
+      WERR(w, kline, kcol, full, "expected a single value, got a %s", fy_node_is_mapping(val) ? "mapping" : "list");
+      return;
+    }
+    scalar_text(val, buf, sizeof buf, &quoted);
+    if (d->type != NFCS_PT_STRING && is_null(val, buf, quoted)) {
+      WERR(w, vline, vcol, full, "expected a value, got nothing");
+      return;
+    }
+    if (d->type == NFCS_PT_STRING && is_null(val, buf, quoted)) buf[0] = '\0';
+    /* strings that happen to look like numbers are fine for string keys */
+    if (nfcs_param_set_text(w->p, d, buf, d->type == NFCS_PT_ENUM || d->type == NFCS_PT_STRING ? 0 : quoted, err, sizeof err))
+      WERR(w, vline, vcol, full, "%s", err);
+    else set_origin(w, d, vline, vcol);
+  }
+  }
+}
+
+static int load_doc(const char *name, struct fy_document *doc, struct fy_diag *diag, nfcs_params *p, nfcs_diags *d) {
+  walk w = {.file = name, .p = p, .d = d};
+  if (!doc) {
+    void *it = NULL;
+    struct fy_diag_error *e;
+    int any = 0;
+    while ((e = fy_diag_errors_iterate(diag, &it))) {
+      nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:%d:%d: error: (YAML syntax): %s", name, e->line, e->column + 1, e->msg);
+      any = 1;
+    }
+    if (!any) nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (YAML syntax): the file is not valid YAML", name);
+    return NFCS_ERR_CONFIG;
+  }
+  struct fy_node *root = fy_document_root(doc);
+  if (!root) {
+    nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): the file is empty; expected sections such as cgl: and kuramoto:", name);
+    return NFCS_ERR_CONFIG;
+  }
+  if (!fy_node_is_mapping(root)) {
+    nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): expected a mapping of sections (cgl:, kuramoto:, ...)", name);
+    return NFCS_ERR_CONFIG;
+  }
+  walk_mapping(&w, "", root);
+  return w.bad ? NFCS_ERR_CONFIG : NFCS_OK;
+}
+
+static struct fy_diag *make_diag(void) {
+  struct fy_diag_cfg dcfg;
+  fy_diag_cfg_default(&dcfg);
+  dcfg.fp = NULL;
+  dcfg.output_fn = NULL;
+  dcfg.colorize = false;
+  struct fy_diag *diag = fy_diag_create(&dcfg);
+  if (diag) fy_diag_set_collect_errors(diag, true);
+  return diag;
+}
+
+int nfcs_config_load(const char *path, nfcs_params *p, nfcs_diags *d) {
+  FILE *f = fopen(path, "r");
+  if (!f) {
+    nfcs_diags_add(d, NFCS_ERR_NOINPUT, "%s: error: cannot open the config file: %s", path, strerror(errno));
+    return NFCS_ERR_NOINPUT;
+  }
+  fclose(f);
+  snprintf(p->config_path, sizeof p->config_path, "%s", path);
+  const char *slash = strrchr(path, '/');
+  if (slash) snprintf(p->config_dir, sizeof p->config_dir, "%.*s", (int)(slash - path), path);
+  else snprintf(p->config_dir, sizeof p->config_dir, ".");
+  if (slash == path) snprintf(p->config_dir, sizeof p->config_dir, "/");
+  struct fy_diag *diag = make_diag();
+  struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_PARSE | FYPCF_ALLOW_DUPLICATE_KEYS, .diag = diag};
+  struct fy_document *doc = fy_document_build_from_file(&cfg, path);
+  int rc = load_doc(path, doc, diag, p, d);
+  if (doc) fy_document_destroy(doc);
+  if (diag) fy_diag_destroy(diag);
+  return rc;
+}
+
+int nfcs_config_load_string(const char *name, const char *text, nfcs_params *p, nfcs_diags *d) {
+  snprintf(p->config_path, sizeof p->config_path, "%s", name);
+  snprintf(p->config_dir, sizeof p->config_dir, ".");
+  struct fy_diag *diag = make_diag();
+  struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_PARSE | FYPCF_ALLOW_DUPLICATE_KEYS, .diag = diag};
+  struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
+  int rc = load_doc(name, doc, diag, p, d);
+  if (doc) fy_document_destroy(doc);
+  if (diag) fy_diag_destroy(diag);
+  return rc;
+}

@@ -1,0 +1,28 @@
+/* NFCS io — YAML configuration into the parameter table, and HDF5 input and output. */
+#ifndef NFCS_IO_H
+#define NFCS_IO_H
+
+#include "nfcs_base.h"
+#include "nfcs_grid.h"
+#include "nfcs_params.h"
+#include "nfcs_sink.h"
+
+NFCS_EXTERN_C_BEGIN
+
+/* Load a YAML config into p (which holds the defaults already).  Every error found goes to diags
+ * as "file:line:col: error: key: what was expected"; returns NFCS_ERR_CONFIG, or NFCS_ERR_NOINPUT
+ * when the file cannot be opened. */
+NFCS_API int nfcs_config_load(const char *path, nfcs_params *p, nfcs_diags *diags);
+/* Load from a string (tests, --config-text); name is used in messages. */
+NFCS_API int nfcs_config_load_string(const char *name, const char *text, nfcs_params *p, nfcs_diags *diags);
+
+/* The HDF5 sink writing SPEC.md §3 to `path`. */
+NFCS_API int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink);
+
+/* Read the initial field of params->cgl.initial_condition (type file) into host (npts complex).
+ * NFCS_ERR_NOINPUT when the file cannot be opened, NFCS_ERR_DATA for a missing dataset, a wrong
+ * type or shape, or non-finite values. */
+NFCS_API int nfcs_h5_read_field(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_grid *g, nfcs_real *host);
+
+NFCS_EXTERN_C_END
+#endif

@@ -1,0 +1,198 @@
+/* The CPU backend: memory, FFTW plans (threads through FFTW's OpenMP library, so FFTs and the
+ * engine's loops share one OpenMP pool), wisdom kept between runs, finiteness checks. */
+#include "cpu_backend.h"
+
+#include <errno.h>
+#include <fftw3.h>
+#include <math.h>
+#include <omp.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#if NFCS_SINGLE
+#define FFTW(name) fftwf_##name
+typedef fftwf_complex fft_cplx;
+#define WISDOM_NAME "fftw-wisdom-single"
+#else
+#define FFTW(name) fftw_##name
+typedef fftw_complex fft_cplx;
+#define WISDOM_NAME "fftw-wisdom-double"
+#endif
+
+struct nfcs_fft {
+  FFTW(plan) fwd, inv;
+};
+
+static pthread_once_t fftw_once = PTHREAD_ONCE_INIT;
+static pthread_mutex_t planner_lock = PTHREAD_MUTEX_INITIALIZER;
+static void fftw_global_init(void) {
+  FFTW(init_threads)();
+  FFTW(make_planner_thread_safe)();
+}
+
+static void wisdom_path(const nfcs_ctx *ctx, char *out, size_t len) {
+  out[0] = '\0';
+  if (!ctx->fft_wisdom[0]) return;
+  if (strcmp(ctx->fft_wisdom, "auto") != 0) {
+    snprintf(out, len, "%s", ctx->fft_wisdom);
+    return;
+  }
+  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
+  char dir[NFCS_PATH_MAX];
+  if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/nfcs", xdg);
+  else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/nfcs", home);
+  else return;
+  /* create the folder (and its parent) quietly; no wisdom is fine too */
+  char parent[NFCS_PATH_MAX];
+  snprintf(parent, sizeof parent, "%s", dir);
+  char *slash = strrchr(parent, '/');
+  if (slash) { *slash = '\0'; mkdir(parent, 0755); }
+  if (mkdir(dir, 0755) != 0 && errno != EEXIST) return;
+  if (strlen(dir) + sizeof WISDOM_NAME + 2 > len) { out[0] = '\0'; return; }
+  memcpy(out, dir, strlen(dir));
+  snprintf(out + strlen(dir), len - strlen(dir), "/%s", WISDOM_NAME);
+}
+
+static int cpu_available(char *why, size_t len) { (void)why; (void)len; return 1; }
+
+static int cpu_create(nfcs_ctx *ctx, void **self) {
+  pthread_once(&fftw_once, fftw_global_init);
+  nfcs_cpu *c = calloc(1, sizeof *c);
+  if (!c) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory creating the CPU backend");
+  c->ctx = ctx;
+  c->threads = nfcs_ctx_threads(ctx);
+  char path[NFCS_PATH_MAX];
+  wisdom_path(ctx, path, sizeof path);
+  if (path[0]) {
+    pthread_mutex_lock(&planner_lock);
+    FFTW(import_wisdom_from_filename)(path); /* absent or stale wisdom is not an error */
+    pthread_mutex_unlock(&planner_lock);
+  }
+  *self = c;
+  return NFCS_OK;
+}
+
+static void cpu_destroy(void **self) {
+  if (!self || !*self) return;
+  free(*self);
+  *self = NULL;
+}
+
+static int cpu_alloc(void *self, size_t n, nfcs_real **out) {
+  nfcs_cpu *c = self;
+  nfcs_real *p = (nfcs_real *)FFTW(malloc)(sizeof(nfcs_real) * 2 * (n ? n : 1));
+  if (!p) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory: %zu complex values", n);
+  /* first touch by the threads that will use the pages */
+  const int nt = c->threads;
+#pragma omp parallel for num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+  for (size_t i = 0; i < 2 * n; i++) p[i] = 0;
+  *out = p;
+  return NFCS_OK;
+}
+
+static void cpu_free(void *self, nfcs_real *p) { (void)self; if (p) FFTW(free)(p); }
+
+static int cpu_copy(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) {
+  nfcs_cpu *c = self;
+  if (dst == src) return NFCS_OK;
+  const int nt = c->threads;
+#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+  for (size_t i = 0; i < 2 * n; i++) dst[i] = src[i];
+  return NFCS_OK;
+}
+
+static int cpu_fft_create(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_real *spec, nfcs_fft **out) {
+  nfcs_cpu *c = self;
+  nfcs_fft *f = calloc(1, sizeof *f);
+  if (!f) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
+  int dims[3];
+  for (int a = 0; a < g->dim; a++) dims[a] = (int)g->n[g->dim - 1 - a]; /* C order: slowest first */
+  static const unsigned flags_of[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT, FFTW_EXHAUSTIVE};
+  unsigned flags = flags_of[c->ctx->fft_planner & 3];
+  pthread_mutex_lock(&planner_lock);
+  FFTW(plan_with_nthreads)(c->threads);
+  f->fwd = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)phys, (fft_cplx *)spec, FFTW_FORWARD, flags);
+  f->inv = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)spec, (fft_cplx *)phys, FFTW_BACKWARD, flags);
+  char path[NFCS_PATH_MAX];
+  wisdom_path(c->ctx, path, sizeof path);
+  if (path[0] && f->fwd && f->inv) {
+    char tmp[NFCS_PATH_MAX + 32];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    if (FFTW(export_wisdom_to_filename)(tmp)) rename(tmp, path);
+    else unlink(tmp);
+  }
+  pthread_mutex_unlock(&planner_lock);
+  if (!f->fwd || !f->inv) {
+    free(f);
+    return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "FFTW could not plan a %dD transform", g->dim);
+  }
+  *out = f;
+  return NFCS_OK;
+}
+
+static void cpu_fft_destroy(void *self, nfcs_fft **f) {
+  (void)self;
+  if (!f || !*f) return;
+  pthread_mutex_lock(&planner_lock);
+  FFTW(destroy_plan)((*f)->fwd);
+  FFTW(destroy_plan)((*f)->inv);
+  pthread_mutex_unlock(&planner_lock);
+  free(*f);
+  *f = NULL;
+}
+
+static void cpu_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+  (void)self;
+  FFTW(execute_dft)(f->fwd, (fft_cplx *)(void *)(uintptr_t)in, (fft_cplx *)out);
+}
+
+static void cpu_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+  (void)self;
+  FFTW(execute_dft)(f->inv, (fft_cplx *)(void *)(uintptr_t)in, (fft_cplx *)out);
+}
+
+static int cpu_upload(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) { return cpu_copy(self, dst, src, n); }
+static int cpu_download(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) { return cpu_copy(self, dst, src, n); }
+
+static int cpu_all_finite(void *self, const nfcs_real *x, size_t n) {
+  nfcs_cpu *c = self;
+  const int nt = c->threads;
+  int bad = 0;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad) if (n > NFCS_CPU_PAR_MIN)
+  for (size_t i = 0; i < 2 * n; i++) bad |= !isfinite(x[i]);
+  return !bad;
+}
+
+static const nfcs_backend_ops CPU_OPS = {
+  .alloc = cpu_alloc,
+  .free = cpu_free,
+  .upload = cpu_upload,
+  .download = cpu_download,
+  .copy = cpu_copy,
+  .fft_create = cpu_fft_create,
+  .fft_destroy = cpu_fft_destroy,
+  .fft_forward = cpu_fft_forward,
+  .fft_inverse = cpu_fft_inverse,
+  .cgl_local = nfcs_cpu_cgl_local,
+  .cmul = nfcs_cpu_cmul,
+  .cmul_to = nfcs_cpu_cmul_to,
+  .cgl_euler = nfcs_cpu_cgl_euler,
+  .cgl_nonlinear = nfcs_cpu_cgl_nonlinear,
+  .axpby = nfcs_cpu_axpby,
+  .axpb2yz = nfcs_cpu_axpb2yz,
+  .etd_final = nfcs_cpu_etd_final,
+  .all_finite = cpu_all_finite,
+  .destroy = cpu_destroy,
+};
+
+const nfcs_backend_type nfcs_backend_cpu = {
+  .name = "cpu",
+  .description = "OpenMP loops + FFTW3 (OpenMP threads) + OpenBLAS",
+  .available = cpu_available,
+  .create = cpu_create,
+  .ops = &CPU_OPS,
+};

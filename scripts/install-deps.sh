@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Install the Debian 12 packages NFCS core needs to build, test and analyse.
+# Idempotent: asks dpkg which packages are missing and installs only those.
+# Quick (well under a second) when everything is present.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake pkg-config
+  libfftw3-dev            # FFTW3 double+single, with libfftw3_omp
+  libopenblas-dev         # BLAS::BLAS (OpenBLAS)
+  libhdf5-dev hdf5-tools  # HDF5 C + HL, h5dump
+  libfyaml-dev            # YAML parser
+  libcmocka-dev           # unit tests
+  libbenchmark-dev        # Google Benchmark microbenchmarks
+  librandom123-dev        # Philox counter-based RNG (header only)
+  python3 python3-numpy python3-h5py python3-scipy python3-matplotlib
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "install-deps: installing ${missing[*]}" >&2
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done" >&2
