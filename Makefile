@@ -42,7 +42,7 @@ test-sanitize:
 	  CMAKE_ARGS="-DNFCS_SANITIZE=address,undefined -DNFCS_BUILD_BENCH=OFF $(CMAKE_ARGS)"
 
 bench: build
-	$(BUILD)/nfcs_microbench --benchmark_min_time=0.2
+	$(BUILD)/bench/nfcs_microbench --benchmark_min_time=0.2
 
 clean:
 	rm -rf build build-san build.configure.log build-san.configure.log

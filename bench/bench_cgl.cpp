@@ -1,0 +1,107 @@
+// Google Benchmark microbenchmarks of the CGL kernels over the C API: the bare FFT pair (the
+// floor), each pointwise stage, and each scheme's step, on the same plans and threads.
+#include <benchmark/benchmark.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <vector>
+
+#include "nfcs_backend.h"
+#include "nfcs_cgl.h"
+#include "nfcs_internal.h"
+#include "nfcs_params.h"
+
+namespace {
+
+struct Fixture {
+  nfcs_ctx *ctx = nullptr;
+  nfcs_params p{};
+  nfcs_cgl *cgl = nullptr;
+  Fixture(int n, int dim, int scheme, int threads) {
+    nfcs_ctx_create(&ctx);
+    nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
+    nfcs_ctx_set_threads(ctx, threads);
+    nfcs_ctx_set_fft(ctx, NFCS_PLAN_MEASURE, "auto");
+    if (nfcs_ctx_use_backend(ctx, "cpu")) std::abort();
+    nfcs_params_defaults(&p);
+    p.has_cgl = 1;
+    p.cgl.grid_size.n = p.cgl.spatial_extent.n = dim;
+    for (int a = 0; a < dim; a++) {
+      p.cgl.grid_size.v[a] = n;
+      p.cgl.spatial_extent.v[a] = 0.5 * n;
+    }
+    p.cgl.scheme = scheme;
+    p.cgl.c1 = 1.5;
+    p.cgl.c3 = -1.2;
+    p.cgl.time_step = 0.05;
+    p.cgl.ic.amplitude = 0.5;
+    if (nfcs_cgl_create(ctx, &p, &cgl)) std::abort();
+    std::vector<nfcs_real> f(2 * nfcs_cgl_grid(cgl)->npts);
+    nfcs_cgl_pattern(&p, nfcs_cgl_grid(cgl), f.data());
+    nfcs_cgl_set_field(cgl, f.data());
+  }
+  ~Fixture() {
+    nfcs_cgl_destroy(&cgl);
+    nfcs_ctx_destroy(&ctx);
+  }
+};
+
+
+void BM_fft_pair(benchmark::State &st) {
+  Fixture fx(static_cast<int>(st.range(0)), 2, NFCS_SCHEME_STRANG, static_cast<int>(st.range(1)));
+  const nfcs_grid *g = nfcs_cgl_grid(fx.cgl);
+  nfcs_real *a, *b;
+  fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &a);
+  fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &b);
+  nfcs_fft *plan;
+  fx.ctx->ops->fft_create(fx.ctx->backend, g, a, b, &plan);
+  for (auto _ : st) {
+    fx.ctx->ops->fft_forward(fx.ctx->backend, plan, a, b);
+    fx.ctx->ops->fft_inverse(fx.ctx->backend, plan, b, a);
+    benchmark::ClobberMemory();
+  }
+  fx.ctx->ops->fft_destroy(fx.ctx->backend, &plan);
+  fx.ctx->ops->free(fx.ctx->backend, a);
+  fx.ctx->ops->free(fx.ctx->backend, b);
+}
+
+void BM_local_exact(benchmark::State &st) {
+  Fixture fx(static_cast<int>(st.range(0)), 2, NFCS_SCHEME_STRANG, static_cast<int>(st.range(1)));
+  const nfcs_grid *g = nfcs_cgl_grid(fx.cgl);
+  nfcs_real *a;
+  fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &a);
+  nfcs_local_step s{};
+  s.h = 0.025;
+  s.c3 = -1.2;
+  for (auto _ : st) {
+    fx.ctx->ops->cgl_local(fx.ctx->backend, a, a, g->npts, &s);
+    benchmark::ClobberMemory();
+  }
+  fx.ctx->ops->free(fx.ctx->backend, a);
+}
+
+void BM_step(benchmark::State &st, int scheme) {
+  Fixture fx(static_cast<int>(st.range(0)), 2, scheme, static_cast<int>(st.range(1)));
+  for (auto _ : st) {
+    nfcs_cgl_step(fx.cgl, 0.05);
+    benchmark::ClobberMemory();
+  }
+}
+void BM_step_strang(benchmark::State &st) { BM_step(st, NFCS_SCHEME_STRANG); }
+void BM_step_etdrk4(benchmark::State &st) { BM_step(st, NFCS_SCHEME_ETDRK4); }
+void BM_step_upstream(benchmark::State &st) { BM_step(st, NFCS_SCHEME_UPSTREAM); }
+
+void sizes(benchmark::internal::Benchmark *b) {
+  for (int t : {1, 2})
+    for (int n : {128, 256, 512, 1024}) b->Args({n, t});
+  b->ArgNames({"n", "threads"})->Unit(benchmark::kMillisecond)->UseRealTime();
+}
+
+}  // namespace
+
+BENCHMARK(BM_fft_pair)->Apply(sizes);
+BENCHMARK(BM_step_strang)->Apply(sizes);
+BENCHMARK(BM_step_etdrk4)->Apply(sizes);
+BENCHMARK(BM_step_upstream)->Apply(sizes);
+BENCHMARK(BM_local_exact)->Apply(sizes);
+BENCHMARK_MAIN();

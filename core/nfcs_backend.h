@@ -57,6 +57,10 @@ typedef struct nfcs_backend_ops {
   void (*cgl_local)(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
   void (*cmul)(void *self, nfcs_real *x, const nfcs_real *coef, size_t n);            /* x *= coef */
   void (*cmul_to)(void *self, nfcs_real *out, const nfcs_real *x, const nfcs_real *coef, size_t n);
+  /* x *= fx[ix] fy[iy] fz[iz]: a separable Fourier multiplier from per-axis factors (n[a] complex
+   * each; fy, fz unused beyond the grid's dimension).  Reads no full-size coefficient array. */
+  void (*cmul_separable)(void *self, nfcs_real *x, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy,
+                         const nfcs_real *fz);
   /* upstream explicit Euler of the local part: phi += dt (-(1 + i c3)|phi|^2 phi + u) */
   void (*cgl_euler)(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
   /* out = -(1 + i c3)|phi|^2 phi + u (in place allowed) */

@@ -37,7 +37,8 @@ typedef struct coef_slot {
   double h;
   int used;
   uint64_t last_use;
-  nfcs_real *E, *E2, *Q, *f1, *f2, *f3; /* strang/upstream use E only */
+  nfcs_real *E, *E2, *Q, *f1, *f2, *f3; /* etdrk4 */
+  nfcs_real *ax[3];                      /* strang/upstream: the separable multiplier, per axis */
 } coef_slot;
 
 struct nfcs_cgl {
@@ -91,52 +92,74 @@ static void free_arr(nfcs_cgl *c, nfcs_real **p) {
   *p = NULL;
 }
 
+/* Per-axis factors of the separable multiplier exp(h (g - (1 + i c1) |k|^2)) / npts, g = 0
+ * (strang) or 1 (upstream's half step), with the dealiasing mask folded in. */
+static int compute_axes(nfcs_cgl *c, coef_slot *s, double h, double growth) {
+  for (int a = 0; a < c->g.dim; a++) {
+    const int64_t n = c->g.n[a];
+    if (!s->ax[a]) {
+      NFCS_CHECK(c->ops->alloc(c->be, (size_t)n, &s->ax[a]));
+      c->bytes += (size_t)n * 2 * sizeof(nfcs_real);
+    }
+    nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * (size_t)n);
+    if (!host) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
+    /* the constant factor e^{h g} / npts goes into the x axis */
+    const double scale = a == 0 ? exp(h * growth) / (double)c->g.npts : 1.0;
+    for (int64_t j = 0; j < n; j++) {
+      double k = nfcs_grid_k(&c->g, a, j);
+      int64_t m = j <= (n - 1) / 2 ? j : j - n, am = m < 0 ? -m : m;
+      int keep = c->dealias == NFCS_DEALIAS_NONE || (c->dealias == NFCS_DEALIAS_TWO_THIRDS && 3 * am < n) ||
+                 (c->dealias == NFCS_DEALIAS_HALF && 4 * am < n);
+      double complex v = keep ? scale * cexp(-h * (1.0 + I * c->c1) * k * k) : 0.0;
+      host[2 * j] = (nfcs_real)creal(v);
+      host[2 * j + 1] = (nfcs_real)cimag(v);
+    }
+    int rc = c->ops->upload(c->be, s->ax[a], host, (size_t)n);
+    free(host);
+    NFCS_CHECK(rc);
+  }
+  return NFCS_OK;
+}
+
 /* Fill the slot's arrays for step h (host computation, one upload per array). */
 static int compute_slot(nfcs_cgl *c, coef_slot *s, double h) {
+  if (c->scheme == NFCS_SCHEME_STRANG) NFCS_CHECK(compute_axes(c, s, h, 0.0));
+  if (c->scheme == NFCS_SCHEME_UPSTREAM) NFCS_CHECK(compute_axes(c, s, 0.5 * h, 1.0));
+  if (c->scheme != NFCS_SCHEME_ETDRK4) {
+    s->h = h;
+    s->used = 1;
+    return NFCS_OK;
+  }
   const size_t n = c->g.npts;
   const double inv_n = 1.0 / (double)n;
-  int nhost = c->scheme == NFCS_SCHEME_ETDRK4 ? 6 : 1;
-  nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * n * (size_t)nhost);
+  nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * n * 6);
   if (!host) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory computing step coefficients");
   nfcs_real **dev[6] = {&s->E, &s->E2, &s->Q, &s->f1, &s->f2, &s->f3};
   int rc = NFCS_OK;
-  for (int a = 0; a < nhost && !rc; a++)
+  for (int a = 0; a < 6 && !rc; a++)
     if (!*dev[a]) rc = alloc_arr(c, dev[a]);
   if (rc) { free(host); return rc; }
-
-  const int scheme = c->scheme;
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < n; i++) {
     const double keep = nfcs_grid_dealias_keep(&c->g, i, c->dealias) ? 1.0 : 0.0;
-    double complex v[6] = {0};
-    if (scheme == NFCS_SCHEME_STRANG) {
-      v[0] = keep * cexp(h * lin_symbol(c, i, 0)) * inv_n;
-    } else if (scheme == NFCS_SCHEME_UPSTREAM) {
-      v[0] = cexp(0.5 * h * lin_symbol(c, i, 1)) * inv_n;
-    } else {
-      const double complex z = h * lin_symbol(c, i, 1);
-      double complex q = 0, a1 = 0, a2 = 0, a3 = 0;
-      for (int j = 1; j <= ETD_M; j++) {
-        const double complex r = cexp(2.0 * I * M_PI * (j - 0.5) / ETD_M); /* full circle: L is complex */
-        const double complex lr = z + r, e = cexp(lr), e2 = cexp(0.5 * lr), lr3 = lr * lr * lr;
-        q += (e2 - 1.0) / lr;
-        a1 += (-4.0 - lr + e * (4.0 - 3.0 * lr + lr * lr)) / lr3;
-        a2 += (2.0 + lr + e * (-2.0 + lr)) / lr3;
-        a3 += (-4.0 - 3.0 * lr - lr * lr + e * (4.0 - lr)) / lr3;
-      }
-      v[0] = keep * cexp(z);
-      v[1] = keep * cexp(0.5 * z);
-      v[2] = keep * h * q / ETD_M * inv_n;
-      v[3] = keep * h * a1 / ETD_M * inv_n;
-      v[4] = keep * h * a2 / ETD_M * inv_n;
-      v[5] = keep * h * a3 / ETD_M * inv_n;
+    const double complex z = h * lin_symbol(c, i, 1);
+    double complex q = 0, a1 = 0, a2 = 0, a3 = 0;
+    for (int j = 1; j <= ETD_M; j++) {
+      const double complex r = cexp(2.0 * I * M_PI * (j - 0.5) / ETD_M); /* full circle: L is complex */
+      const double complex lr = z + r, e = cexp(lr), e2 = cexp(0.5 * lr), lr3 = lr * lr * lr;
+      q += (e2 - 1.0) / lr;
+      a1 += (-4.0 - lr + e * (4.0 - 3.0 * lr + lr * lr)) / lr3;
+      a2 += (2.0 + lr + e * (-2.0 + lr)) / lr3;
+      a3 += (-4.0 - 3.0 * lr - lr * lr + e * (4.0 - lr)) / lr3;
     }
-    for (int a = 0; a < (scheme == NFCS_SCHEME_ETDRK4 ? 6 : 1); a++) {
+    const double complex v[6] = {keep * cexp(z), keep * cexp(0.5 * z), keep * h * q / ETD_M * inv_n,
+                                 keep * h * a1 / ETD_M * inv_n, keep * h * a2 / ETD_M * inv_n, keep * h * a3 / ETD_M * inv_n};
+    for (int a = 0; a < 6; a++) {
       host[(size_t)a * 2 * n + 2 * i] = (nfcs_real)creal(v[a]);
       host[(size_t)a * 2 * n + 2 * i + 1] = (nfcs_real)cimag(v[a]);
     }
   }
-  for (int a = 0; a < nhost && !rc; a++) rc = c->ops->upload(c->be, *dev[a], host + (size_t)a * 2 * n, n);
+  for (int a = 0; a < 6 && !rc; a++) rc = c->ops->upload(c->be, *dev[a], host + (size_t)a * 2 * n, n);
   free(host);
   if (rc) return rc;
   s->h = h;
@@ -239,6 +262,12 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
     coef_slot *s = &c->slot[i];
     nfcs_real **arrs[6] = {&s->E, &s->E2, &s->Q, &s->f1, &s->f2, &s->f3};
     for (int a = 0; a < 6; a++) free_arr(c, arrs[a]);
+    for (int a = 0; a < 3; a++)
+      if (s->ax[a]) {
+        c->ops->free(c->be, s->ax[a]);
+        c->bytes -= (size_t)c->g.n[a] * 2 * sizeof(nfcs_real);
+        s->ax[a] = NULL;
+      }
   }
   if (c->view != c->phi) free_arr(c, &c->view);
   nfcs_real **arrs[] = {&c->phi, &c->spec, &c->a, &c->Nv, &c->Na, &c->Nb, &c->Nc, &c->ufield[0], &c->ufield[1]};
@@ -323,7 +352,7 @@ static int step_strang(nfcs_cgl *c, double h, const coef_slot *s) {
   }
   c->ops->cgl_local(c->be, c->phi, c->phi, c->g.npts, &ls);
   c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
-  c->ops->cmul(c->be, c->spec, s->E, c->g.npts);
+  c->ops->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]);
   c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
   c->pending = 1;
   c->pending_h = h;
@@ -334,11 +363,11 @@ static int step_strang(nfcs_cgl *c, double h, const coef_slot *s) {
 static int step_upstream(nfcs_cgl *c, double h, const coef_slot *s) {
   nfcs_forcing u = current_forcing(c);
   c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
-  c->ops->cmul(c->be, c->spec, s->E, c->g.npts);
+  c->ops->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]);
   c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
   c->ops->cgl_euler(c->be, c->phi, c->g.npts, h, c->c3, &u);
   c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
-  c->ops->cmul(c->be, c->spec, s->E, c->g.npts);
+  c->ops->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]);
   c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
   return NFCS_OK;
 }

@@ -87,8 +87,8 @@ static int cpu_alloc(void *self, size_t n, nfcs_real **out) {
   nfcs_real *p = (nfcs_real *)FFTW(malloc)(sizeof(nfcs_real) * 2 * (n ? n : 1));
   if (!p) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory: %zu complex values", n);
   /* first touch by the threads that will use the pages */
-  const int nt = c->threads;
-#pragma omp parallel for num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+#pragma omp parallel for num_threads(nt) schedule(static)
   for (size_t i = 0; i < 2 * n; i++) p[i] = 0;
   *out = p;
   return NFCS_OK;
@@ -99,8 +99,8 @@ static void cpu_free(void *self, nfcs_real *p) { (void)self; if (p) FFTW(free)(p
 static int cpu_copy(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) {
   nfcs_cpu *c = self;
   if (dst == src) return NFCS_OK;
-  const int nt = c->threads;
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < 2 * n; i++) dst[i] = src[i];
   return NFCS_OK;
 }
@@ -160,9 +160,9 @@ static int cpu_download(void *self, nfcs_real *dst, const nfcs_real *src, size_t
 
 static int cpu_all_finite(void *self, const nfcs_real *x, size_t n) {
   nfcs_cpu *c = self;
-  const int nt = c->threads;
+  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
   int bad = 0;
-#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
   for (size_t i = 0; i < 2 * n; i++) bad |= !isfinite(x[i]);
   return !bad;
 }
@@ -180,6 +180,7 @@ static const nfcs_backend_ops CPU_OPS = {
   .cgl_local = nfcs_cpu_cgl_local,
   .cmul = nfcs_cpu_cmul,
   .cmul_to = nfcs_cpu_cmul_to,
+  .cmul_separable = nfcs_cpu_cmul_separable,
   .cgl_euler = nfcs_cpu_cgl_euler,
   .cgl_nonlinear = nfcs_cpu_cgl_nonlinear,
   .axpby = nfcs_cpu_axpby,

@@ -10,12 +10,14 @@ typedef struct nfcs_cpu {
 } nfcs_cpu;
 
 /* below this many points a loop runs on one thread (fork/join costs more than it saves) */
-#define NFCS_CPU_PAR_MIN 16384
+#define NFCS_CPU_PAR_MIN 8192
 
 /* pointwise kernels (kernels/cpu_pointwise.c, built with vector math) */
 void nfcs_cpu_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
 void nfcs_cpu_cmul(void *self, nfcs_real *x, const nfcs_real *coef, size_t n);
 void nfcs_cpu_cmul_to(void *self, nfcs_real *out, const nfcs_real *x, const nfcs_real *coef, size_t n);
+void nfcs_cpu_cmul_separable(void *self, nfcs_real *x, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy,
+                             const nfcs_real *fz);
 void nfcs_cpu_cgl_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
 void nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u);
 void nfcs_cpu_axpby(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,

@@ -7,7 +7,7 @@
 
 void nfcs_cpu_add_noise(int nt, nfcs_real *x, size_t n, const nfcs_noise *noise, const nfcs_real *mask) {
   const double sigma = noise->sigma;
-#pragma omp parallel for num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     if (mask && mask[2 * i] == 0 && mask[2 * i + 1] == 0) continue; /* dealiased mode */
     double g0, g1;

@@ -7,17 +7,19 @@
 
 #if NFCS_SINGLE
 #define RLOG logf
-#define REXP expf
+#define RSQRT sqrtf
 #define RSIN sinf
 #define RCOS cosf
 #else
 #define RLOG log
-#define REXP exp
+#define RSQRT sqrt
 #define RSIN sin
 #define RCOS cos
 #endif
 
-#define NT(self) (((const nfcs_cpu *)(self))->threads)
+/* Threads for a loop of n points.  Small loops run on one thread through the same outlined,
+ * vectorised function: an OpenMP `if` clause would make gcc fall back to a scalar serial copy. */
+#define NT(self) (n > NFCS_CPU_PAR_MIN ? ((const nfcs_cpu *)(self))->threads : 1)
 
 void nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *src, size_t n, const nfcs_local_step *s) {
   const int nt = NT(self);
@@ -28,22 +30,22 @@ void nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *sr
   const nfcs_real *fpre = s->a_pre != 0 ? s->u_pre.field : NULL, *fpost = s->a_post != 0 ? s->u_post.field : NULL;
   const nfcs_real ap = (nfcs_real)s->a_pre, ao = (nfcs_real)s->a_post;
   if (!fpre && !fpost) {
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
     for (size_t i = 0; i < n; i++) {
       nfcs_real re = src[2 * i] + apr, im = src[2 * i + 1] + api;
-      nfcs_real lnD = RLOG((nfcs_real)1 + (re * re + im * im) * em1);
-      nfcs_real mag = eh * REXP((nfcs_real)-0.5 * lnD), ang = hc3 * lnD;
+      nfcs_real D = (nfcs_real)1 + (re * re + im * im) * em1, lnD = RLOG(D);
+      nfcs_real mag = eh / RSQRT(D), ang = hc3 * lnD;
       nfcs_real c = mag * RCOS(ang), sn = mag * RSIN(ang);
       phi[2 * i] = re * c - im * sn + apor;
       phi[2 * i + 1] = re * sn + im * c + apoi;
     }
   } else {
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
     for (size_t i = 0; i < n; i++) {
       nfcs_real re = src[2 * i] + apr, im = src[2 * i + 1] + api;
       if (fpre) { re += ap * fpre[2 * i]; im += ap * fpre[2 * i + 1]; }
-      nfcs_real lnD = RLOG((nfcs_real)1 + (re * re + im * im) * em1);
-      nfcs_real mag = eh * REXP((nfcs_real)-0.5 * lnD), ang = hc3 * lnD;
+      nfcs_real D = (nfcs_real)1 + (re * re + im * im) * em1, lnD = RLOG(D);
+      nfcs_real mag = eh / RSQRT(D), ang = hc3 * lnD;
       nfcs_real c = mag * RCOS(ang), sn = mag * RSIN(ang);
       nfcs_real r2 = re * c - im * sn + apor, i2 = re * sn + im * c + apoi;
       if (fpost) { r2 += ao * fpost[2 * i]; i2 += ao * fpost[2 * i + 1]; }
@@ -56,7 +58,7 @@ void nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *sr
 
 void nfcs_cpu_cmul(void *self, nfcs_real *restrict x, const nfcs_real *restrict coef, size_t n) {
   const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     nfcs_real a = x[2 * i], b = x[2 * i + 1], c = coef[2 * i], d = coef[2 * i + 1];
     x[2 * i] = a * c - b * d;
@@ -66,7 +68,7 @@ void nfcs_cpu_cmul(void *self, nfcs_real *restrict x, const nfcs_real *restrict 
 
 void nfcs_cpu_cmul_to(void *self, nfcs_real *restrict out, const nfcs_real *restrict x, const nfcs_real *restrict coef, size_t n) {
   const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     nfcs_real a = x[2 * i], b = x[2 * i + 1], c = coef[2 * i], d = coef[2 * i + 1];
     out[2 * i] = a * c - b * d;
@@ -74,11 +76,37 @@ void nfcs_cpu_cmul_to(void *self, nfcs_real *restrict out, const nfcs_real *rest
   }
 }
 
+void nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *g, const nfcs_real *restrict fx,
+                             const nfcs_real *restrict fy, const nfcs_real *restrict fz) {
+  const size_t n = g->npts;
+  const int nt = NT(self);
+  const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
+#pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
+  for (int64_t iz = 0; iz < nz; iz++)
+    for (int64_t iy = 0; iy < ny; iy++) {
+      nfcs_real ar = 1, ai = 0;
+      if (g->dim > 1) { ar = fy[2 * iy]; ai = fy[2 * iy + 1]; }
+      if (g->dim > 2) {
+        nfcs_real br = fz[2 * iz], bi = fz[2 * iz + 1], t = ar * br - ai * bi;
+        ai = ar * bi + ai * br;
+        ar = t;
+      }
+      nfcs_real *restrict row = x + 2 * (size_t)((iz * ny + iy) * nx);
+#pragma omp simd
+      for (int64_t ix = 0; ix < nx; ix++) {
+        nfcs_real cr = ar * fx[2 * ix] - ai * fx[2 * ix + 1], ci = ar * fx[2 * ix + 1] + ai * fx[2 * ix];
+        nfcs_real a = row[2 * ix], b = row[2 * ix + 1];
+        row[2 * ix] = a * cr - b * ci;
+        row[2 * ix + 1] = a * ci + b * cr;
+      }
+    }
+}
+
 void nfcs_cpu_cgl_euler(void *self, nfcs_real *restrict phi, size_t n, double dt_, double c3_, const nfcs_forcing *u) {
   const int nt = NT(self);
   const nfcs_real dt = (nfcs_real)dt_, c3 = (nfcs_real)c3_, ur = (nfcs_real)u->re, ui = (nfcs_real)u->im;
   const nfcs_real *f = u->field;
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     nfcs_real re = phi[2 * i], im = phi[2 * i + 1];
     nfcs_real s = re * re + im * im;
@@ -93,7 +121,7 @@ void nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, si
   const int nt = NT(self);
   const nfcs_real c3 = (nfcs_real)c3_, ur = (nfcs_real)u->re, ui = (nfcs_real)u->im;
   const nfcs_real *f = u->field;
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     nfcs_real re = phi[2 * i], im = phi[2 * i + 1];
     nfcs_real s = re * re + im * im;
@@ -107,7 +135,7 @@ void nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, si
 void nfcs_cpu_axpby(void *self, nfcs_real *restrict out, const nfcs_real *restrict A, const nfcs_real *restrict x,
                     const nfcs_real *restrict B, const nfcs_real *restrict y, size_t n) {
   const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     nfcs_real ar = A[2 * i], ai = A[2 * i + 1], xr = x[2 * i], xi = x[2 * i + 1];
     nfcs_real br = B[2 * i], bi = B[2 * i + 1], yr = y[2 * i], yi = y[2 * i + 1];
@@ -119,7 +147,7 @@ void nfcs_cpu_axpby(void *self, nfcs_real *restrict out, const nfcs_real *restri
 void nfcs_cpu_axpb2yz(void *self, nfcs_real *restrict out, const nfcs_real *restrict A, const nfcs_real *restrict x,
                       const nfcs_real *restrict B, const nfcs_real *restrict y, const nfcs_real *restrict z, size_t n) {
   const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     nfcs_real ar = A[2 * i], ai = A[2 * i + 1], xr = x[2 * i], xi = x[2 * i + 1];
     nfcs_real br = B[2 * i], bi = B[2 * i + 1];
@@ -134,7 +162,7 @@ void nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *rest
                         const nfcs_real *restrict Na, const nfcs_real *restrict Nb, const nfcs_real *restrict Nc, size_t n,
                         const nfcs_noise *noise, const nfcs_real *mask) {
   const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static) if (n > NFCS_CPU_PAR_MIN)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
     const size_t r = 2 * i, m = 2 * i + 1;
     nfcs_real sr = Na[r] + Nb[r], si = Na[m] + Nb[m];
