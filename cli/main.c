@@ -9,6 +9,7 @@
 #include "nfcs_backend.h"
 #include "nfcs_cgl.h"
 #include "nfcs_info.h"
+int nfcs_cmd_bench(int argc, char **argv);
 #include "nfcs_io.h"
 #include "nfcs_params.h"
 #include "nfcs_run.h"
@@ -19,6 +20,8 @@ static void usage(FILE *f) {
           "usage: nfcs run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE]... [--threads N] [--quiet]\n"
           "       nfcs validate CONFIG.yaml [--set KEY=VALUE]...\n"
           "       nfcs info [--params] [FILE.h5]\n"
+          "       nfcs bench [--grid 128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 2]\n"
+          "                  [--min-time S] [--planner measure]\n"
           "       nfcs --version | --help\n"
           "\n"
           "  run       advance the modules of CONFIG to run.t_end and write the HDF5 file (output.path)\n"
@@ -231,6 +234,7 @@ int main(int argc, char **argv) {
     printf("nfcs %s (%s precision)\n", NFCS_VERSION, NFCS_PRECISION_NAME);
     return 0;
   }
+  if (argc >= 2 && !strcmp(argv[1], "bench")) return nfcs_cmd_bench(argc - 2, argv + 2);
   cli_args a;
   if (parse_args(argc, argv, &a)) {
     usage(stderr);
@@ -244,6 +248,7 @@ int main(int argc, char **argv) {
     }
     return !strcmp(a.cmd, "run") ? cmd_run(&a, argc, argv) : cmd_validate(&a);
   }
+  if (!strcmp(a.cmd, "bench")) return nfcs_cmd_bench(argc - 2, argv + 2);
   if (!strcmp(a.cmd, "info")) {
     if (a.params) return nfcs_info_params(stdout);
     if (a.file) return nfcs_info_file(a.file, stdout);

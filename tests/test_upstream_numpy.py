@@ -47,6 +47,7 @@ coordinator: {{sim_time_per_tick: {every * dt}}}
     run(["run", cfg, "-o", out, "--quiet"], check=0)
     with h5py.File(out) as f:
         snaps = f["fields/phi"][:]
+        single = f.attrs["engine_precision"] == "single"
         t = f["time/t"][:]
     phi = phi0.copy()
     worst = 0.0
@@ -59,7 +60,8 @@ coordinator: {{sim_time_per_tick: {every * dt}}}
         if n < steps:
             phi = upstream_step(phi, dt, c1, c3, k2)
     print(f"  {len(shape_xyz)}D {shape_xyz}: worst relative difference to numpy over {steps} steps: {worst:.3e}")
-    c.check(worst < 1e-12, f"{shape_xyz}: nfcs upstream differs from numpy by {worst:.3e}")
+    tol = 1e-4 if single else 1e-12  # round-off of the engine's precision, accumulated over the steps
+    c.check(worst < tol, f"{shape_xyz}: nfcs upstream differs from numpy by {worst:.3e}")
 
 
 case([48, 32], [10.0, 7.0], 0.8, 1.5, 0.01, 200, 20)

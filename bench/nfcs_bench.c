@@ -1,0 +1,123 @@
+#include "nfcs_bench.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "nfcs_cgl.h"
+#include "nfcs_internal.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_d(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static double quantile(double *v, int n, double q) {
+  qsort(v, (size_t)n, sizeof *v, cmp_d);
+  double pos = q * (n - 1);
+  int i = (int)floor(pos);
+  double f = pos - i;
+  return i + 1 < n ? v[i] * (1 - f) + v[i + 1] * f : v[i];
+}
+
+int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time, nfcs_bench_cgl_result *r) {
+  memset(r, 0, sizeof *r);
+  r->n = n;
+  r->dim = dim;
+  r->scheme = scheme;
+  r->threads = threads;
+  nfcs_ctx *ctx = NULL;
+  NFCS_CHECK(nfcs_ctx_create(&ctx));
+  nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
+  nfcs_ctx_set_threads(ctx, threads);
+  nfcs_ctx_set_fft(ctx, planner, "auto");
+  int rc = nfcs_ctx_use_backend(ctx, "cpu");
+  static nfcs_params p;
+  nfcs_cgl *cgl = NULL;
+  nfcs_real *a = NULL, *b = NULL, *host = NULL;
+  nfcs_fft *plan = NULL;
+  enum { MAXB = 400 };
+  double *ts = malloc(sizeof(double) * MAXB), *tp = malloc(sizeof(double) * MAXB), *rat = malloc(sizeof(double) * MAXB);
+  if (rc || !ts || !tp || !rat) goto out;
+  nfcs_params_defaults(&p);
+  p.has_cgl = 1;
+  p.cgl.grid_size.n = p.cgl.spatial_extent.n = dim;
+  for (int i = 0; i < dim; i++) {
+    p.cgl.grid_size.v[i] = n;
+    p.cgl.spatial_extent.v[i] = 0.78 * n;
+  }
+  p.cgl.c1 = 2.0;
+  p.cgl.c3 = -0.7;
+  p.cgl.time_step = 0.05;
+  p.cgl.scheme = scheme;
+  p.cgl.ic.amplitude = 0.5;
+  double t0 = now_s();
+  NFCS_CHECK_GOTO(nfcs_cgl_create(ctx, &p, &cgl), out);
+  r->setup_s = now_s() - t0;
+  const nfcs_grid *g = nfcs_cgl_grid(cgl);
+  host = malloc(sizeof(nfcs_real) * 2 * g->npts);
+  if (!host) { rc = NFCS_ERR_NOMEM; goto out; }
+  nfcs_cgl_pattern(&p, g, host);
+  nfcs_cgl_set_field(cgl, host);
+  NFCS_CHECK_GOTO(ctx->ops->alloc(ctx->backend, g->npts, &a), out);
+  NFCS_CHECK_GOTO(ctx->ops->alloc(ctx->backend, g->npts, &b), out);
+  NFCS_CHECK_GOTO(ctx->ops->fft_create(ctx->backend, g, a, b, &plan), out);
+  ctx->ops->upload(ctx->backend, a, host, g->npts);
+  /* warm-up, and a batch size of about 20 ms */
+  double w = now_s();
+  int k = 0;
+  while (now_s() - w < 0.1 || k < 3) {
+    nfcs_cgl_step(cgl, p.cgl.time_step);
+    ctx->ops->fft_forward(ctx->backend, plan, a, b);
+    ctx->ops->fft_inverse(ctx->backend, plan, b, a);
+    k++;
+  }
+  double per = (now_s() - w) / k;
+  int batch = (int)ceil(0.02 / per);
+  if (batch < 1) batch = 1;
+  double start = now_s();
+  int nb = 0;
+  while (nb < MAXB && (nb < 5 || now_s() - start < min_time)) {
+    double s0 = now_s();
+    for (int i = 0; i < batch; i++) {
+      ctx->ops->fft_forward(ctx->backend, plan, a, b);
+      ctx->ops->fft_inverse(ctx->backend, plan, b, a);
+      /* keep the bare pair's data bounded: the unnormalised pair scales by npts */
+      if ((i & 7) == 7) ctx->ops->upload(ctx->backend, a, host, g->npts);
+    }
+    double s1 = now_s();
+    for (int i = 0; i < batch; i++) nfcs_cgl_step(cgl, p.cgl.time_step);
+    double s2 = now_s();
+    tp[nb] = 1e3 * (s1 - s0) / batch;
+    ts[nb] = 1e3 * (s2 - s1) / batch;
+    rat[nb] = ts[nb] / tp[nb];
+    nb++;
+  }
+  r->batches = nb;
+  r->ratio = quantile(rat, nb, 0.5);
+  r->step_ms_q1 = quantile(ts, nb, 0.25);
+  r->step_ms = quantile(ts, nb, 0.5);
+  r->step_ms_q3 = quantile(ts, nb, 0.75);
+  r->pair_ms_q1 = quantile(tp, nb, 0.25);
+  r->pair_ms = quantile(tp, nb, 0.5);
+  r->pair_ms_q3 = quantile(tp, nb, 0.75);
+  if (!nfcs_cgl_finite(cgl)) rc = NFCS_ERR_NONFINITE;
+out:
+  if (plan) ctx->ops->fft_destroy(ctx->backend, &plan);
+  if (a) ctx->ops->free(ctx->backend, a);
+  if (b) ctx->ops->free(ctx->backend, b);
+  nfcs_cgl_destroy(&cgl);
+  free(host);
+  free(ts);
+  free(tp);
+  free(rat);
+  nfcs_ctx_destroy(&ctx);
+  return rc;
+}

@@ -1,0 +1,79 @@
+/* nfcs bench: time the CGL step of each scheme against the bare FFT pair of the same size, plan
+ * flags and threads, measured in this process. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfcs_bench.h"
+#include "nfcs_params.h"
+
+static int parse_list(const char *s, int *out, int max) {
+  int n = 0;
+  char buf[512];
+  snprintf(buf, sizeof buf, "%s", s);
+  for (char *t = strtok(buf, ","); t && n < max; t = strtok(NULL, ",")) {
+    char *end;
+    long v = strtol(t, &end, 10);
+    if (*end || v <= 0) return -1;
+    out[n++] = (int)v;
+  }
+  return n;
+}
+
+int nfcs_cmd_bench(int argc, char **argv) {
+  int grids[32] = {128, 256, 512, 1024}, ng = 4;
+  int threads[8] = {2}, nt = 1;
+  int schemes[3] = {NFCS_SCHEME_STRANG, NFCS_SCHEME_ETDRK4, NFCS_SCHEME_UPSTREAM}, ns = 3;
+  int dim = 2, planner = NFCS_PLAN_MEASURE;
+  double min_time = 1.0;
+  static const char *scheme_names[] = {"strang", "etdrk4", "upstream"};
+  static const char *planners[] = {"estimate", "measure", "patient", "exhaustive"};
+  for (int i = 0; i < argc; i++) {
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(argv[i], "--grid") && v) { if ((ng = parse_list(v, grids, 32)) <= 0) goto usage; i++; }
+    else if (!strcmp(argv[i], "--threads") && v) { if ((nt = parse_list(v, threads, 8)) <= 0) goto usage; i++; }
+    else if (!strcmp(argv[i], "--dim") && v) { dim = atoi(v); if (dim < 1 || dim > 3) goto usage; i++; }
+    else if (!strcmp(argv[i], "--min-time") && v) { min_time = atof(v); if (!(min_time > 0)) goto usage; i++; }
+    else if (!strcmp(argv[i], "--planner") && v) {
+      planner = -1;
+      for (int k = 0; k < 4; k++) if (!strcmp(v, planners[k])) planner = k;
+      if (planner < 0) goto usage;
+      i++;
+    } else if (!strcmp(argv[i], "--scheme") && v) {
+      ns = 0;
+      char buf[128];
+      snprintf(buf, sizeof buf, "%s", v);
+      for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
+        int k = -1;
+        for (int q = 0; q < 3; q++) if (!strcmp(t, scheme_names[q])) k = q;
+        if (k < 0 || ns == 3) goto usage;
+        schemes[ns++] = k;
+      }
+      i++;
+    } else goto usage;
+  }
+  printf("CGL step against the bare FFT pair (forward + inverse, same size, plan flags = %s, threads)\n"
+         "%dD, %s precision; medians of interleaved batches, [q1, q3] in brackets\n\n", planners[planner], dim,
+         NFCS_PRECISION_NAME);
+  printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %8s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
+         "FFT pair ms [q1, q3]", "ratio", "batches");
+  for (int s = 0; s < ns; s++)
+    for (int t = 0; t < nt; t++)
+      for (int g = 0; g < ng; g++) {
+        nfcs_bench_cgl_result r;
+        int rc = nfcs_bench_cgl(grids[g], dim, schemes[s], threads[t], planner, min_time, &r);
+        char grid[32], st[64], pr[64];
+        snprintf(grid, sizeof grid, dim == 1 ? "%d" : dim == 2 ? "%d^2" : "%d^3", grids[g]);
+        if (rc) { printf("%-9s %-10s %3d failed (status %d)\n", scheme_names[schemes[s]], grid, threads[t], rc); continue; }
+        snprintf(st, sizeof st, "%.4g [%.4g, %.4g]", r.step_ms, r.step_ms_q1, r.step_ms_q3);
+        snprintf(pr, sizeof pr, "%.4g [%.4g, %.4g]", r.pair_ms, r.pair_ms_q1, r.pair_ms_q3);
+        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %8d\n", scheme_names[schemes[s]], grid, threads[t], r.setup_s, st, pr,
+               r.ratio, r.batches);
+        fflush(stdout);
+      }
+  return 0;
+usage:
+  fprintf(stderr, "usage: nfcs bench [--grid 128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 1|2|3]\n"
+                  "                  [--min-time S] [--planner estimate|measure|patient|exhaustive]\n");
+  return 64;
+}
