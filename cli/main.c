@@ -11,6 +11,7 @@
 #include "nfcs_info.h"
 int nfcs_cmd_bench(int argc, char **argv);
 #include "nfcs_io.h"
+#include "nfcs_kuramoto.h"
 #include "nfcs_params.h"
 #include "nfcs_run.h"
 #include "progress.h"
@@ -170,11 +171,12 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   if (rc) return rc;
   nfcs_ctx *ctx = NULL;
   if ((rc = nfcs_ctx_create(&ctx))) return rc;
-  nfcs_ctx_set_log_level(ctx, (nfcs_log_level)p.logging.level);
+  nfcs_ctx_set_log_level(ctx, a->quiet && p.logging.level < NFCS_LOG_WARNING ? NFCS_LOG_WARNING : (nfcs_log_level)p.logging.level);
   nfcs_ctx_set_threads(ctx, (int)p.backend.threads);
   nfcs_ctx_set_fft(ctx, p.backend.fft_planner, p.backend.fft_wisdom);
   nfcs_real *ic = NULL;
   nfcs_sink sink = {0};
+  nfcs_kuramoto_inputs kin = {0};
   char *cmdline = join_argv(argc, argv);
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
   if (rc) goto done;
@@ -185,6 +187,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     if (!ic) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto done; }
     if ((rc = nfcs_h5_read_field(ctx, &p, &g, ic))) goto done;
   }
+  if (p.has_kuramoto && (rc = nfcs_h5_read_kuramoto(ctx, &p, nfcs_kuramoto_size(&p), &kin))) goto done;
   if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -192,6 +195,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   cli_progress_init(&prog, a->quiet);
   nfcs_run_options opt = {
     .initial_field = ic,
+    .kuramoto_inputs = p.has_kuramoto ? &kin : NULL,
     .command_line = cmdline,
     .progress = cli_progress_update,
     .progress_user = &prog,
@@ -201,12 +205,15 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
   if (rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) {
     printf("output: %s\n", p.output.path);
-    printf("  model time %.6g reached in %.3f s (setup %.3f s); %lld field steps, %.3f ms/step; %lld snapshots\n",
-           sum.t_reached, sum.wall_s, sum.setup_s, (long long)sum.cgl_steps, sum.step_ms_mean, (long long)sum.snapshots);
+    printf("  model time %.6g reached in %.3f s (setup %.3f s)\n", sum.t_reached, sum.wall_s, sum.setup_s);
+    if (p.has_cgl) printf("  field: %lld steps\n", (long long)sum.cgl_steps);
+    if (p.has_kuramoto) printf("  oscillators: %lld, %lld steps\n", (long long)nfcs_kuramoto_size(&p), (long long)sum.kuramoto_steps);
+    printf("  %lld snapshots, %lld metric samples\n", (long long)sum.snapshots, (long long)sum.metric_samples);
   }
 done:
   if (rc) fail(ctx, rc);
   if (sink.ops) sink.ops->destroy(&sink.self);
+  nfcs_kuramoto_inputs_free(&kin);
   free(ic);
   free(cmdline);
   nfcs_ctx_destroy(&ctx);

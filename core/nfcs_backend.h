@@ -38,6 +38,32 @@ typedef struct nfcs_local_step {
 
 typedef struct nfcs_fft nfcs_fft; /* backend-owned FFT plan pair */
 
+/* Everything a Kuramoto right-hand side needs (arrays in backend memory; phases are double in
+ * every build):  f_i = omega_i + kappa sum_j K_ij sin(theta_j - theta_i - alpha_ij) + u_i. */
+typedef struct nfcs_kur_rhs {
+  int coupling;           /* NFCS_COUPLING_MEAN_FIELD (all_to_all too), _MATRIX or _SPARSE */
+  int blas;               /* dense: OpenBLAS GEMM/GEMV instead of the fused row kernel */
+  int64_t n;
+  double kappa;           /* 1 or 1/N */
+  double K;               /* mean field: the scalar coupling */
+  double cos_a, sin_a;    /* uniform phase lag alpha (mean field, sparse) */
+  const double *Kmat;     /* dense [n, n] row-major (row i receives), or NULL */
+  const double *W;        /* dense complex [n, n] interleaved, W = K e^{-i alpha}, or NULL */
+  const int64_t *rowptr;  /* CSR [n + 1] */
+  const int32_t *col;     /* CSR [nnz] */
+  const double *w;        /* CSR [nnz] */
+  const double *omega;    /* [n] */
+  double u;               /* uniform control */
+  const double *u_field;  /* per-oscillator control [n], or NULL */
+  double *c, *s;          /* work [n]: cos and sin of the phases */
+  double *work;           /* work [4n] (BLAS paths) */
+  double *partial;        /* work [2 ceil(n / NFCS_KUR_BLOCK)] (mean field reduction) */
+} nfcs_kur_rhs;
+
+/* Reductions over oscillators use fixed blocks summed in order, so that the result does not
+ * depend on the number of threads. */
+#define NFCS_KUR_BLOCK 2048
+
 typedef struct nfcs_backend_ops {
   /* memory: n complex numbers, aligned for the backend's vector width */
   int (*alloc)(void *self, size_t n, nfcs_real **out);
@@ -75,6 +101,37 @@ typedef struct nfcs_backend_ops {
   void (*etd_final)(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2,
                     const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb,
                     const nfcs_real *Nc, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
+
+  /* raw memory (Kuramoto arrays, coupling matrices); host_memory says backend memory is host memory */
+  int host_memory;
+  int (*alloc_bytes)(void *self, size_t bytes, void **out);
+  void (*free_bytes)(void *self, void *p);
+  int (*upload_bytes)(void *self, void *dst, const void *src, size_t bytes);
+  int (*download_bytes)(void *self, void *dst, const void *src, size_t bytes);
+
+  /* Kuramoto: out = f(theta + a dir) (dir may be NULL: f(theta)) */
+  void (*kur_rhs)(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
+  /* theta += dt/6 (((k1 + 2 k2) + 2 k3) + k4), wrapped to [-pi, pi) (the Python NFCS's order of operations) */
+  void (*kur_rk4_final)(void *self, double *theta, const double *k1, const double *k2, const double *k3,
+                        const double *k4, double dt, int64_t n);
+  /* out = theta + dt f1 + sigma xi  (xi: Philox normals of (seed, stream, i, step)); not wrapped */
+  void (*kur_predict)(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+                      const nfcs_noise *noise, int64_t n);
+  /* theta += dt f1 + sigma xi (f2 NULL: Euler-Maruyama) or dt/2 (f1 + f2) + sigma xi (Heun), same xi; wrapped */
+  void (*kur_noise_step)(void *self, double *theta, const double *f1, const double *f2, double dt,
+                         const nfcs_noise *noise, int64_t n);
+  /* sum_j e^{i theta_j} (deterministic blocked reduction; partial: work as in nfcs_kur_rhs) */
+  void (*kur_order)(void *self, const double *theta, int64_t n, double *partial, double *re, double *im);
+  int (*all_finite_real)(void *self, const double *x, size_t n);
+
+  /* metrics of the field: sum |phi| and sum |phi|^2 (one pass) */
+  void (*cgl_moments)(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2);
+  /* sum over Fourier modes of |k|^2 |s_k|^2 */
+  double (*cgl_k2_sum)(void *self, const nfcs_real *spec, const nfcs_grid *g);
+  /* phase metrics (nfcs_phase_metrics): upstream defect density summed over the grid, vortices by
+   * winding number; work: 2 npts reals of scratch */
+  void (*cgl_phase_metrics)(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
+                            int64_t *positive, int64_t *negative);
 
   /* 1 when every value is finite */
   int (*all_finite)(void *self, const nfcs_real *x, size_t n);

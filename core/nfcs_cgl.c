@@ -16,6 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfcs_clock.h"
+#include "nfcs_metrics.h"
 #include "nfcs_internal.h"
 #include "nfcs_rng.h"
 
@@ -58,16 +60,14 @@ struct nfcs_cgl {
   int ucur;
   int has_ufield;
   double ure, uim;
+  double u_sum2;  /* sum over the grid of |u|^2 (control energy / dV) */
   coef_slot slot[NSLOTS];
   uint64_t use_clock;
   /* strang: the pending second half of the last step */
   int pending;
   double pending_h;
   nfcs_forcing pending_u;
-  /* time */
-  double t;
-  int64_t grid_index; /* t lies in [grid_index dt, (grid_index + 1) dt) */
-  int64_t nsteps;
+  nfcs_clock clock;
   size_t bytes;
 };
 
@@ -216,6 +216,7 @@ int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
   c->c1 = p->cgl.c1;
   c->c3 = p->cgl.c3;
   c->dt = p->cgl.time_step;
+  c->clock.dt = c->dt;
   c->noise_D = p->cgl.noise;
   c->noise_seed = (uint64_t)p->cgl.noise_seed;
   int rc = nfcs_grid_init(&c->g, p->cgl.grid_size.n, p->cgl.grid_size.v, p->cgl.spatial_extent.v);
@@ -323,8 +324,15 @@ int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *fie
   c->uim = im;
   if (!field) {
     c->has_ufield = 0;
+    c->u_sum2 = (re * re + im * im) * (double)c->g.npts;
     return NFCS_OK;
   }
+  double s2 = 0;
+  for (size_t i = 0; i < c->g.npts; i++) {
+    double a = re + field[2 * i], b = im + field[2 * i + 1];
+    s2 += a * a + b * b;
+  }
+  c->u_sum2 = s2;
   int next = c->has_ufield ? 1 - c->ucur : c->ucur;
   if (!c->ufield[next]) NFCS_CHECK(alloc_arr(c, &c->ufield[next]));
   NFCS_CHECK(c->ops->upload(c->be, c->ufield[next], field, c->g.npts));
@@ -348,7 +356,7 @@ static int step_strang(nfcs_cgl *c, double h, const coef_slot *s) {
     ls.noise.sigma = sqrt(c->noise_D * h / c->g.cell_volume);
     ls.noise.seed = c->noise_seed;
     ls.noise.stream = NFCS_STREAM_CGL_NOISE;
-    ls.noise.step = (uint64_t)c->nsteps;
+    ls.noise.step = (uint64_t)c->clock.steps;
   }
   c->ops->cgl_local(c->be, c->phi, c->phi, c->g.npts, &ls);
   c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
@@ -403,13 +411,13 @@ static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
     noise.sigma = sqrt(c->noise_D * h / (c->g.cell_volume * (double)n));
     noise.seed = c->noise_seed;
     noise.stream = NFCS_STREAM_CGL_NOISE;
-    noise.step = (uint64_t)c->nsteps;
+    noise.step = (uint64_t)c->clock.steps;
   }
   o->etd_final(be, v, s->E, s->f1, s->f2, s->f3, c->Nv, c->Na, c->Nb, c->Nc, n, &noise, s->E);
   return NFCS_OK;
 }
 
-int nfcs_cgl_step(nfcs_cgl *c, double h) {
+static int step_h(nfcs_cgl *c, double h) {
   if (!(h > 0) || h > c->dt * (1 + 1e-9))
     return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
   coef_slot *s;
@@ -419,40 +427,27 @@ int nfcs_cgl_step(nfcs_cgl *c, double h) {
   case NFCS_SCHEME_ETDRK4: NFCS_CHECK(step_etdrk4(c, s->h, s)); break;
   default: NFCS_CHECK(step_upstream(c, s->h, s)); break;
   }
-  c->nsteps++;
   return NFCS_OK;
 }
 
-/* time tolerance: a remainder shorter than this is rounding, not a step */
-static double ttol(const nfcs_cgl *c) { return 1e-9 * c->dt; }
+int nfcs_cgl_step(nfcs_cgl *c, double h) {
+  NFCS_CHECK(step_h(c, h));
+  c->clock.steps++;
+  c->clock.t += h;
+  c->clock.grid_index = (int64_t)floor((c->clock.t + nfcs_clock_tol(&c->clock)) / c->dt);
+  return NFCS_OK;
+}
+
+static double ttol(const nfcs_cgl *c) { return nfcs_clock_tol(&c->clock); }
 
 int nfcs_cgl_advance_to(nfcs_cgl *c, double t) {
-  while (c->t < t - ttol(c)) {
-    double next = (double)(c->grid_index + 1) * c->dt;
-    double target;
-    int on_grid;
-    if (next <= t + ttol(c)) {
-      target = next;
-      on_grid = 1;
-    } else {
-      target = t;
-      on_grid = 0;
-    }
-    double h = target - c->t;
-    if (same_h(c, h, c->dt)) h = c->dt;
-    NFCS_CHECK(nfcs_cgl_step(c, h));
-    if (on_grid) {
-      c->grid_index++;
-      c->t = (double)c->grid_index * c->dt;
-    } else {
-      c->t = target;
-    }
+  double h;
+  int on_grid;
+  while (nfcs_clock_next(&c->clock, t, &h, &on_grid)) {
+    NFCS_CHECK(step_h(c, h));
+    nfcs_clock_commit(&c->clock, t, on_grid);
   }
-  /* land exactly on t (absorbs sub-tolerance differences) */
-  if (fabs(c->t - t) <= ttol(c)) {
-    c->t = t;
-    if (fabs((double)(c->grid_index + 1) * c->dt - t) <= ttol(c)) c->grid_index++;
-  }
+  nfcs_clock_land(&c->clock, t);
   return NFCS_OK;
 }
 
@@ -467,11 +462,39 @@ int nfcs_cgl_prepare_time(nfcs_cgl *c, double t) {
   return NFCS_OK;
 }
 
-double nfcs_cgl_time(const nfcs_cgl *c) { return c->t; }
-int64_t nfcs_cgl_steps(const nfcs_cgl *c) { return c->nsteps; }
+double nfcs_cgl_time(const nfcs_cgl *c) { return c->clock.t; }
+int64_t nfcs_cgl_steps(const nfcs_cgl *c) { return c->clock.steps; }
 const nfcs_grid *nfcs_cgl_grid(const nfcs_cgl *c) { return &c->g; }
 double nfcs_cgl_dt(const nfcs_cgl *c) { return c->dt; }
 size_t nfcs_cgl_memory(const nfcs_cgl *c) { return c->bytes; }
+
+int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_metrics *m, int full) {
+  const size_t n = c->g.npts;
+  const double dV = c->g.cell_volume;
+  NFCS_CHECK(sync_view(c));
+  double s1, s2;
+  c->ops->cgl_moments(c->be, c->view, n, &s1, &s2);
+  m->has_field = 1;
+  m->R_global = s1 / (double)n;
+  m->field_energy = s2 * dV;
+  m->control_energy = c->u_sum2 * dV;
+  if (!full) return NFCS_OK;
+  /* gradient energy by Parseval: sum_x |grad phi|^2 = (1/N) sum_k k^2 |phi_k|^2; etdrk4 holds
+   * v = phi_k / N already, the others transform the view once (spec is scratch between steps) */
+  if (c->scheme == NFCS_SCHEME_ETDRK4) {
+    m->gradient_energy = c->ops->cgl_k2_sum(c->be, c->spec, &c->g) * (double)n * dV;
+  } else {
+    c->ops->fft_forward(c->be, c->fft, c->view, c->spec);
+    m->gradient_energy = c->ops->cgl_k2_sum(c->be, c->spec, &c->g) / (double)n * dV;
+  }
+  double rho_sum;
+  nfcs_real *work = c->scheme == NFCS_SCHEME_ETDRK4 ? c->a : c->spec;
+  c->ops->cgl_phase_metrics(c->be, c->view, &c->g, work, &rho_sum, &m->defects.positive, &m->defects.negative);
+  m->defects.total_charge = m->defects.positive - m->defects.negative;
+  m->defect_density = rho_sum / (double)n;
+  m->hallucination_number = rho_sum * dV;
+  return NFCS_OK;
+}
 
 int nfcs_cgl_finite(nfcs_cgl *c) {
   const nfcs_real *state = c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi;

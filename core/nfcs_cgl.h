@@ -54,6 +54,12 @@ NFCS_API double nfcs_cgl_time(const nfcs_cgl *c);
 NFCS_API int64_t nfcs_cgl_steps(const nfcs_cgl *c);
 NFCS_API const nfcs_grid *nfcs_cgl_grid(const nfcs_cgl *c);
 NFCS_API double nfcs_cgl_dt(const nfcs_cgl *c);
+/* The field's metrics at the current time: R_global, field_energy, gradient_energy,
+ * control_energy, defect_density, hallucination_number, defects (has_field set).  `full` = 0
+ * computes only R_global (what the regulator needs each tick). */
+struct nfcs_metrics;
+NFCS_API int nfcs_cgl_metrics(nfcs_cgl *c, struct nfcs_metrics *m, int full);
+
 /* 1 when the state is finite everywhere. */
 NFCS_API int nfcs_cgl_finite(nfcs_cgl *c);
 /* Bytes of backend memory held. */

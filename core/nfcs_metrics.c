@@ -32,3 +32,110 @@ void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_defects *
   out->negative = neg;
   out->total_charge = pos - neg;
 }
+
+/* ---------------------------------------------------------------- the upstream defect density */
+
+#include "nfcs_params.h"
+
+static inline double wrapd(double d) {
+  /* wrapped phase difference in (-pi, pi] */
+  return d - 2.0 * M_PI * floor((d + M_PI) / (2.0 * M_PI));
+}
+
+/* numpy.gradient (edge_order 1) along a line of n values with stride st, spacing h: of the
+ * unwrapped phase (wrapped neighbour differences) when phase = 1, of plain values otherwise */
+static inline double grad_at(const nfcs_real *v, int64_t i, int64_t n, int64_t st, double h, int phase) {
+  if (n < 2) return 0.0;
+  double a, b;
+  if (i == 0) {
+    a = (double)v[st] - v[0];
+    return (phase ? wrapd(a) : a) / h;
+  }
+  if (i == n - 1) {
+    a = (double)v[(n - 1) * st] - v[(n - 2) * st];
+    return (phase ? wrapd(a) : a) / h;
+  }
+  a = (double)v[(i + 1) * st] - v[i * st];
+  b = (double)v[i * st] - v[(i - 1) * st];
+  return (phase ? wrapd(a) + wrapd(b) : a + b) / (2 * h);
+}
+
+void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum, nfcs_defects *def) {
+  nfcs_defects_count(phi, g, def);
+  const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
+  const size_t np = g->npts;
+  nfcs_real *th = work, *gr = work + np; /* phase, then first derivatives */
+#pragma omp parallel for schedule(static)
+  for (size_t i = 0; i < np; i++) th[i] = (nfcs_real)atan2((double)phi[2 * i + 1], (double)phi[2 * i]);
+  double total = 0;
+  /* d2/dx2: gradient along x of the gradient along x */
+#pragma omp parallel for collapse(2) schedule(static)
+  for (int64_t z = 0; z < nz; z++)
+    for (int64_t y = 0; y < ny; y++) {
+      const nfcs_real *row = th + (size_t)(z * ny + y) * (size_t)nx;
+      nfcs_real *out = gr + (size_t)(z * ny + y) * (size_t)nx;
+      for (int64_t x = 0; x < nx; x++) out[x] = (nfcs_real)grad_at(row, x, nx, 1, g->dx[0], 1);
+    }
+  /* rho needs d2y - d2x at each point: accumulate |.| after computing d2y per column */
+#pragma omp parallel for collapse(2) reduction(+ : total) schedule(static)
+  for (int64_t z = 0; z < nz; z++)
+    for (int64_t x = 0; x < nx; x++) {
+      const nfcs_real *col = th + (size_t)z * (size_t)(ny * nx) + (size_t)x;
+      const nfcs_real *gxrow = gr + (size_t)z * (size_t)(ny * nx);
+      for (int64_t y = 0; y < ny; y++) {
+        const nfcs_real *gx = gxrow + (size_t)y * (size_t)nx;
+        double d2x = grad_at(gx, x, nx, 1, g->dx[0], 0);
+        double d2y = 0;
+        if (g->dim > 1 && ny > 1) {
+          /* gradient along y of (gradient along y of theta), from the phase column */
+          double gy[3];
+          int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
+          for (int64_t q = lo; q <= hi; q++) gy[q - lo] = grad_at(col, q, ny, nx, g->dx[1], 1);
+          double a = gy[hi - lo] - gy[0];
+          d2y = (y == 0 || y == ny - 1) ? a / g->dx[1] : a / (2 * g->dx[1]);
+        }
+        total += fabs(d2y - d2x) / (2 * M_PI);
+      }
+    }
+  *rho_sum = total;
+}
+
+/* ---------------------------------------------------------------- combination, series */
+
+void nfcs_metrics_combine(nfcs_metrics *m, const nfcs_params *p) {
+  const double Rg = m->has_field ? m->R_global : 0.0, Rm = m->has_oscillators ? m->R_modular : 0.0;
+  const double Ha = m->has_field ? m->hallucination_number : 0.0, rho = m->has_field ? m->defect_density : 0.0;
+  m->violations = (Ha > p->system.emergency_threshold_ha) + (rho > p->system.emergency_threshold_defects);
+  m->systemic_risk = p->cost.w_hallucinations * Ha + p->cost.w_defect_density * rho + p->cost.w_coherence_loss * (1.0 - Rg) +
+                     p->cost.w_coherence_loss * (1.0 - Rm);
+  const double E = m->has_field ? m->field_energy : 0.0, G = m->has_field ? m->gradient_energy : 0.0;
+  m->J = p->cost.w_field_energy * E + p->cost.w_field_gradient * G + p->cost.w_control_energy * m->control_energy +
+         p->cost.w_coherence_penalty * (1.0 - 0.5 * (Rg + Rm));
+}
+
+int nfcs_metrics_series(const nfcs_metrics *m, const char **names, double *values) {
+  int k = 0;
+#define PUT(name, v) (names[k] = (name), values[k] = (v), k++)
+  if (m->has_oscillators) {
+    PUT("R", m->R);
+    PUT("psi", m->psi);
+    PUT("R_modular", m->R_modular);
+  }
+  if (m->has_field) {
+    PUT("R_global", m->R_global);
+    PUT("field_energy", m->field_energy);
+    PUT("gradient_energy", m->gradient_energy);
+    PUT("defect_count", (double)(m->defects.positive + m->defects.negative));
+    PUT("defect_positive", (double)m->defects.positive);
+    PUT("defect_negative", (double)m->defects.negative);
+    PUT("defect_charge", (double)m->defects.total_charge);
+    PUT("defect_density", m->defect_density);
+    PUT("hallucination_number", m->hallucination_number);
+  }
+  PUT("control_energy", m->control_energy);
+  PUT("violations", m->violations);
+  PUT("systemic_risk", m->systemic_risk);
+  PUT("J", m->J);
+#undef PUT
+  return k;
+}

@@ -4,6 +4,7 @@
 
 #include "nfcs_base.h"
 #include "nfcs_grid.h"
+#include "nfcs_params.h"
 
 NFCS_EXTERN_C_BEGIN
 
@@ -16,6 +17,36 @@ typedef struct nfcs_defects {
 } nfcs_defects;
 
 NFCS_API void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_defects *out);
+
+/* The Python NFCS's "defect density" rho = |d2theta/dy2 - d2theta/dx2| / (2 pi) of the phase
+ * theta = arg phi, derivatives as numpy.gradient applied twice (central differences inside,
+ * one-sided at the edges of the array) on the phase unwrapped along each line; summed over the
+ * grid (every xy plane in 3D; 1D: the x term only).  work: 2 npts reals.  Also counts vortices. */
+NFCS_API void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
+                                 nfcs_defects *defects);
+
+/* One sample of every metric (SPEC.md §3).  Metrics of an absent module are NAN and not written. */
+typedef struct nfcs_metrics {
+  double t;
+  int has_field, has_oscillators;
+  double R, psi, R_modular;                       /* Kuramoto order parameter; R_modular = R^2 (upstream) */
+  double R_global;                                /* mean |phi| (upstream) */
+  double field_energy, gradient_energy, control_energy; /* int |phi|^2, int |grad phi|^2 (spectral), int |u|^2 */
+  double defect_density;                          /* mean of the upstream rho over the grid */
+  double hallucination_number;                    /* H_a = sum rho dA */
+  nfcs_defects defects;                           /* vortices by winding number */
+  double violations;                              /* emergency thresholds exceeded (H_a, mean rho) */
+  double systemic_risk, J;
+} nfcs_metrics;
+
+/* Names and values of the metric series, in file order; returns the count (at most 32). */
+NFCS_API int nfcs_metrics_series(const nfcs_metrics *m, const char **names, double *values);
+
+/* Combine the module metrics into risk and cost (weights from cost_functional, thresholds from
+ * system): systemic_risk = w_h H_a + w_d mean rho + w_c (1 - R_global) + w_c (1 - R_modular) (+ w_v
+ * violations: 0 as in the Python NFCS, whose violation count was always 0; the count is written
+ * separately), J = w_fe E + w_fg G + w_ce C + w_cp (1 - (R_global + R_modular)/2). */
+NFCS_API void nfcs_metrics_combine(nfcs_metrics *m, const nfcs_params *p);
 
 NFCS_EXTERN_C_END
 #endif

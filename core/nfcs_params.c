@@ -104,6 +104,45 @@ static const nfcs_param_def TABLE[] = {
   {"kuramoto.initial_phases.dataset", NFCS_PT_STRING, OFF(kuramoto.phases.dataset), "/theta", 0, 0, 0, 0, NULL, 0,
    "file: dataset [N] of phases"},
 
+  {"kuramoto.matrix.source", NFCS_PT_ENUM, OFF(kuramoto.matrix.source), "upstream", 0, 0, 0, 0, "file|upstream", 0,
+   "coupling matrix: file (dataset of K_ij) or upstream (the Python NFCS's rule K_base * modulation o mask, zero diagonal, "
+   "symmetrised, clipped to +-10 K_base; modulation and mask are all ones unless given)"},
+  {"kuramoto.matrix.kernel", NFCS_PT_ENUM, OFF(kuramoto.matrix.kernel), "fused", 0, 0, 0, 0, "fused|blas", 0,
+   "dense coupling kernel: fused (one pass over each row of K for both products) or blas (OpenBLAS GEMM of K against "
+   "[cos, sin], complex GEMV with lags)"},
+  {"kuramoto.matrix.path", NFCS_PT_STRING, OFF(kuramoto.matrix.path), "", 0, 0, 0, 0, NULL, 0,
+   "HDF5 file of the coupling matrix and its optional companions (relative to the config's folder)"},
+  {"kuramoto.matrix.dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.dataset), "/K", 0, 0, 0, 0, NULL, 0,
+   "source file: dataset [N, N] of K_ij (row i receives from column j)"},
+  {"kuramoto.matrix.lag_dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.lag_dataset), "", 0, 0, 0, 0, NULL, 0,
+   "optional dataset [N, N] of phase lags alpha_ij (radians); '' for none"},
+  {"kuramoto.matrix.modulation_dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.modulation_dataset), "", 0, 0, 0, 0, NULL, 0,
+   "source upstream: optional dataset [N, N] of the modulation; '' for all ones"},
+  {"kuramoto.matrix.mask_dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.mask_dataset), "", 0, 0, 0, 0, NULL, 0,
+   "source upstream: optional dataset [N, N] of the mask; '' for all ones"},
+  {"kuramoto.sparse.path", NFCS_PT_STRING, OFF(kuramoto.sparse.path), "", 0, 0, 0, 0, NULL, 0,
+   "coupling sparse: HDF5 edge list file (relative to the config's folder)"},
+  {"kuramoto.sparse.src", NFCS_PT_STRING, OFF(kuramoto.sparse.src), "/src", 0, 0, 0, 0, NULL, 0,
+   "dataset of edge sources j (integers in [0, N))"},
+  {"kuramoto.sparse.dst", NFCS_PT_STRING, OFF(kuramoto.sparse.dst), "/dst", 0, 0, 0, 0, NULL, 0,
+   "dataset of edge targets i: oscillator i feels weight * sin(theta_j - theta_i - alpha)"},
+  {"kuramoto.sparse.weight", NFCS_PT_STRING, OFF(kuramoto.sparse.weight), "/weight", 0, 0, 0, 0, NULL, 0,
+   "dataset of edge weights ('' for all equal to base_coupling_strength)"},
+  {"kuramoto.sparse.symmetric", NFCS_PT_BOOL, OFF(kuramoto.sparse.symmetric), "false", 0, 0, 0, 0, NULL, 0,
+   "true: each edge also acts in the other direction"},
+
+  /* ---------------------------------------------------------------- regulator */
+  {"regulator.type", NFCS_PT_ENUM, OFF(regulator.type), "proportional", 0, 0, 0, 0, "proportional|none|phase_feedback", 0,
+   "proportional: the Python NFCS's control toward system.coherence_target, u = field_gain (target - R_global) uniform "
+   "over the field and u_i = oscillator_gain (target - R_modular), |u| <= limit; none: free dynamics; phase_feedback: "
+   "u_i = -feedback_gain R sin(psi - theta_i) (g > 0 desynchronises, g < 0 synchronises), field as proportional"},
+  {"regulator.field_gain", NFCS_PT_REAL, OFF(regulator.field_gain), "0.1", -1e6, 1e6, 0, 0, NULL, 0, "gain of the field control"},
+  {"regulator.oscillator_gain", NFCS_PT_REAL, OFF(regulator.oscillator_gain), "0.2", -1e6, 1e6, 0, 0, NULL, 0,
+   "gain of the oscillator control"},
+  {"regulator.limit", NFCS_PT_REAL, OFF(regulator.limit), "1.0", 0, 1e12, 0, 0, NULL, 0, "bound |u| <= limit of every control"},
+  {"regulator.feedback_gain", NFCS_PT_REAL, OFF(regulator.feedback_gain), "0.5", -1e6, 1e6, 0, 0, NULL, 0,
+   "phase_feedback: the gain g"},
+
   /* ---------------------------------------------------------------- run, coordinator, output */
   {"run.t_end", NFCS_PT_REAL, OFF(run.t_end), "10.0", 0, 1e15, 0, 0, NULL, 0,
    "model time to reach; the last step lands on it exactly"},
@@ -529,14 +568,26 @@ int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
     if (npts > 4.0e9) VERR("cgl.grid_size", "expected at most 4e9 grid points in all, got %.3g", npts);
     if (p->cgl.ic.type == NFCS_IC_FILE && !p->cgl.ic.path[0])
       VERR("cgl.initial_condition.path", "expected the HDF5 file of the initial field (initial_condition.type is file)");
+    if (p->cgl.scheme == NFCS_SCHEME_UPSTREAM && p->cgl.noise > 0)
+      VERR("cgl.noise", "expected 0 with scheme upstream (the Python NFCS's step has no noise term)");
     if (p->cgl.scheme == NFCS_SCHEME_UPSTREAM && p->cgl.dealias != NFCS_DEALIAS_NONE)
       VERR("cgl.dealias", "expected none with scheme upstream (the Python NFCS's step has no dealiasing)");
   }
   if (p->has_kuramoto) {
+    if (p->kuramoto.oscillators > 0 && p->kuramoto.natural_frequencies.n > 0 &&
+        p->kuramoto.oscillators != p->kuramoto.natural_frequencies.n)
+      VERR("kuramoto.oscillators", "expected %d (the number of natural_frequencies) or no oscillators key, got %lld",
+           p->kuramoto.natural_frequencies.n, (long long)p->kuramoto.oscillators);
     if (p->kuramoto.oscillators == 0 && p->kuramoto.natural_frequencies.n == 0)
       VERR("kuramoto.oscillators", "expected N >= 1: give kuramoto.oscillators or kuramoto.natural_frequencies");
     if (p->kuramoto.phases.type == NFCS_PHASES_FILE && !p->kuramoto.phases.path[0])
       VERR("kuramoto.initial_phases.path", "expected the HDF5 file of initial phases (initial_phases.type is file)");
+    if (p->kuramoto.coupling == NFCS_COUPLING_MATRIX && p->kuramoto.matrix.source == NFCS_MATRIX_FILE && !p->kuramoto.matrix.path[0])
+      VERR("kuramoto.matrix.path", "expected the HDF5 file of K (coupling is matrix, matrix.source is file)");
+    if (p->kuramoto.coupling == NFCS_COUPLING_SPARSE && !p->kuramoto.sparse.path[0])
+      VERR("kuramoto.sparse.path", "expected the HDF5 edge list file (coupling is sparse)");
+    if (p->kuramoto.noise > 0 && (p->kuramoto.integrator == NFCS_KINT_RK4 || p->kuramoto.integrator == NFCS_KINT_UPSTREAM))
+      VERR("kuramoto.integrator", "expected euler_maruyama or heun with kuramoto.noise > 0 (rk4 and upstream are deterministic)");
   }
   if (!p->output.path[0]) VERR("output.path", "expected a file name");
   return bad ? NFCS_ERR_CONFIG : NFCS_OK;

@@ -34,6 +34,9 @@ enum { NFCS_PHASES_RANDOM = 0, NFCS_PHASES_EQUAL, NFCS_PHASES_LINEAR, NFCS_PHASE
 enum { NFCS_KINT_RK4 = 0, NFCS_KINT_EULER_MARUYAMA, NFCS_KINT_HEUN, NFCS_KINT_UPSTREAM };
 enum { NFCS_PREC_FLOAT64 = 0, NFCS_PREC_FLOAT32 };
 enum { NFCS_DEVICE_CPU = 0, NFCS_DEVICE_CUDA };
+enum { NFCS_MATRIX_FILE = 0, NFCS_MATRIX_UPSTREAM };
+enum { NFCS_DENSE_FUSED = 0, NFCS_DENSE_BLAS };
+enum { NFCS_REG_PROPORTIONAL = 0, NFCS_REG_NONE, NFCS_REG_PHASE_FEEDBACK };
 enum { NFCS_PLAN_ESTIMATE = 0, NFCS_PLAN_MEASURE, NFCS_PLAN_PATIENT, NFCS_PLAN_EXHAUSTIVE };
 
 typedef struct nfcs_params {
@@ -69,7 +72,14 @@ typedef struct nfcs_params {
     double noise, phase_lag;
     int64_t noise_seed;
     struct { int type; int64_t seed; double value, R0, center; char path[NFCS_PATH_MAX]; char dataset[NFCS_PATH_MAX]; } phases;
+    struct {
+      int source, kernel;
+      char path[NFCS_PATH_MAX], dataset[NFCS_PATH_MAX], lag_dataset[NFCS_PATH_MAX];
+      char modulation_dataset[NFCS_PATH_MAX], mask_dataset[NFCS_PATH_MAX];
+    } matrix;
+    struct { char path[NFCS_PATH_MAX], src[NFCS_PATH_MAX], dst[NFCS_PATH_MAX], weight[NFCS_PATH_MAX]; int symmetric; } sparse;
   } kuramoto;
+  struct { int type; double field_gain, oscillator_gain, limit, feedback_gain; } regulator;
 
   struct { double t_end; } run;
   struct { double rate_hz; int realtime; double sim_time_per_tick; } coordinator;
@@ -89,8 +99,8 @@ typedef struct nfcs_params {
 
   /* Where each row got its value: 0 default, 1 config file, 2 command line (--set).
    * loc_line/loc_col are 1-based positions in the config file (0 when not from the file). */
-  uint8_t origin[160];
-  int loc_line[160], loc_col[160];
+  uint8_t origin[192];
+  int loc_line[192], loc_col[192];
   char config_path[NFCS_PATH_MAX];  /* the config file, "" when none */
   char config_dir[NFCS_PATH_MAX];   /* its folder: input paths are relative to it */
 } nfcs_params;

@@ -18,8 +18,10 @@ typedef struct nfcs_progress {
   int done;
 } nfcs_progress;
 
+struct nfcs_kuramoto_inputs;
 typedef struct nfcs_run_options {
   const nfcs_real *initial_field;  /* host field for initial_condition.type file (read by io/), else NULL */
+  struct nfcs_kuramoto_inputs *kuramoto_inputs; /* files of the network (read by io/; the run takes them), or NULL */
   const char *command_line;
   void (*progress)(void *user, const nfcs_progress *p);  /* called once per tick, and at the end */
   void *progress_user;
@@ -28,7 +30,8 @@ typedef struct nfcs_run_options {
 
 typedef struct nfcs_run_summary {
   double t_reached;
-  int64_t cgl_steps;
+  int64_t cgl_steps, kuramoto_steps;
+  int64_t metric_samples;
   int64_t snapshots;
   double wall_s;
   double setup_s;

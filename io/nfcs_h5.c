@@ -25,6 +25,12 @@ typedef struct h5sink {
   char path[NFCS_PATH_MAX];
   hid_t file;
   hid_t phi, t, step;   /* datasets (-1 when absent) */
+  hid_t theta;          /* /kuramoto/theta */
+  hsize_t nosc;
+  hid_t mt;             /* /metrics/t */
+  hid_t mser[32];       /* /metrics/<name> */
+  int nmet;
+  hsize_t nmsamp;
   hid_t cmem;           /* memory compound type */
   int dim;
   hsize_t spatial[3];   /* C order */
@@ -176,6 +182,26 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     }
     H5Gclose(g);
   }
+  if (info->n_oscillators > 0) {
+    g = make_group(f, "/kuramoto");
+    hsize_t n = (hsize_t)info->n_oscillators;
+    s->nosc = n;
+    bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 1, &n, info->omega) < 0;
+    s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 1, &n);
+    bad |= s->theta < 0;
+    if (info->oscillator_names) {
+      hid_t st = H5Tcopy(H5T_C_S1);
+      H5Tset_size(st, H5T_VARIABLE);
+      H5Tset_cset(st, H5T_CSET_UTF8);
+      hid_t sp = H5Screate_simple(1, &n, NULL);
+      hid_t d = H5Dcreate2(f, "/kuramoto/names", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+      bad |= d < 0 || H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, info->oscillator_names) < 0;
+      if (d >= 0) H5Dclose(d);
+      H5Sclose(sp);
+      H5Tclose(st);
+    }
+    H5Gclose(g);
+  }
   s->cmem = complex_type(H5_REAL);
   if (bad || H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)
     return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot write the layout of %s (disk full or not writable?)", s->path);
@@ -186,12 +212,36 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   h5sink *s = self;
   int bad = 0;
   if (s->phi >= 0 && snap->phi) bad |= append(s->phi, s->cmem, s->nsnap, s->dim, s->spatial, snap->phi);
+  if (s->theta >= 0 && snap->theta) bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
   bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
   bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
   if (bad || H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0)
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing snapshot %llu at t = %g to %s failed (disk full?)",
                       (unsigned long long)s->nsnap, snap->t, s->path);
   s->nsnap++;
+  return NFCS_OK;
+}
+
+static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
+  h5sink *s = self;
+  int bad = 0;
+  if (s->mt < 0) {
+    hid_t g = make_group(s->file, "/metrics");
+    if (g >= 0) H5Gclose(g);
+    s->mt = make_series(s->file, "/metrics/t", H5T_IEEE_F64LE, 0, NULL);
+    bad |= s->mt < 0;
+    s->nmet = m->count < 32 ? m->count : 32;
+    for (int i = 0; i < s->nmet; i++) {
+      char name[128];
+      snprintf(name, sizeof name, "/metrics/%s", m->names[i]);
+      s->mser[i] = make_series(s->file, name, H5T_IEEE_F64LE, 0, NULL);
+      bad |= s->mser[i] < 0;
+    }
+  }
+  bad |= append(s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
+  for (int i = 0; i < s->nmet && i < m->count; i++) bad |= append(s->mser[i], H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->values[i]);
+  if (bad) return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing metrics at t = %g to %s failed (disk full?)", m->t, s->path);
+  s->nmsamp++;
   return NFCS_OK;
 }
 
@@ -202,9 +252,12 @@ static int sink_close(void *self, int status) {
     int64_t st = status;
     if (attr_num(s->file, "exit_status", H5T_NATIVE_INT64, &st)) rc = NFCS_ERR_IO;
   }
-  hid_t *ids[] = {&s->phi, &s->t, &s->step};
+  hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt};
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
     if (*ids[i] >= 0) { H5Dclose(*ids[i]); *ids[i] = -1; }
+  for (int i = 0; i < s->nmet; i++)
+    if (s->mser[i] >= 0) { H5Dclose(s->mser[i]); s->mser[i] = -1; }
+  s->nmet = 0;
   if (s->cmem >= 0) { H5Tclose(s->cmem); s->cmem = -1; }
   if (s->file >= 0) {
     if (H5Fclose(s->file) < 0) rc = NFCS_ERROR(s->ctx, NFCS_ERR_IO, "closing %s failed", s->path);
@@ -223,6 +276,7 @@ static void sink_destroy(void **self) {
 static const nfcs_sink_ops H5_OPS = {
   .open = sink_open,
   .snapshot = sink_snapshot,
+  .metrics = sink_metrics,
   .close = sink_close,
   .destroy = sink_destroy,
 };
@@ -232,7 +286,7 @@ int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
   if (!s) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   s->ctx = ctx;
   snprintf(s->path, sizeof s->path, "%s", path);
-  s->file = s->phi = s->t = s->step = s->cmem = -1;
+  s->file = s->phi = s->t = s->step = s->cmem = s->theta = s->mt = -1;
   sink->ops = &H5_OPS;
   sink->self = s;
   return NFCS_OK;

@@ -24,5 +24,11 @@ NFCS_API int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sin
  * type or shape, or non-finite values. */
 NFCS_API int nfcs_h5_read_field(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_grid *g, nfcs_real *host);
 
+/* Read the files a Kuramoto network of N oscillators needs (coupling matrix, lags, modulation,
+ * mask, edge list, initial phases) into `in` (host arrays).  NFCS_ERR_NOINPUT when a file cannot
+ * be opened, NFCS_ERR_DATA for a missing dataset, a wrong shape or non-finite values. */
+struct nfcs_kuramoto_inputs;
+NFCS_API int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, struct nfcs_kuramoto_inputs *in);
+
 NFCS_EXTERN_C_END
 #endif

@@ -3,6 +3,7 @@
 #include "cpu_backend.h"
 
 #include <errno.h>
+#include <cblas.h>
 #include <fftw3.h>
 #include <math.h>
 #include <omp.h>
@@ -65,6 +66,9 @@ static int cpu_create(nfcs_ctx *ctx, void **self) {
   if (!c) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory creating the CPU backend");
   c->ctx = ctx;
   c->threads = nfcs_ctx_threads(ctx);
+  /* OpenBLAS is only called outside the engine's OpenMP regions; give it the same thread count
+   * (Debian's default build uses its own pthreads) */
+  openblas_set_num_threads(c->threads);
   char path[NFCS_PATH_MAX];
   wisdom_path(ctx, path, sizeof path);
   if (path[0]) {
@@ -158,6 +162,29 @@ static void cpu_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_r
 static int cpu_upload(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) { return cpu_copy(self, dst, src, n); }
 static int cpu_download(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) { return cpu_copy(self, dst, src, n); }
 
+static int cpu_alloc_bytes(void *self, size_t bytes, void **out) {
+  nfcs_cpu *c = self;
+  void *p = FFTW(malloc)(bytes ? bytes : 1);
+  if (!p) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory: %zu bytes", bytes);
+  *out = p;
+  return NFCS_OK;
+}
+static void cpu_free_bytes(void *self, void *p) { (void)self; if (p) FFTW(free)(p); }
+static int cpu_copy_bytes(void *self, void *dst, const void *src, size_t bytes) {
+  (void)self;
+  if (dst != src) memcpy(dst, src, bytes);
+  return NFCS_OK;
+}
+
+static int cpu_all_finite_real(void *self, const double *x, size_t n) {
+  nfcs_cpu *c = self;
+  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+  int bad = 0;
+#pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
+  for (size_t i = 0; i < n; i++) bad |= !isfinite(x[i]);
+  return !bad;
+}
+
 static int cpu_all_finite(void *self, const nfcs_real *x, size_t n) {
   nfcs_cpu *c = self;
   const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
@@ -187,6 +214,20 @@ static const nfcs_backend_ops CPU_OPS = {
   .axpb2yz = nfcs_cpu_axpb2yz,
   .etd_final = nfcs_cpu_etd_final,
   .all_finite = cpu_all_finite,
+  .cgl_moments = nfcs_cpu_cgl_moments,
+  .cgl_k2_sum = nfcs_cpu_cgl_k2_sum,
+  .cgl_phase_metrics = nfcs_cpu_cgl_phase_metrics,
+  .host_memory = 1,
+  .alloc_bytes = cpu_alloc_bytes,
+  .free_bytes = cpu_free_bytes,
+  .upload_bytes = cpu_copy_bytes,
+  .download_bytes = cpu_copy_bytes,
+  .kur_rhs = nfcs_cpu_kur_rhs,
+  .kur_rk4_final = nfcs_cpu_kur_rk4_final,
+  .kur_predict = nfcs_cpu_kur_predict,
+  .kur_noise_step = nfcs_cpu_kur_noise_step,
+  .kur_order = nfcs_cpu_kur_order,
+  .all_finite_real = cpu_all_finite_real,
   .destroy = cpu_destroy,
 };
 

@@ -42,6 +42,7 @@ cgl:
 run: {{t_end: {steps * dt}}}
 output: {{snapshot_interval: {every * dt}}}
 coordinator: {{sim_time_per_tick: {every * dt}}}
+regulator: {{type: none}}
 """)
     out = os.path.join(d, "o.h5")
     run(["run", cfg, "-o", out, "--quiet"], check=0)

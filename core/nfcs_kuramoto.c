@@ -1,0 +1,456 @@
+/* The Kuramoto network over the backend's operations. */
+#include "nfcs_kuramoto.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfcs_clock.h"
+#include "nfcs_internal.h"
+#include "nfcs_rng.h"
+
+struct nfcs_kuramoto {
+  nfcs_ctx *ctx;
+  const nfcs_backend_ops *ops;
+  void *be;
+  int64_t n;
+  int integrator;
+  double D;
+  uint64_t noise_seed;
+  nfcs_clock clock;
+  double *theta, *omega, *k1, *k2, *k3, *k4, *c, *s, *work, *partial, *ufield;
+  void *Kmat, *W, *rowptr, *col, *w; /* backend memory */
+  double *host_K;                     /* the matrix when the backend adopted the host array */
+  nfcs_kur_rhs rhs;
+  size_t bytes;
+};
+
+void nfcs_kuramoto_inputs_free(nfcs_kuramoto_inputs *in) {
+  if (!in) return;
+  free(in->K); free(in->lag); free(in->modulation); free(in->mask);
+  free(in->src); free(in->dst); free(in->weight); free(in->theta0);
+  memset(in, 0, sizeof *in);
+}
+
+int64_t nfcs_kuramoto_size(const nfcs_params *p) {
+  return p->kuramoto.oscillators > 0 ? p->kuramoto.oscillators : p->kuramoto.natural_frequencies.n;
+}
+
+/* ---------------------------------------------------------------- frequencies and phases */
+
+double nfcs_normal_quantile(double p) {
+  if (!(p > 0)) return -HUGE_VAL;
+  if (!(p < 1)) return HUGE_VAL;
+  /* Acklam's rational approximation, then two Halley steps on erfc for full precision */
+  static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02, -2.759285104469687e+02,
+                             1.383577518672690e+02, -3.066479806614716e+01, 2.506628277459239e+00};
+  static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02, -1.556989798598866e+02,
+                             6.680131188771972e+01, -1.328068155288572e+01};
+  static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01, -2.400758277161838e+00,
+                             -2.549732539343734e+00, 4.374664141464968e+00, 2.938163982698783e+00};
+  static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01, 2.445134137142996e+00, 3.754408661907416e+00};
+  double x, q, r;
+  if (p < 0.02425) {
+    q = sqrt(-2 * log(p));
+    x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else if (p > 1 - 0.02425) {
+    q = sqrt(-2 * log1p(-p));
+    x = -(((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) / ((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1);
+  } else {
+    q = p - 0.5;
+    r = q * q;
+    x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+        (((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1);
+  }
+  for (int it = 0; it < 2; it++) {
+    double e = 0.5 * erfc(-x / M_SQRT2) - p;
+    double u = e * sqrt(2 * M_PI) * exp(0.5 * x * x);
+    x = x - u / (1 + 0.5 * x * u);
+  }
+  return x;
+}
+
+int nfcs_kuramoto_frequencies(const nfcs_params *p, int64_t n, double *omega) {
+  const nfcs_named_reals *nf = &p->kuramoto.natural_frequencies;
+  if (p->kuramoto.oscillators == 0 || (nf->n > 0 && nf->n == n)) {
+    for (int64_t i = 0; i < n; i++) omega[i] = nf->value[i];
+    return NFCS_OK;
+  }
+  const double c0 = p->kuramoto.freq.center, w = p->kuramoto.freq.width;
+  const int type = p->kuramoto.freq.type, quant = p->kuramoto.freq.sampling == NFCS_SAMPLING_QUANTILE;
+  const uint64_t seed = (uint64_t)p->kuramoto.freq.seed;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    double u;
+    if (quant) {
+      u = (double)(i + 1) / (double)(n + 1); /* p_j = j / (N + 1), j = 1..N */
+    } else {
+      double u2;
+      nfcs_rng_uniform2(seed, NFCS_STREAM_KURAMOTO_FREQ, (uint64_t)i, 0, &u, &u2);
+      if (u == 0) u = u2 > 0 ? u2 : 0.5;
+    }
+    double v;
+    switch (type) {
+    case NFCS_FREQ_LORENTZIAN: v = c0 + w * tan(M_PI * (u - 0.5)); break;
+    case NFCS_FREQ_GAUSSIAN: v = c0 + w * nfcs_normal_quantile(u); break;
+    default: v = c0 + w * (2 * u - 1); break;
+    }
+    omega[i] = v;
+  }
+  return NFCS_OK;
+}
+
+static inline double wrap_pi(double x) {
+  double r = fmod(x + M_PI, 2 * M_PI);
+  if (r < 0) r += 2 * M_PI;
+  r -= M_PI;
+  return r >= M_PI ? r - 2 * M_PI : r;
+}
+
+int nfcs_kuramoto_initial_phases(const nfcs_params *p, int64_t n, double *theta) {
+  const uint64_t seed = (uint64_t)p->kuramoto.phases.seed;
+  const double R0 = p->kuramoto.phases.R0, mu = p->kuramoto.phases.center;
+  const int type = p->kuramoto.phases.type;
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    double u, u2, v = 0;
+    nfcs_rng_uniform2(seed, NFCS_STREAM_KURAMOTO_PHASES, (uint64_t)i, 0, &u, &u2);
+    switch (type) {
+    case NFCS_PHASES_RANDOM: v = -M_PI + 2 * M_PI * u; break;
+    case NFCS_PHASES_EQUAL: v = p->kuramoto.phases.value; break;
+    case NFCS_PHASES_LINEAR: v = 0.1 * (double)i; break;
+    case NFCS_PHASES_WRAPPED_CAUCHY:
+      /* wrapped Cauchy with resultant R0: theta = mu + 2 atan(((1 - R0)/(1 + R0)) tan(pi (u - 1/2))) */
+      v = mu + 2 * atan((1 - R0) / (1 + R0) * tan(M_PI * (u - 0.5)));
+      break;
+    default: break;
+    }
+    theta[i] = wrap_pi(v);
+  }
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- create / destroy */
+
+static int bytes_alloc(nfcs_kuramoto *k, size_t bytes, void **out) {
+  NFCS_CHECK(k->ops->alloc_bytes(k->be, bytes, out));
+  memset(*out, 0, k->ops->host_memory ? bytes : 0);
+  k->bytes += bytes;
+  return NFCS_OK;
+}
+
+/* Put a host array into backend memory: adopt it where the backend's memory is host memory. */
+static int place(nfcs_kuramoto *k, double **host, size_t count, void **dev, int *adopted) {
+  *adopted = 0;
+  if (k->ops->host_memory) {
+    *dev = *host;
+    *host = NULL;
+    *adopted = 1;
+    k->bytes += count * sizeof(double);
+    return NFCS_OK;
+  }
+  NFCS_CHECK(bytes_alloc(k, count * sizeof(double), dev));
+  NFCS_CHECK(k->ops->upload_bytes(k->be, *dev, *host, count * sizeof(double)));
+  free(*host);
+  *host = NULL;
+  return NFCS_OK;
+}
+
+static int build_dense(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_inputs *in) {
+  const int64_t n = k->n;
+  const size_t nn = (size_t)n * (size_t)n;
+  double *K = in ? in->K : NULL;
+  in->K = NULL;
+  if (p->kuramoto.matrix.source == NFCS_MATRIX_UPSTREAM) {
+    /* K = K_base modulation o mask, zero diagonal, (K + K^T)/2, clipped to +-10 K_base */
+    const double kb = p->kuramoto.base_coupling_strength, lim = 10 * fabs(kb);
+    free(K);
+    K = malloc(nn * sizeof(double));
+    if (!K) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory for the %lld x %lld coupling matrix", (long long)n, (long long)n);
+    for (size_t i = 0; i < nn; i++) K[i] = kb * (in->modulation ? in->modulation[i] : 1.0) * (in->mask ? in->mask[i] : 1.0);
+    for (int64_t i = 0; i < n; i++) K[(size_t)i * (size_t)n + (size_t)i] = 0;
+    for (int64_t i = 0; i < n; i++)
+      for (int64_t j = i + 1; j < n; j++) {
+        double a = K[(size_t)i * n + j], b = K[(size_t)j * n + i], m = 0.5 * (a + b);
+        if (m > lim) m = lim;
+        if (m < -lim) m = -lim;
+        K[(size_t)i * n + j] = K[(size_t)j * n + i] = m;
+      }
+  }
+  if (!K) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "coupling matrix not read");
+  int adopted;
+  if (in->lag) {
+    /* W = K e^{-i alpha}, complex; K and alpha are dropped */
+    double *W = malloc(2 * nn * sizeof(double));
+    if (!W) { free(K); return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory for the complex coupling matrix"); }
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < nn; i++) {
+      W[2 * i] = K[i] * cos(in->lag[i]);
+      W[2 * i + 1] = -K[i] * sin(in->lag[i]);
+    }
+    free(K);
+    free(in->lag);
+    in->lag = NULL;
+    NFCS_CHECK(place(k, &W, 2 * nn, &k->W, &adopted));
+    if (adopted) k->host_K = (double *)k->W;
+  } else {
+    NFCS_CHECK(place(k, &K, nn, &k->Kmat, &adopted));
+    if (adopted) k->host_K = (double *)k->Kmat;
+  }
+  return NFCS_OK;
+}
+
+static int build_sparse(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_inputs *in) {
+  const int64_t n = k->n, ne = in->nedges;
+  const int sym = p->kuramoto.sparse.symmetric;
+  const int64_t nnz = sym ? 2 * ne : ne;
+  for (int64_t e = 0; e < ne; e++) {
+    if (in->src[e] < 0 || in->src[e] >= n || in->dst[e] < 0 || in->dst[e] >= n)
+      return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "kuramoto.sparse: edge %lld (%lld -> %lld) is out of range [0, %lld)",
+                        (long long)e, (long long)in->src[e], (long long)in->dst[e], (long long)n);
+    if (in->weight && !isfinite(in->weight[e]))
+      return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "kuramoto.sparse: weight of edge %lld is not finite", (long long)e);
+  }
+  int64_t *rp = calloc((size_t)n + 1, sizeof(int64_t));
+  int32_t *col = malloc(sizeof(int32_t) * (size_t)(nnz ? nnz : 1));
+  double *w = malloc(sizeof(double) * (size_t)(nnz ? nnz : 1));
+  int64_t *fill = calloc((size_t)n, sizeof(int64_t));
+  if (!rp || !col || !w || !fill) {
+    free(rp); free(col); free(w); free(fill);
+    return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory for %lld edges", (long long)nnz);
+  }
+  for (int64_t e = 0; e < ne; e++) {
+    rp[in->dst[e] + 1]++;
+    if (sym) rp[in->src[e] + 1]++;
+  }
+  for (int64_t i = 0; i < n; i++) rp[i + 1] += rp[i];
+  const double kb = p->kuramoto.base_coupling_strength;
+  for (int64_t e = 0; e < ne; e++) {
+    double we = in->weight ? in->weight[e] : kb;
+    int64_t i = in->dst[e], j = in->src[e];
+    int64_t at = rp[i] + fill[i]++;
+    col[at] = (int32_t)j;
+    w[at] = we;
+    if (sym) {
+      at = rp[j] + fill[j]++;
+      col[at] = (int32_t)i;
+      w[at] = we;
+    }
+  }
+  free(fill);
+  int rc = NFCS_OK;
+  if (k->ops->host_memory) {
+    k->rowptr = rp;
+    k->col = col;
+    k->w = w;
+    k->bytes += sizeof(int64_t) * ((size_t)n + 1) + (sizeof(int32_t) + sizeof(double)) * (size_t)nnz;
+    k->host_K = NULL;
+    /* freed with free() at destroy: mark by keeping host pointers */
+    return NFCS_OK;
+  }
+  void *drp = NULL, *dcol = NULL, *dw = NULL;
+  rc = bytes_alloc(k, sizeof(int64_t) * ((size_t)n + 1), &drp);
+  if (!rc) rc = bytes_alloc(k, sizeof(int32_t) * (size_t)(nnz ? nnz : 1), &dcol);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)(nnz ? nnz : 1), &dw);
+  if (!rc) rc = k->ops->upload_bytes(k->be, drp, rp, sizeof(int64_t) * ((size_t)n + 1));
+  if (!rc) rc = k->ops->upload_bytes(k->be, dcol, col, sizeof(int32_t) * (size_t)nnz);
+  if (!rc) rc = k->ops->upload_bytes(k->be, dw, w, sizeof(double) * (size_t)nnz);
+  k->rowptr = drp;
+  k->col = dcol;
+  k->w = dw;
+  free(rp); free(col); free(w);
+  return rc;
+}
+
+int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inputs *in, nfcs_kuramoto **out) {
+  *out = NULL;
+  nfcs_kuramoto_inputs none = {0};
+  if (!in) in = &none;
+  const int64_t n = nfcs_kuramoto_size(p);
+  if (n < 1) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto: N = %lld, expected at least one oscillator", (long long)n);
+  nfcs_kuramoto *k = calloc(1, sizeof *k);
+  if (!k) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  k->ctx = ctx;
+  k->ops = ctx->ops;
+  k->be = ctx->backend;
+  k->n = n;
+  k->integrator = p->kuramoto.integrator;
+  k->D = p->kuramoto.noise;
+  k->noise_seed = (uint64_t)p->kuramoto.noise_seed;
+  k->clock.dt = p->kuramoto.time_step;
+  int rc = NFCS_OK;
+  const size_t vb = sizeof(double) * (size_t)n;
+  const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s};
+  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0] && !rc; i++) rc = bytes_alloc(k, vb, (void **)vecs[i]);
+  if (!rc) rc = bytes_alloc(k, 4 * vb, (void **)&k->work);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * 2 * (size_t)nb, (void **)&k->partial);
+  if (rc) goto fail;
+
+  /* frequencies and phases, computed on the host */
+  double *host = malloc(vb);
+  if (!host) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
+  nfcs_kuramoto_frequencies(p, n, host);
+  rc = k->ops->upload_bytes(k->be, k->omega, host, vb);
+  if (!rc) {
+    if (p->kuramoto.phases.type == NFCS_PHASES_FILE) {
+      if (!in->theta0) rc = NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial phases not read");
+      else {
+        for (int64_t i = 0; i < n; i++) host[i] = wrap_pi(in->theta0[i]);
+        rc = k->ops->upload_bytes(k->be, k->theta, host, vb);
+      }
+    } else {
+      nfcs_kuramoto_initial_phases(p, n, host);
+      rc = k->ops->upload_bytes(k->be, k->theta, host, vb);
+    }
+  }
+  free(host);
+  if (rc) goto fail;
+
+  nfcs_kur_rhs *r = &k->rhs;
+  r->coupling = p->kuramoto.coupling == NFCS_COUPLING_ALL_TO_ALL ? NFCS_COUPLING_MEAN_FIELD : p->kuramoto.coupling;
+  r->blas = p->kuramoto.matrix.kernel == NFCS_DENSE_BLAS;
+  r->n = n;
+  r->kappa = p->kuramoto.normalization == NFCS_NORM_MEAN ? 1.0 / (double)n : 1.0;
+  r->K = p->kuramoto.base_coupling_strength;
+  r->cos_a = cos(p->kuramoto.phase_lag);
+  r->sin_a = sin(p->kuramoto.phase_lag);
+  if (r->coupling == NFCS_COUPLING_MATRIX) {
+    if ((rc = build_dense(k, p, in))) goto fail;
+    r->Kmat = k->Kmat;
+    r->W = k->W;
+    if (r->W) r->cos_a = 1, r->sin_a = 0; /* lags are inside W */
+  } else if (r->coupling == NFCS_COUPLING_SPARSE) {
+    if ((rc = build_sparse(k, p, in))) goto fail;
+    r->rowptr = k->rowptr;
+    r->col = k->col;
+    r->w = k->w;
+  }
+  r->omega = k->omega;
+  r->c = k->c;
+  r->s = k->s;
+  r->work = k->work;
+  r->partial = k->partial;
+  nfcs_kuramoto_inputs_free(in);
+  *out = k;
+  return NFCS_OK;
+fail:
+  nfcs_kuramoto_inputs_free(in);
+  nfcs_kuramoto_destroy(&k);
+  return rc;
+}
+
+void nfcs_kuramoto_destroy(nfcs_kuramoto **pk) {
+  if (!pk || !*pk) return;
+  nfcs_kuramoto *k = *pk;
+  double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s, &k->work, &k->partial, &k->ufield};
+  for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
+    if (*vecs[i]) k->ops->free_bytes(k->be, *vecs[i]);
+  if (k->ops->host_memory) {
+    /* adopted host arrays (malloc) */
+    free(k->Kmat); free(k->W); free(k->rowptr); free(k->col); free(k->w);
+  } else {
+    void *dev[] = {k->Kmat, k->W, k->rowptr, k->col, k->w};
+    for (size_t i = 0; i < 5; i++) if (dev[i]) k->ops->free_bytes(k->be, dev[i]);
+  }
+  free(k);
+  *pk = NULL;
+}
+
+/* ---------------------------------------------------------------- state */
+
+int64_t nfcs_kuramoto_n(const nfcs_kuramoto *k) { return k->n; }
+
+int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host) {
+  double *tmp = malloc(sizeof(double) * (size_t)k->n);
+  if (!tmp) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory");
+  for (int64_t i = 0; i < k->n; i++) tmp[i] = wrap_pi(host[i]);
+  int rc = k->ops->upload_bytes(k->be, k->theta, tmp, sizeof(double) * (size_t)k->n);
+  free(tmp);
+  return rc;
+}
+
+int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host) {
+  return k->ops->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)k->n);
+}
+
+int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host) {
+  return k->ops->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)k->n);
+}
+
+int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *field) {
+  k->rhs.u = uniform;
+  if (!field) {
+    k->rhs.u_field = NULL;
+    return NFCS_OK;
+  }
+  if (!k->ufield) NFCS_CHECK(bytes_alloc(k, sizeof(double) * (size_t)k->n, (void **)&k->ufield));
+  NFCS_CHECK(k->ops->upload_bytes(k->be, k->ufield, field, sizeof(double) * (size_t)k->n));
+  k->rhs.u_field = k->ufield;
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- steps */
+
+static int step_h(nfcs_kuramoto *k, double h) {
+  const nfcs_backend_ops *o = k->ops;
+  void *be = k->be;
+  const nfcs_kur_rhs *r = &k->rhs;
+  if (k->integrator == NFCS_KINT_RK4 || k->integrator == NFCS_KINT_UPSTREAM) {
+    /* classic RK4 with K, alpha and u frozen over the step, as the Python NFCS */
+    const double half = 0.5 * h;
+    o->kur_rhs(be, r, k->theta, 0.0, NULL, k->k1);
+    o->kur_rhs(be, r, k->theta, half, k->k1, k->k2);
+    o->kur_rhs(be, r, k->theta, half, k->k2, k->k3);
+    o->kur_rhs(be, r, k->theta, h, k->k3, k->k4);
+    o->kur_rk4_final(be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n);
+    return NFCS_OK;
+  }
+  nfcs_noise noise = {.sigma = sqrt(2 * k->D * h), .seed = k->noise_seed, .stream = NFCS_STREAM_KURAMOTO_NOISE,
+                      .step = (uint64_t)k->clock.steps};
+  o->kur_rhs(be, r, k->theta, 0.0, NULL, k->k1);
+  if (k->integrator == NFCS_KINT_HEUN) {
+    /* stochastic Heun: predictor with the step's noise, corrector with the same noise */
+    o->kur_predict(be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, k->n);
+    o->kur_rhs(be, r, k->k3, 0.0, NULL, k->k2);
+    o->kur_noise_step(be, k->theta, k->k1, k->k2, h, &noise, k->n);
+  } else {
+    o->kur_noise_step(be, k->theta, k->k1, NULL, h, &noise, k->n);
+  }
+  return NFCS_OK;
+}
+
+int nfcs_kuramoto_step(nfcs_kuramoto *k, double h) {
+  NFCS_CHECK(step_h(k, h));
+  k->clock.steps++;
+  k->clock.t += h;
+  k->clock.grid_index = (int64_t)floor((k->clock.t + nfcs_clock_tol(&k->clock)) / k->clock.dt);
+  return NFCS_OK;
+}
+
+int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) {
+  double h;
+  int on_grid;
+  while (nfcs_clock_next(&k->clock, t, &h, &on_grid)) {
+    NFCS_CHECK(step_h(k, h));
+    nfcs_clock_commit(&k->clock, t, on_grid);
+  }
+  nfcs_clock_land(&k->clock, t);
+  return NFCS_OK;
+}
+
+int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi) {
+  double re, im;
+  k->ops->kur_order(k->be, k->theta, k->n, k->partial, &re, &im);
+  re /= (double)k->n;
+  im /= (double)k->n;
+  *R = hypot(re, im);
+  *psi = atan2(im, re);
+  return NFCS_OK;
+}
+
+double nfcs_kuramoto_time(const nfcs_kuramoto *k) { return k->clock.t; }
+int64_t nfcs_kuramoto_steps(const nfcs_kuramoto *k) { return k->clock.steps; }
+double nfcs_kuramoto_dt(const nfcs_kuramoto *k) { return k->clock.dt; }
+size_t nfcs_kuramoto_memory(const nfcs_kuramoto *k) { return k->bytes; }
+int nfcs_kuramoto_finite(nfcs_kuramoto *k) { return k->ops->all_finite_real(k->be, k->theta, (size_t)k->n); }

@@ -1,0 +1,142 @@
+/* Reading the inputs of a Kuramoto network from HDF5 files. */
+#include <errno.h>
+#include <hdf5.h>
+#include <hdf5_hl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfcs_internal.h"
+#include "nfcs_io.h"
+#include "nfcs_kuramoto.h"
+
+static int open_input(nfcs_ctx *ctx, const nfcs_params *p, const char *key, const char *rel, hid_t *f, char *path, size_t len) {
+  nfcs_params_input_path(p, rel, path, len);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  FILE *probe = fopen(path, "rb");
+  if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", key, path, strerror(errno));
+  fclose(probe);
+  *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (*f < 0) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: %s is not an HDF5 file", key, path);
+  return NFCS_OK;
+}
+
+/* Read dataset `d` of file f into a new array of doubles (or int64 when as_int), checking its
+ * shape against rank/dims (dims[i] < 0: any length, returned in *len). */
+static int read_ds(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, int rank, const int64_t *dims, int as_int,
+                   void **out, int64_t *len) {
+  *out = NULL;
+  if (H5LTpath_valid(f, d, 1) <= 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s", path, d);
+  hid_t ds = H5Dopen2(f, d, H5P_DEFAULT);
+  hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds);
+  int rc = NFCS_OK;
+  hsize_t hd[8] = {0};
+  int r = H5Sget_simple_extent_ndims(sp);
+  H5Sget_simple_extent_dims(sp, hd, NULL);
+  H5T_class_t cls = H5Tget_class(ty);
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected numbers, got another type", path, d);
+    goto done;
+  }
+  if (as_int && cls != H5T_INTEGER) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected integers (oscillator indices), got floating point", path, d);
+    goto done;
+  }
+  int ok = r == rank;
+  for (int i = 0; i < rank && ok; i++) ok = dims[i] < 0 || hd[i] == (hsize_t)dims[i];
+  if (!ok) {
+    char want[64] = "[", got[64] = "[";
+    for (int i = 0; i < rank; i++) {
+      char b[24];
+      if (dims[i] < 0) snprintf(b, sizeof b, "%sM", i ? ", " : "");
+      else snprintf(b, sizeof b, "%s%lld", i ? ", " : "", (long long)dims[i]);
+      strcat(want, b);
+    }
+    for (int i = 0; i < r && i < 4; i++) {
+      char b[24];
+      snprintf(b, sizeof b, "%s%llu", i ? ", " : "", (unsigned long long)hd[i]);
+      strcat(got, b);
+    }
+    strcat(want, "]");
+    strcat(got, "]");
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected shape %s, got %s", path, d, want, got);
+    goto done;
+  }
+  size_t count = 1;
+  for (int i = 0; i < r; i++) count *= (size_t)hd[i];
+  if (len) *len = (int64_t)(r ? hd[0] : 1);
+  void *buf = malloc((count ? count : 1) * 8);
+  if (!buf) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory reading %s:%s", path, d); goto done; }
+  if (H5Dread(ds, as_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    free(buf);
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values", path, d);
+    goto done;
+  }
+  if (!as_int) {
+    const double *v = buf;
+    for (size_t i = 0; i < count; i++)
+      if (!isfinite(v[i])) {
+        free(buf);
+        rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: value %zu is not finite", path, d, i);
+        goto done;
+      }
+  }
+  *out = buf;
+done:
+  H5Tclose(ty);
+  H5Sclose(sp);
+  H5Dclose(ds);
+  return rc;
+}
+
+int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, nfcs_kuramoto_inputs *in) {
+  memset(in, 0, sizeof *in);
+  char path[NFCS_PATH_MAX * 2];
+  hid_t f = -1;
+  int rc = NFCS_OK;
+  const int64_t nn[2] = {n, n}, n1[1] = {n}, any[1] = {-1};
+  if (p->kuramoto.coupling == NFCS_COUPLING_MATRIX) {
+    const int from_file = p->kuramoto.matrix.source == NFCS_MATRIX_FILE;
+    const int need = from_file || p->kuramoto.matrix.lag_dataset[0] || p->kuramoto.matrix.modulation_dataset[0] ||
+                     p->kuramoto.matrix.mask_dataset[0];
+    if (need) {
+      if (!p->kuramoto.matrix.path[0])
+        return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto.matrix.path: expected the HDF5 file holding the matrix datasets");
+      NFCS_CHECK(open_input(ctx, p, "kuramoto.matrix.path", p->kuramoto.matrix.path, &f, path, sizeof path));
+      if (from_file) NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.dataset, 2, nn, 0, (void **)&in->K, NULL), out);
+      if (p->kuramoto.matrix.lag_dataset[0])
+        NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.lag_dataset, 2, nn, 0, (void **)&in->lag, NULL), out);
+      if (!from_file && p->kuramoto.matrix.modulation_dataset[0])
+        NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.modulation_dataset, 2, nn, 0, (void **)&in->modulation, NULL), out);
+      if (!from_file && p->kuramoto.matrix.mask_dataset[0])
+        NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.mask_dataset, 2, nn, 0, (void **)&in->mask, NULL), out);
+      H5Fclose(f);
+      f = -1;
+    }
+  }
+  if (p->kuramoto.coupling == NFCS_COUPLING_SPARSE) {
+    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.sparse.path", p->kuramoto.sparse.path, &f, path, sizeof path), out);
+    int64_t ls = 0, ld = 0, lw = 0;
+    NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.sparse.src, 1, any, 1, (void **)&in->src, &ls), out);
+    NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.sparse.dst, 1, any, 1, (void **)&in->dst, &ld), out);
+    if (p->kuramoto.sparse.weight[0])
+      NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.sparse.weight, 1, any, 0, (void **)&in->weight, &lw), out);
+    if (ls != ld || (in->weight && lw != ls)) {
+      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s: src, dst and weight must have the same length, got %lld, %lld and %lld", path,
+                      (long long)ls, (long long)ld, (long long)(in->weight ? lw : ls));
+      goto out;
+    }
+    in->nedges = ls;
+    H5Fclose(f);
+    f = -1;
+  }
+  if (p->kuramoto.phases.type == NFCS_PHASES_FILE) {
+    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.initial_phases.path", p->kuramoto.phases.path, &f, path, sizeof path), out);
+    NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.phases.dataset, 1, n1, 0, (void **)&in->theta0, NULL), out);
+  }
+out:
+  if (f >= 0) H5Fclose(f);
+  if (rc) nfcs_kuramoto_inputs_free(in);
+  return rc;
+}

@@ -1,0 +1,164 @@
+/* Kuramoto right-hand sides of the CPU backend: mean field (O(N) through the order parameter),
+ * dense (a fused kernel that reads each row of K once for both products, or OpenBLAS), sparse
+ * (CSR).  Built with vector math like cpu_pointwise.c.  Every sum is over a fixed partition
+ * (a block, a row), so results do not depend on the number of threads. */
+#include <cblas.h>
+#include <math.h>
+
+#include "cpu_backend.h"
+
+static int threads_for(const void *self, double work) {
+  return work > 32768.0 ? ((const nfcs_cpu *)self)->threads : 1;
+}
+
+/* c, s of theta + a dir */
+static void phases(int nt, const double *restrict theta, double a, const double *restrict dir, double *restrict c,
+                   double *restrict s, int64_t n) {
+  if (dir) {
+#pragma omp parallel for simd num_threads(nt) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      double p = theta[i] + a * dir[i];
+      c[i] = cos(p);
+      s[i] = sin(p);
+    }
+  } else {
+#pragma omp parallel for simd num_threads(nt) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      c[i] = cos(theta[i]);
+      s[i] = sin(theta[i]);
+    }
+  }
+}
+
+/* f_i = omega_i + kappa (B_i cos(phi_i) - A_i sin(phi_i)) + u_i, phi_i = theta_i + alpha, where
+ * A + iB = sum_j K_ij e^{i theta_j}.  ab holds (A, B) interleaved. */
+static void finish(int nt, const nfcs_kur_rhs *r, const double *restrict ab, double *restrict out) {
+  const int64_t n = r->n;
+  const double ca = r->cos_a, sa = r->sin_a, kappa = r->kappa, u = r->u;
+  const double *restrict c = r->c, *restrict s = r->s, *restrict om = r->omega, *restrict uf = r->u_field;
+#pragma omp parallel for simd num_threads(nt) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
+    double f = om[i] + kappa * (ab[2 * i + 1] * cp - ab[2 * i] * sp) + u;
+    if (uf) f += uf[i];
+    out[i] = f;
+  }
+}
+
+static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, double *out) {
+  const int64_t n = r->n, nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  const int nt = threads_for(self, (double)n);
+  const double *restrict c = r->c, *restrict s = r->s;
+  double *restrict part = r->partial;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t b = 0; b < nb; b++) {
+    const int64_t lo = b * NFCS_KUR_BLOCK, hi = lo + NFCS_KUR_BLOCK < n ? lo + NFCS_KUR_BLOCK : n;
+    double zr = 0, zi = 0;
+#pragma omp simd reduction(+ : zr, zi)
+    for (int64_t j = lo; j < hi; j++) {
+      zr += c[j];
+      zi += s[j];
+    }
+    part[2 * b] = zr;
+    part[2 * b + 1] = zi;
+  }
+  double zr = 0, zi = 0;
+  for (int64_t b = 0; b < nb; b++) {
+    zr += part[2 * b];
+    zi += part[2 * b + 1];
+  }
+  const double ca = r->cos_a, sa = r->sin_a, g = r->kappa * r->K, u = r->u;
+  const double *restrict om = r->omega, *restrict uf = r->u_field;
+#pragma omp parallel for simd num_threads(nt) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
+    double f = om[i] + g * (zi * cp - zr * sp) + u;
+    if (uf) f += uf[i];
+    out[i] = f;
+  }
+}
+
+static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out) {
+  const int64_t n = r->n;
+  const int nt = threads_for(self, (double)n * (double)n);
+  const double *restrict c = r->c, *restrict s = r->s;
+  double *restrict ab = r->work;
+  if (r->W) {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      const double *restrict w = r->W + 2 * (size_t)i * (size_t)n;
+      double pr = 0, pi = 0;
+#pragma omp simd reduction(+ : pr, pi)
+      for (int64_t j = 0; j < n; j++) {
+        pr += w[2 * j] * c[j] - w[2 * j + 1] * s[j];
+        pi += w[2 * j] * s[j] + w[2 * j + 1] * c[j];
+      }
+      ab[2 * i] = pr;
+      ab[2 * i + 1] = pi;
+    }
+  } else {
+#pragma omp parallel for num_threads(nt) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      const double *restrict k = r->Kmat + (size_t)i * (size_t)n;
+      double a = 0, b = 0;
+#pragma omp simd reduction(+ : a, b)
+      for (int64_t j = 0; j < n; j++) {
+        a += k[j] * c[j];
+        b += k[j] * s[j];
+      }
+      ab[2 * i] = a;
+      ab[2 * i + 1] = b;
+    }
+  }
+  finish(threads_for(self, (double)n), r, ab, out);
+}
+
+static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out) {
+  const int64_t n = r->n;
+  double *restrict x = r->work, *restrict ab = r->work + 2 * n;
+  for (int64_t j = 0; j < n; j++) {
+    x[2 * j] = r->c[j];
+    x[2 * j + 1] = r->s[j];
+  }
+  if (r->W) {
+    const double one[2] = {1, 0}, zero[2] = {0, 0};
+    cblas_zgemv(CblasRowMajor, CblasNoTrans, (blasint)n, (blasint)n, one, r->W, (blasint)n, x, 1, zero, ab, 1);
+  } else {
+    /* [A B] = K [c s]: one GEMM with two columns */
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, 2, (blasint)n, 1.0, r->Kmat, (blasint)n, x, 2, 0.0,
+                ab, 2);
+  }
+  finish(threads_for(self, (double)n), r, ab, out);
+}
+
+static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
+  const int64_t n = r->n;
+  const int nt = threads_for(self, (double)r->rowptr[n]);
+  const double *restrict c = r->c, *restrict s = r->s, *restrict w = r->w;
+  const int32_t *restrict col = r->col;
+  const int64_t *restrict rp = r->rowptr;
+  double *restrict ab = r->work;
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t i = 0; i < n; i++) {
+    double a = 0, b = 0;
+    for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
+      a += w[e] * c[col[e]];
+      b += w[e] * s[col[e]];
+    }
+    ab[2 * i] = a;
+    ab[2 * i + 1] = b;
+  }
+  finish(threads_for(self, (double)n), r, ab, out);
+}
+
+void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
+  phases(threads_for(self, (double)r->n), theta, a, dir, r->c, r->s, r->n);
+  switch (r->coupling) {
+  case NFCS_COUPLING_MATRIX:
+    if (r->blas) rhs_dense_blas(self, r, out);
+    else rhs_dense_fused(self, r, out);
+    break;
+  case NFCS_COUPLING_SPARSE: rhs_sparse(self, r, out); break;
+  default: rhs_mean_field(self, r, out); break;
+  }
+}
