@@ -10,7 +10,9 @@ NFCS_EXTERN_C_BEGIN
 
 /* Vortices by plaquette winding number: for each grid cell of every xy plane, the sum of the
  * wrapped phase differences around its four corners, over 2 pi.  On a periodic box the total
- * charge (positive - negative) is zero.  1D fields have none. */
+ * charge (positive - negative) is zero.  Cells across the periodic seam count only where the
+ * field is continuous there (a field that is not periodic, e.g. an imported single vortex or the
+ * spiral initial condition, has no spurious charges at its edges).  1D fields have none. */
 typedef struct nfcs_defects {
   int64_t positive, negative;  /* cells with winding +1 (or more), -1 (or less), counted with multiplicity */
   int64_t total_charge;        /* positive - negative */
