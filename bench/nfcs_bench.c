@@ -7,6 +7,7 @@
 
 #include "nfcs_cgl.h"
 #include "nfcs_internal.h"
+#include "nfcs_kuramoto.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -120,4 +121,98 @@ out:
   free(rat);
   nfcs_ctx_destroy(&ctx);
   return rc;
+}
+
+int nfcs_bench_kuramoto(int64_t n, int coupling, int blas, int threads, double min_time, nfcs_bench_kur_result *r) {
+  memset(r, 0, sizeof *r);
+  r->n = n;
+  r->coupling = coupling;
+  r->threads = threads;
+  r->blas = blas;
+  nfcs_ctx *ctx = NULL;
+  NFCS_CHECK(nfcs_ctx_create(&ctx));
+  nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
+  nfcs_ctx_set_threads(ctx, threads);
+  int rc = nfcs_ctx_use_backend(ctx, "cpu");
+  static nfcs_params p;
+  nfcs_kuramoto *k = NULL;
+  enum { MAXB = 400 };
+  double *ts = malloc(sizeof(double) * MAXB);
+  if (rc || !ts) goto out;
+  nfcs_params_defaults(&p);
+  p.has_kuramoto = 1;
+  p.kuramoto.oscillators = n;
+  p.kuramoto.coupling = coupling;
+  p.kuramoto.matrix.source = NFCS_MATRIX_UPSTREAM; /* K built in memory: no file to read */
+  p.kuramoto.matrix.kernel = blas ? NFCS_DENSE_BLAS : NFCS_DENSE_FUSED;
+  p.kuramoto.normalization = NFCS_NORM_MEAN;
+  p.kuramoto.time_step = 0.01;
+  nfcs_kuramoto_inputs in = {0};
+  if (coupling == NFCS_COUPLING_SPARSE) {
+    /* a ring with 10 neighbours on each side */
+    const int64_t deg = n > 20 ? 20 : n - 1;
+    in.nedges = n * deg;
+    in.src = malloc(sizeof(int64_t) * (size_t)in.nedges);
+    in.dst = malloc(sizeof(int64_t) * (size_t)in.nedges);
+    if (!in.src || !in.dst) { nfcs_kuramoto_inputs_free(&in); rc = NFCS_ERR_NOMEM; goto out; }
+    for (int64_t i = 0, e = 0; i < n; i++)
+      for (int64_t d = 1; d <= deg; d++, e++) {
+        in.dst[e] = i;
+        in.src[e] = (i + (d <= deg / 2 ? d : -(d - deg / 2)) + n) % n;
+      }
+  }
+  double t0 = now_s();
+  NFCS_CHECK_GOTO(nfcs_kuramoto_create(ctx, &p, &in, &k), out);
+  r->setup_s = now_s() - t0;
+  r->memory = nfcs_kuramoto_memory(k);
+  double w = now_s();
+  int c = 0;
+  while (now_s() - w < 0.1 || c < 3) {
+    nfcs_kuramoto_step(k, 0.01);
+    c++;
+  }
+  int batch = (int)ceil(0.02 / ((now_s() - w) / c));
+  if (batch < 1) batch = 1;
+  double start = now_s();
+  int nb = 0;
+  while (nb < MAXB && (nb < 5 || now_s() - start < min_time)) {
+    double a = now_s();
+    for (int i = 0; i < batch; i++) nfcs_kuramoto_step(k, 0.01);
+    ts[nb++] = 1e3 * (now_s() - a) / batch;
+  }
+  r->batches = nb;
+  r->step_ms_q1 = quantile(ts, nb, 0.25);
+  r->step_ms = quantile(ts, nb, 0.5);
+  r->step_ms_q3 = quantile(ts, nb, 0.75);
+  r->steps_per_s = 1e3 / r->step_ms;
+  r->ns_per_osc = 1e6 * r->step_ms / (double)n;
+  if (coupling == NFCS_COUPLING_MATRIX) {
+    r->k_bytes_per_step = 4.0 * (double)n * (double)n * sizeof(double);
+    r->k_gbs = r->k_bytes_per_step / (r->step_ms * 1e-3) / 1e9;
+  }
+  if (!nfcs_kuramoto_finite(k)) rc = NFCS_ERR_NONFINITE;
+out:
+  nfcs_kuramoto_destroy(&k);
+  free(ts);
+  nfcs_ctx_destroy(&ctx);
+  return rc;
+}
+
+double nfcs_bench_stream_triad(int threads, size_t n) {
+  double *a = malloc(n * sizeof(double)), *b = malloc(n * sizeof(double)), *c = malloc(n * sizeof(double));
+  if (!a || !b || !c) { free(a); free(b); free(c); return 0; }
+#pragma omp parallel for num_threads(threads) schedule(static)
+  for (size_t i = 0; i < n; i++) { a[i] = 0; b[i] = 1; c[i] = 2; }
+  double best = 0;
+  for (int rep = 0; rep < 10; rep++) {
+    double t = now_s();
+#pragma omp parallel for simd num_threads(threads) schedule(static)
+    for (size_t i = 0; i < n; i++) a[i] = b[i] + 3.0 * c[i];
+    double dt = now_s() - t, bw = 24.0 * (double)n / dt / 1e9;
+    if (bw > best) best = bw;
+  }
+  volatile double sink = a[n / 2];
+  (void)sink;
+  free(a); free(b); free(c);
+  return best;
 }

@@ -21,5 +21,24 @@ typedef struct nfcs_bench_cgl_result {
 NFCS_API int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time,
                             nfcs_bench_cgl_result *out);
 
+typedef struct nfcs_bench_kur_result {
+  int64_t n;
+  int coupling, threads, blas;
+  double setup_s;
+  double step_ms, step_ms_q1, step_ms_q3;  /* one RK4 step (four right-hand sides) */
+  double steps_per_s;
+  double ns_per_osc;                        /* per oscillator per step */
+  double k_bytes_per_step;                  /* dense: K read four times a step */
+  double k_gbs;                             /* effective bandwidth of reading K */
+  size_t memory;                            /* bytes held by the network */
+  int batches;
+} nfcs_bench_kur_result;
+
+NFCS_API int nfcs_bench_kuramoto(int64_t n, int coupling, int blas, int threads, double min_time, nfcs_bench_kur_result *out);
+
+/* STREAM triad a = b + s c over arrays far larger than the caches, with the engine's threads:
+ * bytes moved (3 x 8 per element, the STREAM convention) per second, best of several passes. */
+NFCS_API double nfcs_bench_stream_triad(int threads, size_t n_elements);
+
 NFCS_EXTERN_C_END
 #endif

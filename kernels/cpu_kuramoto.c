@@ -97,8 +97,29 @@ static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out
       ab[2 * i + 1] = pi;
     }
   } else {
+    /* four rows at a time: each c_j, s_j loaded once serves four rows, so the loop streams K
+     * with one load per element (the products are bound by reading K from memory) */
+    const int64_t n4 = n / 4;
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t q = 0; q < n4; q++) {
+      const int64_t i = 4 * q;
+      const double *restrict k0 = r->Kmat + (size_t)i * (size_t)n, *restrict k1 = k0 + n, *restrict k2 = k1 + n,
+                   *restrict k3 = k2 + n;
+      double a0 = 0, a1 = 0, a2 = 0, a3 = 0, b0 = 0, b1 = 0, b2 = 0, b3 = 0;
+#pragma omp simd reduction(+ : a0, a1, a2, a3, b0, b1, b2, b3)
+      for (int64_t j = 0; j < n; j++) {
+        const double cj = c[j], sj = s[j];
+        a0 += k0[j] * cj; b0 += k0[j] * sj;
+        a1 += k1[j] * cj; b1 += k1[j] * sj;
+        a2 += k2[j] * cj; b2 += k2[j] * sj;
+        a3 += k3[j] * cj; b3 += k3[j] * sj;
+      }
+      ab[2 * i] = a0; ab[2 * i + 1] = b0;
+      ab[2 * i + 2] = a1; ab[2 * i + 3] = b1;
+      ab[2 * i + 4] = a2; ab[2 * i + 5] = b2;
+      ab[2 * i + 6] = a3; ab[2 * i + 7] = b3;
+    }
+    for (int64_t i = 4 * n4; i < n; i++) {
       const double *restrict k = r->Kmat + (size_t)i * (size_t)n;
       double a = 0, b = 0;
 #pragma omp simd reduction(+ : a, b)
