@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "nfcs_backend.h"
+#include "nfcs_bundle.h"
 #include "nfcs_cgl.h"
 #include "nfcs_info.h"
 int nfcs_cmd_bench(int argc, char **argv);
@@ -161,11 +162,40 @@ static int fail(nfcs_ctx *ctx, int rc) {
   return rc;
 }
 
+/* --restart: read the checkpoint and refuse one made for another model (65). */
+static int load_restart(nfcs_ctx *ctx, const char *path, const nfcs_params *p, nfcs_bundle *b) {
+  char *yaml = NULL;
+  int rc = nfcs_h5_read_checkpoint(ctx, path, b, &yaml);
+  if (rc) return rc;
+  static nfcs_params q;
+  static nfcs_diags d;
+  memset(&d, 0, sizeof d);
+  nfcs_params_defaults(&q);
+  rc = nfcs_config_load_string(path, yaml, &q, &d);
+  free(yaml);
+  if (rc) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: the config stored in %s does not load: %s", path, d.count ? d.msg[0] : "");
+  char why[512];
+  if (nfcs_params_same_model(&q, p, why, sizeof why))
+    return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s was written for a different model: %s", path, why);
+  return NFCS_OK;
+}
+
+static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
+  printf("output: %s\n", p->output.path);
+  printf("  model time %.6g%s reached in %.3f s (setup %.3f s)\n", s->t_reached, s->t_start > 0 ? " (from a checkpoint)" : "",
+         s->wall_s, s->setup_s);
+  if (p->has_cgl) printf("  field: %lld steps\n", (long long)s->cgl_steps);
+  if (p->has_kuramoto) printf("  oscillators: %lld, %lld steps\n", (long long)nfcs_kuramoto_size(p), (long long)s->kuramoto_steps);
+  printf("  %lld snapshots, %lld metric samples, checkpoint %s\n", (long long)s->snapshots, (long long)s->metric_samples,
+         s->checkpoint_path);
+  const nfcs_tick_stats *t = &s->ticks;
+  printf("  coordinator: %lld ticks at %.4g Hz (%s, target %.4g Hz); work per tick p50 %.3g ms, p95 %.3g ms, p99 %.3g ms, "
+         "max %.3g ms; %lld overruns\n",
+         (long long)t->ticks, t->achieved_rate_hz, t->realtime ? "realtime" : "as fast as possible", t->rate_hz, t->p50, t->p95,
+         t->p99, t->max, (long long)t->overruns);
+}
+
 static int cmd_run(const cli_args *a, int argc, char **argv) {
-  if (a->restart) {
-    fprintf(stderr, "nfcs: --restart: checkpoints and restart are not available in this version\n");
-    return NFCS_ERR_USAGE;
-  }
   static nfcs_params p;
   int rc = load_params(a, &p);
   if (rc) return rc;
@@ -177,6 +207,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   nfcs_real *ic = NULL;
   nfcs_sink sink = {0};
   nfcs_kuramoto_inputs kin = {0};
+  nfcs_bundle restart = {0};
   char *cmdline = join_argv(argc, argv);
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
   if (rc) goto done;
@@ -187,6 +218,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     if (!ic) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto done; }
     if ((rc = nfcs_h5_read_field(ctx, &p, &g, ic))) goto done;
   }
+  if (a->restart && (rc = load_restart(ctx, a->restart, &p, &restart))) goto done;
   if (p.has_kuramoto && (rc = nfcs_h5_read_kuramoto(ctx, &p, nfcs_kuramoto_size(&p), &kin))) goto done;
   if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
   signal(SIGINT, on_signal);
@@ -200,20 +232,16 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     .progress = cli_progress_update,
     .progress_user = &prog,
     .stop = &g_stop,
+    .restart = a->restart ? &restart : NULL,
   };
   nfcs_run_summary sum;
   rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
-  if (rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) {
-    printf("output: %s\n", p.output.path);
-    printf("  model time %.6g reached in %.3f s (setup %.3f s)\n", sum.t_reached, sum.wall_s, sum.setup_s);
-    if (p.has_cgl) printf("  field: %lld steps\n", (long long)sum.cgl_steps);
-    if (p.has_kuramoto) printf("  oscillators: %lld, %lld steps\n", (long long)nfcs_kuramoto_size(&p), (long long)sum.kuramoto_steps);
-    printf("  %lld snapshots, %lld metric samples\n", (long long)sum.snapshots, (long long)sum.metric_samples);
-  }
+  if (rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) print_summary(&p, &sum);
 done:
   if (rc) fail(ctx, rc);
   if (sink.ops) sink.ops->destroy(&sink.self);
   nfcs_kuramoto_inputs_free(&kin);
+  nfcs_bundle_free(&restart);
   free(ic);
   free(cmdline);
   nfcs_ctx_destroy(&ctx);

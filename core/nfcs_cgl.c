@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfcs_bundle.h"
 #include "nfcs_clock.h"
 #include "nfcs_metrics.h"
 #include "nfcs_internal.h"
@@ -167,7 +168,16 @@ static int compute_slot(nfcs_cgl *c, coef_slot *s, double h) {
   return NFCS_OK;
 }
 
-static int same_h(const nfcs_cgl *c, double a, double b) { return fabs(a - b) <= 1e-9 * c->dt; }
+/* Step sizes are quantised to dt / 2^40: remainders that are equal in exact arithmetic but differ
+ * in their last bits (0.7 - 0.69 against 0.1 - 0.09) become one value, so the coefficients — a
+ * pure function of the quantised step — and the trajectory do not depend on which sizes were met
+ * or prepared before (restart bit-identity). */
+static double quantise(const nfcs_cgl *c, double h) {
+  const double q = 1099511627776.0; /* 2^40 */
+  return c->dt * (nearbyint(h / c->dt * q) / q);
+}
+
+static int same_h(const nfcs_cgl *c, double a, double b) { (void)c; return a == b; }
 
 static int find_slot(nfcs_cgl *c, double h, coef_slot **out) {
   coef_slot *victim = NULL;
@@ -418,6 +428,7 @@ static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
 }
 
 static int step_h(nfcs_cgl *c, double h) {
+  h = quantise(c, h);
   if (!(h > 0) || h > c->dt * (1 + 1e-9))
     return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
   coef_slot *s;
@@ -440,14 +451,79 @@ int nfcs_cgl_step(nfcs_cgl *c, double h) {
 
 static double ttol(const nfcs_cgl *c) { return nfcs_clock_tol(&c->clock); }
 
-int nfcs_cgl_advance_to(nfcs_cgl *c, double t) {
+int nfcs_cgl_advance(nfcs_cgl *c, double t, const volatile int *stop) {
   double h;
   int on_grid;
   while (nfcs_clock_next(&c->clock, t, &h, &on_grid)) {
     NFCS_CHECK(step_h(c, h));
     nfcs_clock_commit(&c->clock, t, on_grid);
+    if (stop && *stop) {
+      nfcs_clock_land(&c->clock, t);
+      if (c->clock.t != t) return NFCS_ERR_INTERRUPTED;
+    }
   }
   nfcs_clock_land(&c->clock, t);
+  return NFCS_OK;
+}
+
+int nfcs_cgl_advance_to(nfcs_cgl *c, double t) { return nfcs_cgl_advance(c, t, NULL); }
+
+size_t nfcs_cgl_state_bytes(const nfcs_cgl *c) { return 3 * c->g.npts * 2 * sizeof(nfcs_real) + 64 * 16; }
+
+int nfcs_cgl_save(nfcs_cgl *c, nfcs_bundle *b) {
+  const size_t n = c->g.npts;
+  const nfcs_real *state = c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi;
+  nfcs_real *dst = nfcs_bundle_reserve(b, "cgl/state", NFCS_BK_REAL, 2 * n);
+  if (!dst) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
+  NFCS_CHECK(c->ops->download(c->be, dst, state, n));
+  const double clock[] = {c->clock.t, c->pending_h, c->pending_u.re, c->pending_u.im, c->ure, c->uim, c->u_sum2};
+  const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending, c->pending_u.field != NULL, c->has_ufield};
+  int rc = nfcs_bundle_put(b, "cgl/reals", NFCS_BK_F64, sizeof clock / sizeof clock[0], clock);
+  if (!rc) rc = nfcs_bundle_put(b, "cgl/ints", NFCS_BK_I64, sizeof ints / sizeof ints[0], ints);
+  if (!rc && c->pending_u.field) {
+    nfcs_real *u = nfcs_bundle_reserve(b, "cgl/pending_u_field", NFCS_BK_REAL, 2 * n);
+    rc = u ? c->ops->download(c->be, u, c->pending_u.field, n) : NFCS_ERR_SOFTWARE;
+  }
+  if (!rc && c->has_ufield) {
+    nfcs_real *u = nfcs_bundle_reserve(b, "cgl/u_field", NFCS_BK_REAL, 2 * n);
+    rc = u ? c->ops->download(c->be, u, c->ufield[c->ucur], n) : NFCS_ERR_SOFTWARE;
+  }
+  if (rc) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
+  return NFCS_OK;
+}
+
+int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
+  const size_t n = c->g.npts;
+  const nfcs_real *state = nfcs_bundle_get(b, "cgl/state", NFCS_BK_REAL, 2 * n);
+  const double *r = nfcs_bundle_get(b, "cgl/reals", NFCS_BK_F64, 7);
+  const int64_t *in = nfcs_bundle_get(b, "cgl/ints", NFCS_BK_I64, 5);
+  if (!state || !r || !in) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint holds no field of this grid");
+  NFCS_CHECK(c->ops->upload(c->be, c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi, state, n));
+  c->clock.t = r[0];
+  c->clock.grid_index = in[0];
+  c->clock.steps = in[1];
+  c->pending = (int)in[2];
+  c->pending_h = r[1];
+  c->pending_u.re = r[2];
+  c->pending_u.im = r[3];
+  c->pending_u.field = NULL;
+  c->has_ufield = 0;
+  if (in[4]) {
+    const nfcs_real *u = nfcs_bundle_get(b, "cgl/u_field", NFCS_BK_REAL, 2 * n);
+    if (!u) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint lacks the control field");
+    NFCS_CHECK(nfcs_cgl_set_control(c, r[4], r[5], u));
+  } else {
+    NFCS_CHECK(nfcs_cgl_set_control(c, r[4], r[5], NULL));
+  }
+  if (in[3]) {
+    const nfcs_real *u = nfcs_bundle_get(b, "cgl/pending_u_field", NFCS_BK_REAL, 2 * n);
+    if (!u) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint lacks the pending control field");
+    int other = c->has_ufield ? 1 - c->ucur : 1;
+    if (!c->ufield[other]) NFCS_CHECK(alloc_arr(c, &c->ufield[other]));
+    NFCS_CHECK(c->ops->upload(c->be, c->ufield[other], u, n));
+    c->pending_u.field = c->ufield[other];
+  }
+  c->u_sum2 = r[6];
   return NFCS_OK;
 }
 

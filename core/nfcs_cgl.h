@@ -47,6 +47,15 @@ NFCS_API int nfcs_cgl_step(nfcs_cgl *c, double h);
 /* Advance to model time t: steps of dt on the grid t_k = k dt, a shortened step where t falls
  * between grid times, landing on t exactly. */
 NFCS_API int nfcs_cgl_advance_to(nfcs_cgl *c, double t);
+/* The same, returning NFCS_ERR_INTERRUPTED after the step during which *stop became non-zero. */
+NFCS_API int nfcs_cgl_advance(nfcs_cgl *c, double t, const volatile int *stop);
+
+/* The exact state (field or spectral state, pending half step, controls, clock) into a bundle
+ * under "cgl/", and back.  state_bytes: room it needs. */
+struct nfcs_bundle;
+NFCS_API size_t nfcs_cgl_state_bytes(const nfcs_cgl *c);
+NFCS_API int nfcs_cgl_save(nfcs_cgl *c, struct nfcs_bundle *b);
+NFCS_API int nfcs_cgl_restore(nfcs_cgl *c, const struct nfcs_bundle *b);
 /* Prepare the step sizes that landing on time t needs (t between grid times splits a step). */
 NFCS_API int nfcs_cgl_prepare_time(nfcs_cgl *c, double t);
 

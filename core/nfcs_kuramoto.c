@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfcs_bundle.h"
 #include "nfcs_clock.h"
 #include "nfcs_internal.h"
 #include "nfcs_rng.h"
@@ -428,15 +429,54 @@ int nfcs_kuramoto_step(nfcs_kuramoto *k, double h) {
   return NFCS_OK;
 }
 
-int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) {
+int nfcs_kuramoto_advance(nfcs_kuramoto *k, double t, const volatile int *stop) {
   double h;
   int on_grid;
   while (nfcs_clock_next(&k->clock, t, &h, &on_grid)) {
     NFCS_CHECK(step_h(k, h));
     nfcs_clock_commit(&k->clock, t, on_grid);
+    if (stop && *stop) {
+      nfcs_clock_land(&k->clock, t);
+      if (k->clock.t != t) return NFCS_ERR_INTERRUPTED;
+    }
   }
   nfcs_clock_land(&k->clock, t);
   return NFCS_OK;
+}
+
+int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) { return nfcs_kuramoto_advance(k, t, NULL); }
+
+size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k) { return 2 * sizeof(double) * (size_t)k->n + 64 * 16; }
+
+int nfcs_kuramoto_save(nfcs_kuramoto *k, nfcs_bundle *b) {
+  const size_t nb = sizeof(double) * (size_t)k->n;
+  double *th = nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)k->n);
+  if (!th) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
+  NFCS_CHECK(k->ops->download_bytes(k->be, th, k->theta, nb));
+  const double reals[] = {k->clock.t, k->rhs.u};
+  const int64_t ints[] = {k->clock.grid_index, k->clock.steps, k->rhs.u_field != NULL};
+  int rc = nfcs_bundle_put(b, "kuramoto/reals", NFCS_BK_F64, 2, reals);
+  if (!rc) rc = nfcs_bundle_put(b, "kuramoto/ints", NFCS_BK_I64, 3, ints);
+  if (!rc && k->rhs.u_field) {
+    double *u = nfcs_bundle_reserve(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n);
+    rc = u ? k->ops->download_bytes(k->be, u, k->ufield, nb) : NFCS_ERR_SOFTWARE;
+  }
+  if (rc) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
+  return NFCS_OK;
+}
+
+int nfcs_kuramoto_restore(nfcs_kuramoto *k, const nfcs_bundle *b) {
+  const double *th = nfcs_bundle_get(b, "kuramoto/theta", NFCS_BK_F64, (size_t)k->n);
+  const double *r = nfcs_bundle_get(b, "kuramoto/reals", NFCS_BK_F64, 2);
+  const int64_t *in = nfcs_bundle_get(b, "kuramoto/ints", NFCS_BK_I64, 3);
+  if (!th || !r || !in) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint holds no phases of %lld oscillators", (long long)k->n);
+  NFCS_CHECK(k->ops->upload_bytes(k->be, k->theta, th, sizeof(double) * (size_t)k->n));
+  k->clock.t = r[0];
+  k->clock.grid_index = in[0];
+  k->clock.steps = in[1];
+  const double *u = in[2] ? nfcs_bundle_get(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n) : NULL;
+  if (in[2] && !u) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint lacks the oscillator controls");
+  return nfcs_kuramoto_set_control(k, r[1], u);
 }
 
 int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi) {

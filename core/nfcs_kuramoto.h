@@ -44,6 +44,13 @@ NFCS_API int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const d
 
 NFCS_API int nfcs_kuramoto_step(nfcs_kuramoto *k, double h);
 NFCS_API int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t);
+/* The same, returning NFCS_ERR_INTERRUPTED after the step during which *stop became non-zero. */
+NFCS_API int nfcs_kuramoto_advance(nfcs_kuramoto *k, double t, const volatile int *stop);
+/* Exact state (phases, controls, clock) into a bundle under "kuramoto/", and back. */
+struct nfcs_bundle;
+NFCS_API size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k);
+NFCS_API int nfcs_kuramoto_save(nfcs_kuramoto *k, struct nfcs_bundle *b);
+NFCS_API int nfcs_kuramoto_restore(nfcs_kuramoto *k, const struct nfcs_bundle *b);
 /* Order parameter R e^{i psi} = (1/N) sum_j e^{i theta_j}. */
 NFCS_API int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi);
 

@@ -1,5 +1,7 @@
-/* NFCS core — a run: the loop that advances the modules from t = 0 to run.t_end, one tick of
- * coordinator.sim_time_per_tick at a time, and hands snapshots to the sink when they fall due. */
+/* NFCS core — a run: the coordinator's loop that advances the modules from t = 0 (or a
+ * checkpoint) to run.t_end, one tick of coordinator.sim_time_per_tick at a time; measures,
+ * regulates, and hands snapshots, metrics and checkpoints to the sink (through its I/O thread)
+ * when they fall due. */
 #ifndef NFCS_RUN_H
 #define NFCS_RUN_H
 
@@ -8,6 +10,8 @@
 #include "nfcs_base.h"
 #include "nfcs_params.h"
 #include "nfcs_sink.h"
+
+struct nfcs_bundle;
 
 NFCS_EXTERN_C_BEGIN
 
@@ -25,7 +29,10 @@ typedef struct nfcs_run_options {
   const char *command_line;
   void (*progress)(void *user, const nfcs_progress *p);  /* called once per tick, and at the end */
   void *progress_user;
-  volatile sig_atomic_t *stop;  /* set asynchronously (SIGINT): the run ends after the current tick */
+  volatile sig_atomic_t *stop;  /* set asynchronously (SIGINT/SIGTERM): the run stops after the current step,
+                                   writes a checkpoint and closes the file (NFCS_ERR_INTERRUPTED) */
+  const struct nfcs_bundle *restart;  /* a checkpoint's state (read by io/): continue from it, or NULL */
+  int snapshot_buffers;               /* snapshot buffers in flight to the I/O thread (0: 2) */
 } nfcs_run_options;
 
 typedef struct nfcs_run_summary {
@@ -35,8 +42,19 @@ typedef struct nfcs_run_summary {
   int64_t snapshots;
   double wall_s;
   double setup_s;
-  double step_ms_mean;  /* wall time per field step */
+  double step_ms_mean;  /* wall time per step of the busiest module */
+  double t_start;       /* 0, or the checkpoint's time */
+  int64_t checkpoints;
+  char checkpoint_path[NFCS_PATH_MAX + 16];
+  nfcs_tick_stats ticks;
+  int max_in_flight;    /* snapshot buffers queued at once, at most */
 } nfcs_run_summary;
+
+/* The checkpoint path of a config: output.checkpoint_path, or output.path with .ckpt.h5 in place of .h5. */
+NFCS_API void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len);
+/* Do two configs describe the same model (grid, extent, N, coefficients, scheme, time steps, ...)?
+ * 0 when they do; else NFCS_ERR_DATA with the first difference in `why`. */
+NFCS_API int nfcs_params_same_model(const nfcs_params *a, const nfcs_params *b, char *why, size_t len);
 
 NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_run_options *opt,
                       nfcs_run_summary *summary);

@@ -20,9 +20,22 @@ typedef struct nfcs_run_info {
   int64_t n_oscillators;  /* 0 without a kuramoto section */
   const double *omega;    /* [N] natural frequencies (host) */
   const char *const *oscillator_names; /* [N] upstream module names, or NULL */
+  double resume_t;        /* restart: continue the file from this model time; < 0: a new run */
+  const char *checkpoint_path;
 } nfcs_run_info;
 
-/* One snapshot: host data valid for the duration of the call. */
+/* The coordinator's timing of a run. */
+typedef struct nfcs_tick_stats {
+  int64_t ticks, overruns;
+  int realtime;
+  double rate_hz, achieved_rate_hz;
+  double p50, p95, p99, max; /* work time per tick, ms */
+} nfcs_tick_stats;
+
+struct nfcs_bundle;
+
+/* Every call of a sink comes from one thread (the coordinator's I/O thread).
+ * One snapshot: host data valid for the duration of the call. */
 typedef struct nfcs_snapshot {
   double t;
   int64_t step;
@@ -42,6 +55,10 @@ typedef struct nfcs_sink_ops {
   int (*open)(void *self, const nfcs_run_info *info);
   int (*snapshot)(void *self, const nfcs_snapshot *s);
   int (*metrics)(void *self, const nfcs_metrics_sample *m);
+  /* the exact state, to info->checkpoint_path through a temporary file and a rename */
+  int (*checkpoint)(void *self, const struct nfcs_bundle *b, double t);
+  /* the work time of every tick and its statistics (/coordinator) */
+  int (*timing)(void *self, const float *tick_ms, int64_t n, const nfcs_tick_stats *st);
   /* status: the run's outcome (0 success); the file is finished and closed either way */
   int (*close)(void *self, int status);
   void (*destroy)(void **self);

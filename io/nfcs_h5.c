@@ -9,8 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "nfcs_bundle.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
 
@@ -29,8 +32,12 @@ typedef struct h5sink {
   hsize_t nosc;
   hid_t mt;             /* /metrics/t */
   hid_t mser[32];       /* /metrics/<name> */
+  char mname[32][64];
   int nmet;
   hsize_t nmsamp;
+  double last_snap_t, last_met_t, last_flush;
+  char *yaml;           /* the effective config, for checkpoints */
+  char ckpt_path[NFCS_PATH_MAX + 16];
   hid_t cmem;           /* memory compound type */
   int dim;
   hsize_t spatial[3];   /* C order */
@@ -98,11 +105,137 @@ static int append(hid_t d, hid_t memtype, hsize_t index, int rank_rest, const hs
   return e < 0 ? -1 : 0;
 }
 
+/* File access: the metadata cache keeps every change in memory until the next flush (no
+ * evictions), so the file on disk is always the state of the last flush — readable after a crash
+ * or kill -9 with everything flushed before it intact. */
+static hid_t crash_safe_fapl(void) {
+  hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+  H5AC_cache_config_t cc;
+  cc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
+  if (H5Pget_mdc_config(fapl, &cc) >= 0) {
+    cc.evictions_enabled = 0;
+    cc.incr_mode = H5C_incr__off;
+    cc.flash_incr_mode = H5C_flash_incr__off;
+    cc.decr_mode = H5C_decr__off;
+    cc.set_initial_size = 1;
+    cc.initial_size = 16 << 20;
+    cc.max_size = 64 << 20;
+    H5Pset_mdc_config(fapl, &cc);
+  }
+  return fapl;
+}
+
+static double wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int sink_flush(h5sink *s) {
+  s->last_flush = wall_now();
+  return H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
+}
+
+/* t of the last entry of a 1D series, -inf when empty */
+static hsize_t series_len(hid_t d) {
+  hid_t sp = H5Dget_space(d);
+  hsize_t dims[4] = {0};
+  H5Sget_simple_extent_dims(sp, dims, NULL);
+  H5Sclose(sp);
+  return dims[0];
+}
+
+static void series_truncate(hid_t d, hsize_t n) {
+  hid_t sp = H5Dget_space(d);
+  hsize_t dims[4] = {0};
+  int r = H5Sget_simple_extent_dims(sp, dims, NULL);
+  H5Sclose(sp);
+  if (r > 0 && dims[0] > n) {
+    dims[0] = n;
+    H5Dset_extent(d, dims);
+  }
+}
+
+/* entries of a time series with t <= t0 */
+static hsize_t count_upto(hid_t tset, double t0) {
+  hsize_t n = series_len(tset);
+  if (!n) return 0;
+  double *t = malloc(sizeof(double) * n);
+  if (!t) return n;
+  H5Dread(tset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t);
+  hsize_t k = 0;
+  while (k < n && t[k] <= t0 + 1e-9 * (1 + fabs(t0))) k++;
+  free(t);
+  return k;
+}
+
+/* Continue an existing run file from model time t0 (restart): drop what lies beyond t0. */
+static int sink_resume(h5sink *s, const nfcs_run_info *info) {
+  hid_t fapl = crash_safe_fapl();
+  s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
+  H5Pclose(fapl);
+  if (s->file < 0) return -1;
+  const double t0 = info->resume_t;
+  s->t = H5Dopen2(s->file, "/time/t", H5P_DEFAULT);
+  s->step = H5Dopen2(s->file, "/time/step", H5P_DEFAULT);
+  if (s->t < 0 || s->step < 0) return -1;
+  s->nsnap = count_upto(s->t, t0);
+  series_truncate(s->t, s->nsnap);
+  series_truncate(s->step, s->nsnap);
+  if (s->nsnap) {
+    double *t = malloc(sizeof(double) * s->nsnap);
+    if (t && H5Dread(s->t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) >= 0) s->last_snap_t = t[s->nsnap - 1];
+    free(t);
+  }
+  if (H5LTpath_valid(s->file, "/fields/phi", 1) > 0) {
+    s->phi = H5Dopen2(s->file, "/fields/phi", H5P_DEFAULT);
+    series_truncate(s->phi, s->nsnap);
+    hid_t sp = H5Dget_space(s->phi);
+    hsize_t dims[4];
+    s->dim = H5Sget_simple_extent_ndims(sp) - 1;
+    H5Sget_simple_extent_dims(sp, dims, NULL);
+    for (int a = 0; a < s->dim; a++) s->spatial[a] = dims[a + 1];
+    H5Sclose(sp);
+  }
+  if (H5LTpath_valid(s->file, "/kuramoto/theta", 1) > 0) {
+    s->theta = H5Dopen2(s->file, "/kuramoto/theta", H5P_DEFAULT);
+    series_truncate(s->theta, s->nsnap);
+    s->nosc = (hsize_t)info->n_oscillators;
+  }
+  if (H5LTpath_valid(s->file, "/metrics/t", 1) > 0) {
+    s->mt = H5Dopen2(s->file, "/metrics/t", H5P_DEFAULT);
+    s->nmsamp = count_upto(s->mt, t0);
+    series_truncate(s->mt, s->nmsamp);
+    s->last_met_t = -HUGE_VAL;
+    if (s->nmsamp) {
+      double *t = malloc(sizeof(double) * s->nmsamp);
+      if (t && H5Dread(s->mt, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) >= 0) s->last_met_t = t[s->nmsamp - 1];
+      free(t);
+    }
+    /* the metric series are opened by name at the next sample */
+  }
+  if (H5LTpath_valid(s->file, "/coordinator", 1) > 0) H5Ldelete(s->file, "/coordinator", H5P_DEFAULT);
+  if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
+  attr_str(s->file, "restarted_from", info->checkpoint_path ? info->checkpoint_path : "");
+  s->cmem = complex_type(H5_REAL);
+  return sink_flush(s);
+}
+
 static int sink_open(void *self, const nfcs_run_info *info) {
   h5sink *s = self;
   const nfcs_params *p = info->params;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  s->file = H5Fcreate(s->path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  free(s->yaml);
+  s->yaml = strdup(info->effective_yaml ? info->effective_yaml : "");
+  snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s", info->checkpoint_path ? info->checkpoint_path : "");
+  s->last_snap_t = s->last_met_t = -HUGE_VAL;
+  if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
+    if (sink_resume(s, info) == 0) return NFCS_OK;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot continue the output file %s (not a file of nfcs, or not writable)", s->path);
+  }
+  hid_t fapl = crash_safe_fapl();
+  s->file = H5Fcreate(s->path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+  H5Pclose(fapl);
   if (s->file < 0)
     return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot create the output file %s: %s", s->path,
                       errno ? strerror(errno) : "HDF5 refused it");
@@ -203,7 +336,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     H5Gclose(g);
   }
   s->cmem = complex_type(H5_REAL);
-  if (bad || H5Fflush(f, H5F_SCOPE_GLOBAL) < 0)
+  if (bad || sink_flush(s) < 0)
     return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot write the layout of %s (disk full or not writable?)", s->path);
   return NFCS_OK;
 }
@@ -211,37 +344,144 @@ static int sink_open(void *self, const nfcs_run_info *info) {
 static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   h5sink *s = self;
   int bad = 0;
+  if (snap->t <= s->last_snap_t + 1e-9 * (1 + fabs(snap->t))) return NFCS_OK; /* already in the file (restart) */
   if (s->phi >= 0 && snap->phi) bad |= append(s->phi, s->cmem, s->nsnap, s->dim, s->spatial, snap->phi);
   if (s->theta >= 0 && snap->theta) bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
   bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
   bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
-  if (bad || H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0)
+  if (bad || sink_flush(s) < 0)
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing snapshot %llu at t = %g to %s failed (disk full?)",
                       (unsigned long long)s->nsnap, snap->t, s->path);
   s->nsnap++;
+  s->last_snap_t = snap->t;
   return NFCS_OK;
 }
 
 static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
   h5sink *s = self;
   int bad = 0;
+  if (m->t <= s->last_met_t + 1e-9 * (1 + fabs(m->t))) return NFCS_OK; /* already in the file (restart) */
   if (s->mt < 0) {
     hid_t g = make_group(s->file, "/metrics");
     if (g >= 0) H5Gclose(g);
     s->mt = make_series(s->file, "/metrics/t", H5T_IEEE_F64LE, 0, NULL);
     bad |= s->mt < 0;
+  }
+  if (s->nmet == 0) {
     s->nmet = m->count < 32 ? m->count : 32;
     for (int i = 0; i < s->nmet; i++) {
       char name[128];
       snprintf(name, sizeof name, "/metrics/%s", m->names[i]);
-      s->mser[i] = make_series(s->file, name, H5T_IEEE_F64LE, 0, NULL);
+      snprintf(s->mname[i], sizeof s->mname[i], "%s", m->names[i]);
+      if (H5LTpath_valid(s->file, name, 1) > 0) {
+        s->mser[i] = H5Dopen2(s->file, name, H5P_DEFAULT);
+        series_truncate(s->mser[i], s->nmsamp);
+      } else {
+        s->mser[i] = make_series(s->file, name, H5T_IEEE_F64LE, 0, NULL);
+      }
       bad |= s->mser[i] < 0;
     }
   }
   bad |= append(s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
   for (int i = 0; i < s->nmet && i < m->count; i++) bad |= append(s->mser[i], H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->values[i]);
+  if (!bad && wall_now() - s->last_flush > 1.0) bad |= sink_flush(s) < 0;
   if (bad) return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing metrics at t = %g to %s failed (disk full?)", m->t, s->path);
   s->nmsamp++;
+  s->last_met_t = m->t;
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- checkpoints */
+
+static int write_state_file(h5sink *s, const char *path, const nfcs_bundle *b, double t) {
+  hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+  if (f < 0) return -1;
+  int bad = 0;
+  bad |= attr_str(f, "software", "nfcs");
+  bad |= attr_str(f, "software_version", NFCS_VERSION);
+  bad |= attr_str(f, "format", "nfcs-checkpoint-1");
+  bad |= attr_num(f, "t", H5T_NATIVE_DOUBLE, &t);
+  hid_t g = make_group(f, "/config");
+  {
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, H5T_VARIABLE);
+    H5Tset_cset(st, H5T_CSET_UTF8);
+    hid_t sp = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(g, "effective_yaml", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    const char *y = s->yaml ? s->yaml : "";
+    bad |= d < 0 || H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) < 0;
+    if (d >= 0) H5Dclose(d);
+    H5Sclose(sp);
+    H5Tclose(st);
+  }
+  H5Gclose(g);
+  g = make_group(f, "/state");
+  for (int i = 0; i < b->n && !bad; i++) {
+    const nfcs_bundle_entry *e = &b->e[i];
+    char name[128];
+    snprintf(name, sizeof name, "%s", e->name);
+    for (char *c = name; *c; c++) if (*c == '/') *c = '.';
+    hsize_t n = e->count;
+    hid_t ft = e->kind == NFCS_BK_I64 ? H5T_STD_I64LE : (e->kind == NFCS_BK_REAL && NFCS_SINGLE) ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    hid_t mt = e->kind == NFCS_BK_I64 ? H5T_NATIVE_INT64 : e->kind == NFCS_BK_REAL ? H5_REAL : H5T_NATIVE_DOUBLE;
+    hid_t sp = H5Screate_simple(1, &n, NULL);
+    hid_t d = H5Dcreate2(g, name, ft, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    bad |= d < 0 || H5Dwrite(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, b->arena + e->offset) < 0;
+    int64_t kind = e->kind;
+    if (d >= 0) {
+      bad |= attr_num(d, "kind", H5T_NATIVE_INT64, &kind);
+      H5Dclose(d);
+    }
+    H5Sclose(sp);
+  }
+  H5Gclose(g);
+  if (H5Fclose(f) < 0) bad = 1;
+  return bad ? -1 : 0;
+}
+
+static int sink_checkpoint(void *self, const nfcs_bundle *b, double t) {
+  h5sink *s = self;
+  if (!s->ckpt_path[0]) return NFCS_OK;
+  char tmp[NFCS_PATH_MAX + 64];
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->ckpt_path, (long)getpid());
+  if (write_state_file(s, tmp, b, t) != 0) {
+    unlink(tmp);
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the checkpoint %s at t = %g failed (disk full or not writable?)", s->ckpt_path, t);
+  }
+  /* durable before it replaces the last one */
+  int fd = open(tmp, O_RDONLY);
+  if (fd >= 0) { fsync(fd); close(fd); }
+  if (rename(tmp, s->ckpt_path) != 0) {
+    unlink(tmp);
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "cannot put the checkpoint in place at %s: %s", s->ckpt_path, strerror(errno));
+  }
+  return NFCS_OK;
+}
+
+static int sink_timing(void *self, const float *ms, int64_t n, const nfcs_tick_stats *st) {
+  h5sink *s = self;
+  if (s->file < 0) return NFCS_OK;
+  int bad = 0;
+  hid_t g = H5LTpath_valid(s->file, "/coordinator", 1) > 0 ? H5Gopen2(s->file, "/coordinator", H5P_DEFAULT)
+                                                             : make_group(s->file, "/coordinator");
+  hsize_t hn = (hsize_t)n;
+  hid_t sp = H5Screate_simple(1, &hn, NULL);
+  hid_t d = H5Dcreate2(g, "tick_ms", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  bad |= d < 0 || (n > 0 && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, ms) < 0);
+  if (d >= 0) H5Dclose(d);
+  H5Sclose(sp);
+  bad |= attr_num(g, "rate_hz", H5T_NATIVE_DOUBLE, &st->rate_hz);
+  bad |= attr_num(g, "achieved_rate_hz", H5T_NATIVE_DOUBLE, &st->achieved_rate_hz);
+  bad |= attr_num(g, "tick_ms_p50", H5T_NATIVE_DOUBLE, &st->p50);
+  bad |= attr_num(g, "tick_ms_p95", H5T_NATIVE_DOUBLE, &st->p95);
+  bad |= attr_num(g, "tick_ms_p99", H5T_NATIVE_DOUBLE, &st->p99);
+  bad |= attr_num(g, "tick_ms_max", H5T_NATIVE_DOUBLE, &st->max);
+  bad |= attr_num(g, "overruns", H5T_NATIVE_INT64, &st->overruns);
+  bad |= attr_num(g, "ticks", H5T_NATIVE_INT64, &st->ticks);
+  int64_t rt = st->realtime;
+  bad |= attr_num(g, "realtime", H5T_NATIVE_INT64, &rt);
+  H5Gclose(g);
+  if (bad || sink_flush(s) < 0) return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the coordinator timing to %s failed", s->path);
   return NFCS_OK;
 }
 
@@ -250,6 +490,7 @@ static int sink_close(void *self, int status) {
   int rc = NFCS_OK;
   if (s->file >= 0) {
     int64_t st = status;
+    if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
     if (attr_num(s->file, "exit_status", H5T_NATIVE_INT64, &st)) rc = NFCS_ERR_IO;
   }
   hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt};
@@ -268,7 +509,9 @@ static int sink_close(void *self, int status) {
 
 static void sink_destroy(void **self) {
   if (!self || !*self) return;
-  sink_close(*self, 0);
+  h5sink *s = *self;
+  if (s->file >= 0) sink_close(s, NFCS_ERR_SOFTWARE);
+  free(s->yaml);
   free(*self);
   *self = NULL;
 }
@@ -277,6 +520,8 @@ static const nfcs_sink_ops H5_OPS = {
   .open = sink_open,
   .snapshot = sink_snapshot,
   .metrics = sink_metrics,
+  .checkpoint = sink_checkpoint,
+  .timing = sink_timing,
   .close = sink_close,
   .destroy = sink_destroy,
 };

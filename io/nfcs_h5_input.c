@@ -140,3 +140,115 @@ out:
   if (rc) nfcs_kuramoto_inputs_free(in);
   return rc;
 }
+
+/* ---------------------------------------------------------------- checkpoints */
+
+#include "nfcs_bundle.h"
+
+typedef struct ck_iter {
+  nfcs_bundle *b;
+  size_t bytes;
+  int count, pass, bad;
+} ck_iter;
+
+static herr_t ck_visit(hid_t g, const char *name, const H5L_info_t *info, void *op) {
+  (void)info;
+  ck_iter *it = op;
+  hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
+  if (d < 0) { it->bad = 1; return 0; }
+  hid_t sp = H5Dget_space(d);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(sp, &n, NULL);
+  int64_t kind = NFCS_BK_F64;
+  if (H5Aexists(d, "kind") > 0) {
+    hid_t a = H5Aopen(d, "kind", H5P_DEFAULT);
+    H5Aread(a, H5T_NATIVE_INT64, &kind);
+    H5Aclose(a);
+  }
+  if (it->pass == 0) {
+    it->bytes += (size_t)n * nfcs_bundle_kind_size((int)kind) + 64;
+    it->count++;
+  } else {
+    char key[128];
+    snprintf(key, sizeof key, "%s", name);
+    for (char *c = key; *c; c++) if (*c == '.') *c = '/';
+    void *dst = nfcs_bundle_reserve(it->b, key, (int)kind, (size_t)n);
+    hid_t mt = kind == NFCS_BK_I64 ? H5T_NATIVE_INT64 : kind == NFCS_BK_REAL ? (NFCS_SINGLE ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE)
+                                                                              : H5T_NATIVE_DOUBLE;
+    if (!dst || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) it->bad = 1;
+  }
+  H5Sclose(sp);
+  H5Dclose(d);
+  return 0;
+}
+
+static void attr_vstr(hid_t obj, const char *name, char *buf, size_t len) {
+  buf[0] = '\0';
+  if (H5Aexists(obj, name) <= 0) return;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  hid_t t = H5Aget_type(a);
+  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+    hid_t mt = H5Tcopy(H5T_C_S1);
+    H5Tset_size(mt, H5T_VARIABLE);
+    H5Tset_cset(mt, H5Tget_cset(t));
+    char *s = NULL;
+    if (H5Aread(a, mt, &s) >= 0 && s) {
+      snprintf(buf, len, "%s", s);
+      H5free_memory(s);
+    }
+    H5Tclose(mt);
+  }
+  H5Tclose(t);
+  H5Aclose(a);
+}
+
+int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, char **yaml) {
+  *yaml = NULL;
+  memset(b, 0, sizeof *b);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  FILE *probe = fopen(path, "rb");
+  if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "--restart: cannot open %s: %s", path, strerror(errno));
+  fclose(probe);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is not an HDF5 file", path);
+  int rc = NFCS_OK;
+  char fmt[64] = "";
+  attr_vstr(f, "format", fmt, sizeof fmt);
+  if (strcmp(fmt, "nfcs-checkpoint-1") != 0 || H5LTpath_valid(f, "/state", 1) <= 0 ||
+      H5LTpath_valid(f, "/config/effective_yaml", 1) <= 0) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is not a checkpoint of nfcs", path);
+    goto out;
+  }
+  {
+    hid_t d = H5Dopen2(f, "/config/effective_yaml", H5P_DEFAULT);
+    hid_t st = H5Tcopy(H5T_C_S1);
+    H5Tset_size(st, H5T_VARIABLE);
+    H5Tset_cset(st, H5T_CSET_UTF8);
+    char *y = NULL;
+    if (H5Dread(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) >= 0 && y) {
+      *yaml = strdup(y);
+      H5free_memory(y);
+    }
+    H5Tclose(st);
+    H5Dclose(d);
+  }
+  hid_t g = H5Gopen2(f, "/state", H5P_DEFAULT);
+  ck_iter it = {.b = b};
+  H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, ck_visit, &it);
+  if (!it.bad && nfcs_bundle_init(b, it.bytes + 4096, it.count + 4) == NFCS_OK) {
+    it.pass = 1;
+    H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, ck_visit, &it);
+  } else {
+    it.bad = 1;
+  }
+  H5Gclose(g);
+  if (it.bad || !*yaml) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is damaged (cannot read its state)", path);
+    nfcs_bundle_free(b);
+    free(*yaml);
+    *yaml = NULL;
+  }
+out:
+  H5Fclose(f);
+  return rc;
+}

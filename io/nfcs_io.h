@@ -30,5 +30,10 @@ NFCS_API int nfcs_h5_read_field(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_
 struct nfcs_kuramoto_inputs;
 NFCS_API int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, struct nfcs_kuramoto_inputs *in);
 
+/* Read a checkpoint (the state into a bundle, its effective config as YAML text, malloc'd).
+ * NFCS_ERR_NOINPUT when it cannot be opened, NFCS_ERR_DATA when it is not a checkpoint. */
+struct nfcs_bundle;
+NFCS_API int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, struct nfcs_bundle *b, char **yaml);
+
 NFCS_EXTERN_C_END
 #endif

@@ -1,0 +1,98 @@
+/* The Kuramoto network as a coordinator module. */
+#include <math.h>
+#include <stdlib.h>
+
+#include "nfcs_kuramoto.h"
+#include "nfcs_module.h"
+
+typedef struct kmod {
+  nfcs_kuramoto *k;
+  double *omega;
+  const char **names;
+} kmod;
+
+static int present(const nfcs_params *p) { return p->has_kuramoto; }
+
+static void destroy(void **self) {
+  if (!self || !*self) return;
+  kmod *m = *self;
+  nfcs_kuramoto_destroy(&m->k);
+  free(m->omega);
+  free(m->names);
+  free(m);
+  *self = NULL;
+}
+
+static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self) {
+  kmod *m = calloc(1, sizeof *m);
+  if (!m) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  int rc = nfcs_kuramoto_create(ctx, p, env ? env->kuramoto_inputs : NULL, &m->k);
+  if (rc) { free(m); return rc; }
+  const int64_t n = nfcs_kuramoto_n(m->k);
+  m->omega = malloc(sizeof(double) * (size_t)n);
+  if (!m->omega) { void *s = m; destroy(&s); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
+  nfcs_kuramoto_get_omega(m->k, m->omega);
+  if (p->kuramoto.natural_frequencies.n == n) {
+    m->names = malloc(sizeof(char *) * (size_t)n);
+    if (m->names)
+      for (int64_t i = 0; i < n; i++) m->names[i] = p->kuramoto.natural_frequencies.name[i];
+  }
+  *self = m;
+  return NFCS_OK;
+}
+
+#define K(self) (((kmod *)(self))->k)
+static double dt(void *self) { return nfcs_kuramoto_dt(K(self)); }
+static double time_(void *self) { return nfcs_kuramoto_time(K(self)); }
+static int64_t steps(void *self) { return nfcs_kuramoto_steps(K(self)); }
+static int prepare(void *self, double t) { (void)self; (void)t; return NFCS_OK; }
+static int advance(void *self, double t, const volatile int *stop) { return nfcs_kuramoto_advance(K(self), t, stop); }
+static int is_finite(void *self) { return nfcs_kuramoto_finite(K(self)); }
+static int observe(void *self, nfcs_metrics *m, int full) {
+  (void)full;
+  NFCS_CHECK(nfcs_kuramoto_order(K(self), &m->R, &m->psi));
+  m->has_oscillators = 1;
+  m->R_modular = m->R * m->R;
+  return NFCS_OK;
+}
+static int control(void *self, const nfcs_controls *u) {
+  return nfcs_kuramoto_set_control(K(self), u->oscillator, u->use_per_osc ? u->per_osc : NULL);
+}
+static int phases(void *self, double *host) { return nfcs_kuramoto_get_phases(K(self), host); }
+static void describe(void *self, nfcs_run_info *info) {
+  kmod *m = self;
+  info->n_oscillators = nfcs_kuramoto_n(m->k);
+  info->omega = m->omega;
+  info->oscillator_names = m->names;
+}
+static size_t snapshot_bytes(void *self) { return sizeof(double) * (size_t)nfcs_kuramoto_n(K(self)); }
+static int snapshot(void *self, void *buf, nfcs_snapshot *s) {
+  NFCS_CHECK(nfcs_kuramoto_get_phases(K(self), buf));
+  s->theta = buf;
+  return NFCS_OK;
+}
+static size_t state_bytes(void *self) { return nfcs_kuramoto_state_bytes(K(self)); }
+static int save(void *self, nfcs_bundle *b) { return nfcs_kuramoto_save(K(self), b); }
+static int restore(void *self, const nfcs_bundle *b) { return nfcs_kuramoto_restore(K(self), b); }
+
+const nfcs_module_ops nfcs_module_kuramoto = {
+  .name = "kuramoto",
+  .present = present,
+  .create = create,
+  .destroy = destroy,
+  .dt = dt,
+  .time = time_,
+  .steps = steps,
+  .prepare = prepare,
+  .advance = advance,
+  .finite = is_finite,
+  .observe = observe,
+  .control = control,
+  .phases = phases,
+  .describe = describe,
+  .snapshot_bytes = snapshot_bytes,
+  .snapshot = snapshot,
+  .state_bytes = state_bytes,
+  .save = save,
+  .restore = restore,
+};

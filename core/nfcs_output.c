@@ -1,0 +1,271 @@
+#include "nfcs_output.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nfcs_internal.h"
+
+enum { JOB_SNAPSHOT, JOB_METRICS, JOB_CHECKPOINT, JOB_FINISH };
+#define QCAP 256
+#define MAXMET 32
+
+typedef struct job {
+  int type;
+  int slot;
+  nfcs_snapshot snap;
+  double t;
+  int count;
+  const char *names[MAXMET];
+  double values[MAXMET];
+} job;
+
+struct nfcs_output {
+  nfcs_ctx *ctx;
+  nfcs_sink *sink;
+  nfcs_run_info info;
+  pthread_t thread;
+  int started;
+  pthread_mutex_t mu;
+  pthread_cond_t cv_job, cv_free;
+  job q[QCAP];
+  int head, tail, len;
+  int nslots;
+  void **slot;
+  int *slot_busy;
+  int in_flight, max_in_flight;
+  nfcs_bundle ckpt;
+  int ckpt_busy;
+  /* finish */
+  int status;
+  const float *tick_ms;
+  int64_t nticks;
+  nfcs_tick_stats stats;
+  /* the open, done by the thread, reported back */
+  int opened, open_rc;
+  int err;
+  char err_msg[1024];
+  int done;
+};
+
+/* The I/O thread's own error record (the context's belongs to the coordinator thread). */
+static void fail(nfcs_output *o, int rc) {
+  pthread_mutex_lock(&o->mu);
+  if (!o->err) {
+    o->err = rc;
+    snprintf(o->err_msg, sizeof o->err_msg, "%s", o->ctx->err_msg);
+  }
+  pthread_mutex_unlock(&o->mu);
+}
+
+static void *io_main(void *arg) {
+  nfcs_output *o = arg;
+  nfcs_sink *sk = o->sink;
+  int rc = sk->ops->open(sk->self, &o->info);
+  pthread_mutex_lock(&o->mu);
+  o->opened = 1;
+  o->open_rc = rc;
+  if (rc) {
+    o->err = rc;
+    snprintf(o->err_msg, sizeof o->err_msg, "%s", o->ctx->err_msg);
+  }
+  pthread_cond_broadcast(&o->cv_free);
+  pthread_mutex_unlock(&o->mu);
+  if (rc) return NULL;
+  for (;;) {
+    pthread_mutex_lock(&o->mu);
+    while (o->len == 0) pthread_cond_wait(&o->cv_job, &o->mu);
+    job *j = &o->q[o->head];
+    pthread_mutex_unlock(&o->mu);
+    int broken = o->err != 0;
+    int finish = j->type == JOB_FINISH;
+    if (!broken) {
+      switch (j->type) {
+      case JOB_SNAPSHOT: rc = sk->ops->snapshot(sk->self, &j->snap); break;
+      case JOB_METRICS: {
+        nfcs_metrics_sample m = {.t = j->t, .count = j->count, .names = j->names, .values = j->values};
+        rc = sk->ops->metrics(sk->self, &m);
+        break;
+      }
+      case JOB_CHECKPOINT: rc = sk->ops->checkpoint(sk->self, &o->ckpt, j->t); break;
+      default: rc = o->tick_ms ? sk->ops->timing(sk->self, o->tick_ms, o->nticks, &o->stats) : NFCS_OK; break;
+      }
+      if (rc) fail(o, rc);
+    }
+    if (finish) {
+      int crc = sk->ops->close(sk->self, o->status ? o->status : o->err);
+      if (crc) fail(o, crc);
+    }
+    pthread_mutex_lock(&o->mu);
+    if (j->type == JOB_SNAPSHOT) {
+      o->slot_busy[j->slot] = 0;
+      o->in_flight--;
+    }
+    if (j->type == JOB_CHECKPOINT) o->ckpt_busy = 0;
+    o->head = (o->head + 1) % QCAP;
+    o->len--;
+    if (finish) o->done = 1;
+    pthread_cond_broadcast(&o->cv_free);
+    pthread_mutex_unlock(&o->mu);
+    if (finish) return NULL;
+  }
+}
+
+int nfcs_output_start(nfcs_ctx *ctx, nfcs_sink *sink, const nfcs_run_info *info, size_t snap_bytes, int nslots,
+                      size_t state_bytes, int state_entries, nfcs_output **out) {
+  *out = NULL;
+  nfcs_output *o = calloc(1, sizeof *o);
+  if (!o) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  o->ctx = ctx;
+  o->sink = sink;
+  o->info = *info;
+  o->nslots = nslots;
+  o->slot = calloc((size_t)nslots, sizeof(void *));
+  o->slot_busy = calloc((size_t)nslots, sizeof(int));
+  int rc = o->slot && o->slot_busy ? NFCS_OK : NFCS_ERR_NOMEM;
+  for (int i = 0; i < nslots && !rc; i++)
+    if (!(o->slot[i] = malloc(snap_bytes ? snap_bytes : 8))) rc = NFCS_ERR_NOMEM;
+  if (!rc) rc = nfcs_bundle_init(&o->ckpt, state_bytes, state_entries);
+  if (rc) {
+    nfcs_output_destroy(&o);
+    return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory for the output buffers (%d x %zu bytes)", nslots, snap_bytes);
+  }
+  pthread_mutex_init(&o->mu, NULL);
+  pthread_cond_init(&o->cv_job, NULL);
+  pthread_cond_init(&o->cv_free, NULL);
+  if (pthread_create(&o->thread, NULL, io_main, o) != 0) {
+    nfcs_output_destroy(&o);
+    return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "cannot start the I/O thread");
+  }
+  o->started = 1;
+  pthread_mutex_lock(&o->mu);
+  while (!o->opened) pthread_cond_wait(&o->cv_free, &o->mu);
+  rc = o->open_rc;
+  pthread_mutex_unlock(&o->mu);
+  if (rc) {
+    pthread_join(o->thread, NULL);
+    o->started = 0;
+    nfcs_output_destroy(&o);
+    return rc; /* the context holds the sink's message already (same thread wrote it before we read it) */
+  }
+  *out = o;
+  return NFCS_OK;
+}
+
+static int check(nfcs_output *o) {
+  if (!o->err) return NFCS_OK;
+  return NFCS_ERROR(o->ctx, o->err, "%s", o->err_msg);
+}
+
+/* push a job (waits for room: back-pressure) */
+static int push(nfcs_output *o, const job *j) {
+  pthread_mutex_lock(&o->mu);
+  while (o->len == QCAP && !o->err) pthread_cond_wait(&o->cv_free, &o->mu);
+  int rc = o->err;
+  if (!rc) {
+    o->q[o->tail] = *j;
+    o->tail = (o->tail + 1) % QCAP;
+    o->len++;
+    pthread_cond_signal(&o->cv_job);
+  }
+  pthread_mutex_unlock(&o->mu);
+  return rc ? check(o) : NFCS_OK;
+}
+
+int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf) {
+  pthread_mutex_lock(&o->mu);
+  for (;;) {
+    if (o->err) break;
+    int free_slot = -1;
+    for (int i = 0; i < o->nslots; i++)
+      if (!o->slot_busy[i]) { free_slot = i; break; }
+    if (free_slot >= 0) {
+      *buf = o->slot[free_slot];
+      break;
+    }
+    pthread_cond_wait(&o->cv_free, &o->mu);
+  }
+  pthread_mutex_unlock(&o->mu);
+  return check(o);
+}
+
+int nfcs_output_snapshot(nfcs_output *o, void *buf, const nfcs_snapshot *s) {
+  job j = {.type = JOB_SNAPSHOT, .snap = *s, .slot = -1};
+  for (int i = 0; i < o->nslots; i++)
+    if (o->slot[i] == buf) j.slot = i;
+  if (j.slot < 0) return NFCS_ERROR(o->ctx, NFCS_ERR_SOFTWARE, "snapshot from an unknown buffer");
+  pthread_mutex_lock(&o->mu);
+  o->slot_busy[j.slot] = 1;
+  o->in_flight++;
+  if (o->in_flight > o->max_in_flight) o->max_in_flight = o->in_flight;
+  pthread_mutex_unlock(&o->mu);
+  return push(o, &j);
+}
+
+int nfcs_output_metrics(nfcs_output *o, const nfcs_metrics_sample *m) {
+  job j = {.type = JOB_METRICS, .t = m->t, .count = m->count < MAXMET ? m->count : MAXMET};
+  for (int i = 0; i < j.count; i++) {
+    j.names[i] = m->names[i]; /* names are static strings */
+    j.values[i] = m->values[i];
+  }
+  return push(o, &j);
+}
+
+int nfcs_output_checkpoint_bundle(nfcs_output *o, nfcs_bundle **b) {
+  pthread_mutex_lock(&o->mu);
+  while (o->ckpt_busy && !o->err) pthread_cond_wait(&o->cv_free, &o->mu);
+  pthread_mutex_unlock(&o->mu);
+  nfcs_bundle_reset(&o->ckpt);
+  *b = &o->ckpt;
+  return check(o);
+}
+
+int nfcs_output_checkpoint(nfcs_output *o, double t) {
+  pthread_mutex_lock(&o->mu);
+  o->ckpt_busy = 1;
+  pthread_mutex_unlock(&o->mu);
+  job j = {.type = JOB_CHECKPOINT, .t = t};
+  return push(o, &j);
+}
+
+int nfcs_output_failed(nfcs_output *o) {
+  pthread_mutex_lock(&o->mu);
+  int e = o->err;
+  pthread_mutex_unlock(&o->mu);
+  return e;
+}
+
+int nfcs_output_max_in_flight(const nfcs_output *o) { return o->max_in_flight; }
+
+int nfcs_output_finish(nfcs_output *o, int status, const float *tick_ms, int64_t nticks, const nfcs_tick_stats *st) {
+  o->status = status;
+  o->tick_ms = tick_ms;
+  o->nticks = nticks;
+  if (st) o->stats = *st;
+  job j = {.type = JOB_FINISH};
+  /* the finish job goes in even after an error: the sink must close the file */
+  pthread_mutex_lock(&o->mu);
+  while (o->len == QCAP) pthread_cond_wait(&o->cv_free, &o->mu);
+  o->q[o->tail] = j;
+  o->tail = (o->tail + 1) % QCAP;
+  o->len++;
+  pthread_cond_signal(&o->cv_job);
+  while (!o->done) pthread_cond_wait(&o->cv_free, &o->mu);
+  pthread_mutex_unlock(&o->mu);
+  pthread_join(o->thread, NULL);
+  o->started = 0;
+  return check(o);
+}
+
+void nfcs_output_destroy(nfcs_output **po) {
+  if (!po || !*po) return;
+  nfcs_output *o = *po;
+  if (o->started) nfcs_output_finish(o, NFCS_ERR_SOFTWARE, NULL, 0, NULL);
+  for (int i = 0; i < o->nslots && o->slot; i++) free(o->slot[i]);
+  free(o->slot);
+  free(o->slot_busy);
+  nfcs_bundle_free(&o->ckpt);
+  free(o);
+  *po = NULL;
+}

@@ -1,0 +1,39 @@
+/* NFCS core — the output pipeline: snapshots, metrics and checkpoints are copied into
+ * preallocated buffers and written by one I/O thread (every sink call comes from it), so writing
+ * never stalls a tick; when the disk is slower than the run, the tick waits for a free buffer
+ * (back-pressure), memory stays bounded. */
+#ifndef NFCS_OUTPUT_H
+#define NFCS_OUTPUT_H
+
+#include "nfcs_base.h"
+#include "nfcs_bundle.h"
+#include "nfcs_sink.h"
+
+NFCS_EXTERN_C_BEGIN
+
+typedef struct nfcs_output nfcs_output;
+
+/* Start the I/O thread and open the sink through it (errors of the open are returned here).
+ * snap_bytes: size of one snapshot buffer; nslots: buffers in flight; state_bytes/entries: the
+ * checkpoint bundle. */
+NFCS_API int nfcs_output_start(nfcs_ctx *ctx, nfcs_sink *sink, const nfcs_run_info *info, size_t snap_bytes, int nslots,
+                               size_t state_bytes, int state_entries, nfcs_output **out);
+/* A free snapshot buffer (waits while every buffer is queued). */
+NFCS_API int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf);
+/* Queue the snapshot whose data lies in the buffer from nfcs_output_snapshot_buffer. */
+NFCS_API int nfcs_output_snapshot(nfcs_output *o, void *buf, const nfcs_snapshot *s);
+NFCS_API int nfcs_output_metrics(nfcs_output *o, const nfcs_metrics_sample *m);
+/* The checkpoint bundle (waits until the previous checkpoint is written), then queue it. */
+NFCS_API int nfcs_output_checkpoint_bundle(nfcs_output *o, nfcs_bundle **b);
+NFCS_API int nfcs_output_checkpoint(nfcs_output *o, double t);
+/* Write the timing, close the sink (status: the run's), join the thread.  Returns the first
+ * error of the I/O thread (also recorded in the context). */
+NFCS_API int nfcs_output_finish(nfcs_output *o, int status, const float *tick_ms, int64_t nticks, const nfcs_tick_stats *st);
+/* The first error of the I/O thread so far (0 when none); non-blocking. */
+NFCS_API int nfcs_output_failed(nfcs_output *o);
+/* Queue high-water mark: the most snapshot buffers ever in flight at once. */
+NFCS_API int nfcs_output_max_in_flight(const nfcs_output *o);
+NFCS_API void nfcs_output_destroy(nfcs_output **o);
+
+NFCS_EXTERN_C_END
+#endif

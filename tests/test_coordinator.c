@@ -1,0 +1,277 @@
+/* The coordinator: tick arithmetic (every output lands on its model time exactly), the order of
+ * the phases in a tick, back-pressure of the I/O thread, restart bit-identity through bundles. */
+#include "test_util.h"
+
+#include <pthread.h>
+#include <time.h>
+
+#include "nfcs_bundle.h"
+#include "nfcs_run.h"
+
+/* a sink that records every call (from the I/O thread) */
+typedef struct rec {
+  int opened, closed, close_status;
+  double snap_t[256], met_t[1024], ckpt_t[64];
+  int nsnap, nmet, nckpt;
+  int64_t nticks;
+  double sleep_ms;          /* per snapshot: a slow disk */
+  int in_call, max_concurrent;
+  double first_u;           /* control energy of the first metrics samples */
+  double ce[1024];
+  nfcs_bundle last_ckpt;
+} rec;
+
+static int r_open(void *self, const nfcs_run_info *info) { ((rec *)self)->opened = 1; (void)info; return 0; }
+static int r_snapshot(void *self, const nfcs_snapshot *s) {
+  rec *r = self;
+  if (r->sleep_ms > 0) {
+    struct timespec ts = {0, (long)(r->sleep_ms * 1e6)};
+    nanosleep(&ts, NULL);
+  }
+  if (r->nsnap < 256) r->snap_t[r->nsnap++] = s->t;
+  return 0;
+}
+static int r_metrics(void *self, const nfcs_metrics_sample *m) {
+  rec *r = self;
+  for (int i = 0; i < m->count; i++)
+    if (!strcmp(m->names[i], "control_energy") && r->nmet < 1024) r->ce[r->nmet] = m->values[i];
+  if (r->nmet < 1024) r->met_t[r->nmet++] = m->t;
+  return 0;
+}
+static int r_checkpoint(void *self, const nfcs_bundle *b, double t) {
+  rec *r = self;
+  if (r->nckpt < 64) r->ckpt_t[r->nckpt++] = t;
+  nfcs_bundle_free(&r->last_ckpt);
+  nfcs_bundle_init(&r->last_ckpt, b->used + 64, b->n + 1);
+  for (int i = 0; i < b->n; i++) nfcs_bundle_put(&r->last_ckpt, b->e[i].name, b->e[i].kind, b->e[i].count, b->arena + b->e[i].offset);
+  return 0;
+}
+static int r_timing(void *self, const float *ms, int64_t n, const nfcs_tick_stats *st) {
+  (void)ms; (void)st;
+  ((rec *)self)->nticks = n;
+  return 0;
+}
+static int r_close(void *self, int status) {
+  rec *r = self;
+  r->closed = 1;
+  r->close_status = status;
+  return 0;
+}
+static void r_destroy(void **self) { (void)self; }
+static const nfcs_sink_ops REC = {.open = r_open, .snapshot = r_snapshot, .metrics = r_metrics, .checkpoint = r_checkpoint,
+                                  .timing = r_timing, .close = r_close, .destroy = r_destroy};
+
+static void params(nfcs_params *p) {
+  nfcs_params_defaults(p);
+  p->has_cgl = p->has_kuramoto = 1;
+  p->cgl.grid_size.v[0] = p->cgl.grid_size.v[1] = 16;
+  p->cgl.time_step = 0.03; /* does not divide the tick: split steps */
+  p->kuramoto.oscillators = 20;
+  p->kuramoto.time_step = 0.02;
+  p->run.t_end = 1.0;
+  p->coordinator.sim_time_per_tick = 0.1;
+  p->output.snapshot_interval = 0.25;
+  p->output.metrics_interval = 0.1;
+  p->output.checkpoint_interval = 0.3;
+  nfcs_ctx *dummy = NULL;
+  (void)dummy;
+}
+
+static nfcs_ctx *ctx_(void) {
+  nfcs_ctx *ctx = tu_ctx(2);
+  return ctx;
+}
+
+static void test_tick_arithmetic(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = ctx_();
+  static nfcs_params p;
+  params(&p);
+  static rec r;
+  memset(&r, 0, sizeof r);
+  nfcs_sink sink = {&REC, &r};
+  nfcs_run_options opt = {0};
+  nfcs_run_summary sum;
+  int rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
+  if (rc) fail_msg("%s", nfcs_error_message(ctx));
+  assert_true(r.opened && r.closed && r.close_status == 0);
+  /* snapshots at exactly k * 0.25 */
+  assert_int_equal(r.nsnap, 5);
+  for (int k = 0; k < 5; k++) assert_true(r.snap_t[k] == k * 0.25);
+  /* metrics at exactly k * 0.1 */
+  assert_int_equal(r.nmet, 11);
+  for (int k = 0; k < 11; k++) assert_true(r.met_t[k] == k * 0.1);
+  /* checkpoints at 0.3, 0.6, 0.9 and the final one */
+  assert_int_equal(r.nckpt, 4);
+  assert_true(r.ckpt_t[0] == 0.3 && r.ckpt_t[1] == 2 * 0.3 && r.ckpt_t[2] == 3 * 0.3 && r.ckpt_t[3] == 1.0);
+  assert_int_equal(r.nticks, 10);
+  assert_true(sum.t_reached == 1.0);
+  /* phases of a tick: metrics come before the regulator, whose controls act from the next tick:
+   * the control energy is 0 at t = 0 and at the first tick, non-zero from the second */
+  assert_true(r.ce[0] == 0.0 && r.ce[1] == 0.0 && r.ce[2] > 0.0);
+  /* the last checkpoint holds each module at t_end and the counters */
+  double tc;
+  assert_int_equal(nfcs_bundle_get_f64(&r.last_ckpt, "coordinator/t", &tc), 0);
+  assert_true(tc == 1.0);
+  assert_non_null(nfcs_bundle_get(&r.last_ckpt, "cgl/state", NFCS_BK_REAL, 2 * 256));
+  assert_non_null(nfcs_bundle_get(&r.last_ckpt, "kuramoto/theta", NFCS_BK_F64, 20));
+  nfcs_bundle_free(&r.last_ckpt);
+  nfcs_ctx_destroy(&ctx);
+}
+
+static void test_back_pressure(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = ctx_();
+  static nfcs_params p;
+  params(&p);
+  p.output.snapshot_interval = 0.05; /* a snapshot every half tick */
+  p.run.t_end = 1.0;
+  static rec r;
+  memset(&r, 0, sizeof r);
+  r.sleep_ms = 20; /* a disk far slower than the run */
+  nfcs_sink sink = {&REC, &r};
+  nfcs_run_options opt = {.snapshot_buffers = 2};
+  nfcs_run_summary sum;
+  assert_int_equal(nfcs_run(ctx, &p, &sink, &opt, &sum), 0);
+  /* every snapshot arrives, in order, and never more than the two buffers were in flight */
+  assert_int_equal(r.nsnap, 21);
+  for (int k = 0; k < 21; k++) assert_true(fabs(r.snap_t[k] - k * 0.05) < 1e-12);
+  assert_true(sum.max_in_flight <= 2);
+  assert_true(sum.max_in_flight >= 1);
+  print_message("  21 snapshots through 2 buffers to a 20 ms/snapshot sink: at most %d in flight, %.2f s\n",
+                sum.max_in_flight, sum.wall_s);
+  assert_true(sum.wall_s >= 0.021 * 20); /* the run waited for the disk */
+  nfcs_bundle_free(&r.last_ckpt);
+  nfcs_ctx_destroy(&ctx);
+}
+
+/* restart through the bundle: run to 1.0 vs run to 0.5 + restore + run to 1.0 */
+static void test_restart_bits(void **state) {
+  (void)state;
+  for (int scheme = 0; scheme < 3; scheme++) {
+    nfcs_ctx *ctx = ctx_();
+    static nfcs_params p;
+    params(&p);
+    p.cgl.scheme = scheme;
+    if (scheme != NFCS_SCHEME_UPSTREAM) p.cgl.noise = 0.01;
+    p.kuramoto.integrator = NFCS_KINT_HEUN;
+    p.kuramoto.noise = 0.05;
+    p.regulator.type = NFCS_REG_PHASE_FEEDBACK;
+    static rec a, b, c2;
+    memset(&a, 0, sizeof a);
+    memset(&b, 0, sizeof b);
+    memset(&c2, 0, sizeof c2);
+    nfcs_sink sa = {&REC, &a}, sb = {&REC, &b}, sc = {&REC, &c2};
+    nfcs_run_options opt = {0};
+    nfcs_run_summary sum;
+    assert_int_equal(nfcs_run(ctx, &p, &sa, &opt, &sum), 0);
+    p.run.t_end = 0.5;
+    assert_int_equal(nfcs_run(ctx, &p, &sb, &opt, &sum), 0);
+    p.run.t_end = 1.0;
+    opt.restart = &b.last_ckpt;
+    int rc = nfcs_run(ctx, &p, &sc, &opt, &sum);
+    if (rc) fail_msg("restart: %s", nfcs_error_message(ctx));
+    const nfcs_bundle *x = &a.last_ckpt, *y = &c2.last_ckpt;
+    const void *fx = nfcs_bundle_get(x, "cgl/state", NFCS_BK_REAL, 512), *fy = nfcs_bundle_get(y, "cgl/state", NFCS_BK_REAL, 512);
+    const void *tx = nfcs_bundle_get(x, "kuramoto/theta", NFCS_BK_F64, 20), *ty = nfcs_bundle_get(y, "kuramoto/theta", NFCS_BK_F64, 20);
+    assert_non_null(fx); assert_non_null(fy); assert_non_null(tx); assert_non_null(ty);
+    assert_memory_equal(fx, fy, 512 * sizeof(nfcs_real));
+    assert_memory_equal(tx, ty, 20 * sizeof(double));
+    /* the restarted run wrote only what lies after the checkpoint */
+    assert_true(c2.met_t[0] > 0.5 - 1e-12 && c2.snap_t[c2.nsnap - 1] == 1.0);
+    nfcs_bundle_free(&a.last_ckpt);
+    nfcs_bundle_free(&b.last_ckpt);
+    nfcs_bundle_free(&c2.last_ckpt);
+    nfcs_ctx_destroy(&ctx);
+  }
+}
+
+/* SIGINT in the middle of a tick: the step finishes, a checkpoint holds the exact state, and
+ * continuing from it gives the uninterrupted result bit for bit */
+static volatile sig_atomic_t stop_flag;
+static void *raise_stop(void *arg) {
+  (void)arg;
+  struct timespec ts = {0, 100 * 1000000L};
+  nanosleep(&ts, NULL);
+  stop_flag = 1;
+  return NULL;
+}
+
+static void test_interrupt_and_continue(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = ctx_();
+  static nfcs_params p;
+  params(&p);
+  p.cgl.grid_size.v[0] = p.cgl.grid_size.v[1] = 64;
+  p.cgl.time_step = 0.0002; /* long ticks (500 steps): the stop lands inside one */
+  p.run.t_end = 3.0;
+  static rec a, b, c2;
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  memset(&c2, 0, sizeof c2);
+  nfcs_sink sa = {&REC, &a}, sb = {&REC, &b}, sc = {&REC, &c2};
+  nfcs_run_options opt = {0};
+  nfcs_run_summary sum;
+  assert_int_equal(nfcs_run(ctx, &p, &sa, &opt, &sum), 0);
+  stop_flag = 0;
+  pthread_t th;
+  pthread_create(&th, NULL, raise_stop, NULL);
+  opt.stop = &stop_flag;
+  int rc = nfcs_run(ctx, &p, &sb, &opt, &sum);
+  pthread_join(th, NULL);
+  assert_int_equal(rc, NFCS_ERR_INTERRUPTED);
+  assert_true(b.closed && b.close_status == NFCS_ERR_INTERRUPTED);
+  double tc;
+  nfcs_bundle_get_f64(&b.last_ckpt, "coordinator/t", &tc);
+  print_message("  stopped at t = %.4f of 3; continuing from the checkpoint\n", sum.t_reached);
+  assert_true(sum.t_reached < 3.0);
+  opt.stop = NULL;
+  opt.restart = &b.last_ckpt;
+  rc = nfcs_run(ctx, &p, &sc, &opt, &sum);
+  if (rc) fail_msg("continue: %s", nfcs_error_message(ctx));
+  const size_t n = 2 * 64 * 64;
+  assert_memory_equal(nfcs_bundle_get(&a.last_ckpt, "cgl/state", NFCS_BK_REAL, n), nfcs_bundle_get(&c2.last_ckpt, "cgl/state", NFCS_BK_REAL, n),
+                      n * sizeof(nfcs_real));
+  assert_memory_equal(nfcs_bundle_get(&a.last_ckpt, "kuramoto/theta", NFCS_BK_F64, 20),
+                      nfcs_bundle_get(&c2.last_ckpt, "kuramoto/theta", NFCS_BK_F64, 20), 20 * sizeof(double));
+  nfcs_bundle_free(&a.last_ckpt);
+  nfcs_bundle_free(&b.last_ckpt);
+  nfcs_bundle_free(&c2.last_ckpt);
+  nfcs_ctx_destroy(&ctx);
+}
+
+/* realtime: ticks paced on absolute deadlines */
+static void test_realtime_pacing(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = ctx_();
+  static nfcs_params p;
+  params(&p);
+  p.coordinator.realtime = 1;
+  p.coordinator.rate_hz = 20;
+  p.run.t_end = 1.0; /* 10 ticks at 20 Hz: 0.5 s */
+  static rec r;
+  memset(&r, 0, sizeof r);
+  nfcs_sink sink = {&REC, &r};
+  nfcs_run_options opt = {0};
+  nfcs_run_summary sum;
+  assert_int_equal(nfcs_run(ctx, &p, &sink, &opt, &sum), 0);
+  print_message("  10 ticks at 20 Hz: %.3f Hz achieved, %lld overruns\n", sum.ticks.achieved_rate_hz, (long long)sum.ticks.overruns);
+  /* not a timing test (those are benchmarks): the run was paced — never faster than the rate —
+   * and a slower rate shows up as counted overruns, not as silent drift */
+  assert_true(sum.ticks.achieved_rate_hz <= 20 * 1.02);
+  assert_true(sum.ticks.achieved_rate_hz >= 20 * 0.95 || sum.ticks.overruns > 0);
+  assert_int_equal(sum.ticks.ticks, 10);
+  nfcs_bundle_free(&r.last_ckpt);
+  nfcs_ctx_destroy(&ctx);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_tick_arithmetic),
+    cmocka_unit_test(test_back_pressure),
+    cmocka_unit_test(test_restart_bits),
+    cmocka_unit_test(test_interrupt_and_continue),
+    cmocka_unit_test(test_realtime_pacing),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
