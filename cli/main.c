@@ -261,6 +261,7 @@ static int cmd_validate(const cli_args *a) {
 }
 
 int main(int argc, char **argv) {
+  nfcs_io_init();
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
     usage(stdout);
     return 0;

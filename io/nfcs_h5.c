@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +39,7 @@ typedef struct h5sink {
   double last_snap_t, last_met_t, last_flush;
   char *yaml;           /* the effective config, for checkpoints */
   char ckpt_path[NFCS_PATH_MAX + 16];
+  int broken;           /* a write failed: the file is left as of its last flush */
   hid_t cmem;           /* memory compound type */
   int dim;
   hsize_t spatial[3];   /* C order */
@@ -336,22 +338,52 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     H5Gclose(g);
   }
   s->cmem = complex_type(H5_REAL);
-  if (bad || sink_flush(s) < 0)
-    return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot write the layout of %s (disk full or not writable?)", s->path);
+  if (bad || sink_flush(s) < 0) {
+    s->broken = 1;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot write the layout of %s (%s)", s->path,
+                      errno ? strerror(errno) : "disk full or not writable?");
+  }
   return NFCS_OK;
+}
+
+/* Room on the output's file system for `bytes` more (with a margin)?  A write that fails half way
+ * leaves HDF5 metadata pointing at data the disk did not take; checking first keeps the file as
+ * it was.  Unknown (statvfs fails): assume yes. */
+static int room_for(const h5sink *s, double bytes) {
+  char dir[NFCS_PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", s->path);
+  char *slash = strrchr(dir, '/');
+  if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
+  else snprintf(dir, sizeof dir, ".");
+  struct statvfs v;
+  if (statvfs(dir, &v) != 0) return 1;
+  double avail = (double)v.f_bavail * (double)v.f_frsize;
+  return avail >= 2.0 * bytes + (1 << 20);
 }
 
 static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   h5sink *s = self;
   int bad = 0;
   if (snap->t <= s->last_snap_t + 1e-9 * (1 + fabs(snap->t))) return NFCS_OK; /* already in the file (restart) */
+  double field = s->phi >= 0 ? 2.0 * sizeof(double) : 0.0;
+  for (int a = 0; a < s->dim; a++) field *= (double)s->spatial[a];
+  const double need = 4096.0 + field + 8.0 * (double)s->nosc;
+  if (!room_for(s, need)) {
+    s->broken = 1;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for snapshot %llu at t = %g (%.3g MB); "
+                      "the file keeps the %llu snapshots written before", s->path, (unsigned long long)s->nsnap, snap->t,
+                      need / 1e6, (unsigned long long)s->nsnap);
+  }
+  /* the data first, the times last: /time/t never counts a snapshot whose data is missing */
   if (s->phi >= 0 && snap->phi) bad |= append(s->phi, s->cmem, s->nsnap, s->dim, s->spatial, snap->phi);
-  if (s->theta >= 0 && snap->theta) bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
-  bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
-  bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
-  if (bad || sink_flush(s) < 0)
-    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing snapshot %llu at t = %g to %s failed (disk full?)",
-                      (unsigned long long)s->nsnap, snap->t, s->path);
+  if (!bad && s->theta >= 0 && snap->theta) bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
+  if (!bad) bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
+  if (!bad) bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
+  if (bad || sink_flush(s) < 0) {
+    s->broken = 1;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing snapshot %llu at t = %g to %s failed (%s); the file keeps what was "
+                      "written before", (unsigned long long)s->nsnap, snap->t, s->path, errno ? strerror(errno) : "disk full?");
+  }
   s->nsnap++;
   s->last_snap_t = snap->t;
   return NFCS_OK;
@@ -361,6 +393,11 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
   h5sink *s = self;
   int bad = 0;
   if (m->t <= s->last_met_t + 1e-9 * (1 + fabs(m->t))) return NFCS_OK; /* already in the file (restart) */
+  if (s->nmsamp % 64 == 0 && !room_for(s, 65536.0)) {
+    s->broken = 1;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for metrics at t = %g; the file keeps what "
+                      "was written before", s->path, m->t);
+  }
   if (s->mt < 0) {
     hid_t g = make_group(s->file, "/metrics");
     if (g >= 0) H5Gclose(g);
@@ -385,7 +422,11 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
   bad |= append(s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
   for (int i = 0; i < s->nmet && i < m->count; i++) bad |= append(s->mser[i], H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->values[i]);
   if (!bad && wall_now() - s->last_flush > 1.0) bad |= sink_flush(s) < 0;
-  if (bad) return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing metrics at t = %g to %s failed (disk full?)", m->t, s->path);
+  if (bad) {
+    s->broken = 1;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing metrics at t = %g to %s failed (%s); the file keeps what was written "
+                      "before", m->t, s->path, errno ? strerror(errno) : "disk full?");
+  }
   s->nmsamp++;
   s->last_met_t = m->t;
   return NFCS_OK;
@@ -444,6 +485,13 @@ static int sink_checkpoint(void *self, const nfcs_bundle *b, double t) {
   if (!s->ckpt_path[0]) return NFCS_OK;
   char tmp[NFCS_PATH_MAX + 64];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->ckpt_path, (long)getpid());
+  {
+    h5sink probe = *s;
+    snprintf(probe.path, sizeof probe.path, "%s", s->ckpt_path);
+    if (!room_for(&probe, (double)b->used))
+      return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for the checkpoint at t = %g (%.3g MB); "
+                        "the last checkpoint is kept", s->ckpt_path, t, (double)b->used / 1e6);
+  }
   if (write_state_file(s, tmp, b, t) != 0) {
     unlink(tmp);
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the checkpoint %s at t = %g failed (disk full or not writable?)", s->ckpt_path, t);
@@ -481,13 +529,22 @@ static int sink_timing(void *self, const float *ms, int64_t n, const nfcs_tick_s
   int64_t rt = st->realtime;
   bad |= attr_num(g, "realtime", H5T_NATIVE_INT64, &rt);
   H5Gclose(g);
-  if (bad || sink_flush(s) < 0) return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the coordinator timing to %s failed", s->path);
+  if (bad || sink_flush(s) < 0) {
+    s->broken = 1;
+    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the coordinator timing to %s failed", s->path);
+  }
   return NFCS_OK;
 }
 
 static int sink_close(void *self, int status) {
   h5sink *s = self;
   int rc = NFCS_OK;
+  if (s->broken) {
+    /* a write failed (disk full): closing would flush metadata that points at data the disk did
+     * not take.  Leave the file as it was at its last flush, which is consistent. */
+    s->file = -1;
+    return NFCS_ERR_IO;
+  }
   if (s->file >= 0) {
     int64_t st = status;
     if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
@@ -511,6 +568,7 @@ static void sink_destroy(void **self) {
   if (!self || !*self) return;
   h5sink *s = *self;
   if (s->file >= 0) sink_close(s, NFCS_ERR_SOFTWARE);
+  if (s->cmem >= 0) H5Tclose(s->cmem);
   free(s->yaml);
   free(*self);
   *self = NULL;
@@ -525,6 +583,13 @@ static const nfcs_sink_ops H5_OPS = {
   .close = sink_close,
   .destroy = sink_destroy,
 };
+
+void nfcs_io_init(void) {
+  /* files are closed explicitly; a file abandoned after a failed write must not be flushed by
+   * the library's exit handler */
+  H5dont_atexit();
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+}
 
 int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
   h5sink *s = calloc(1, sizeof *s);

@@ -9,6 +9,10 @@
 
 NFCS_EXTERN_C_BEGIN
 
+/* Call first in a program that writes files: HDF5 set up for explicit closing (no flush of
+ * abandoned files at exit) and quiet errors. */
+NFCS_API void nfcs_io_init(void);
+
 /* Load a YAML config into p (which holds the defaults already).  Every error found goes to diags
  * as "file:line:col: error: key: what was expected"; returns NFCS_ERR_CONFIG, or NFCS_ERR_NOINPUT
  * when the file cannot be opened. */
