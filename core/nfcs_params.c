@@ -197,7 +197,7 @@ static const nfcs_param_def TABLE[] = {
   {"logging.log_metrics_interval", NFCS_PT_INT, OFF(logging.log_metrics_interval), "100", 0, I64MAX, 0, 0, NULL, 0,
    "steps between metric lines in the log (at level INFO or below; 0: none)"},
   {"logging.save_state_interval", NFCS_PT_INT, OFF(logging.save_state_interval), "1000", 0, I64MAX, 0, 0, NULL, 0,
-   "steps between saved states, as upstream: used as the checkpoint interval (x time_step) when output.checkpoint_interval is not set"},
+   "steps between saved states, as upstream: when given and output.checkpoint_interval is not, checkpoints every this many steps of the finest time step"},
 };
 /* clang-format on */
 
