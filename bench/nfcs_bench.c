@@ -8,6 +8,7 @@
 #include "nfcs_cgl.h"
 #include "nfcs_internal.h"
 #include "nfcs_kuramoto.h"
+#include "nfcs_metrics.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -46,7 +47,8 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
   nfcs_fft *plan = NULL;
   enum { MAXB = 400 };
   double *ts = malloc(sizeof(double) * MAXB), *tp = malloc(sizeof(double) * MAXB), *rat = malloc(sizeof(double) * MAXB);
-  if (rc || !ts || !tp || !rat) goto out;
+  double *tm = malloc(sizeof(double) * MAXB);
+  if (rc || !ts || !tp || !rat || !tm) goto out;
   nfcs_params_defaults(&p);
   p.has_cgl = 1;
   p.cgl.grid_size.n = p.cgl.spatial_extent.n = dim;
@@ -96,8 +98,12 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
     double s1 = now_s();
     for (int i = 0; i < batch; i++) nfcs_cgl_step(cgl, p.cgl.time_step);
     double s2 = now_s();
+    nfcs_metrics m;
+    nfcs_cgl_metrics(cgl, &m, 1);
+    double s3 = now_s();
     tp[nb] = 1e3 * (s1 - s0) / batch;
     ts[nb] = 1e3 * (s2 - s1) / batch;
+    tm[nb] = 1e3 * (s3 - s2);
     rat[nb] = ts[nb] / tp[nb];
     nb++;
   }
@@ -109,6 +115,9 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
   r->pair_ms_q1 = quantile(tp, nb, 0.25);
   r->pair_ms = quantile(tp, nb, 0.5);
   r->pair_ms_q3 = quantile(tp, nb, 0.75);
+  r->metrics_ms = quantile(tm, nb, 0.5);
+  r->metrics_ratio = r->metrics_ms / r->step_ms;
+  r->memory = nfcs_cgl_memory(cgl);
   if (!nfcs_cgl_finite(cgl)) rc = NFCS_ERR_NONFINITE;
 out:
   if (plan) ctx->ops->fft_destroy(ctx->backend, &plan);
@@ -119,6 +128,7 @@ out:
   free(ts);
   free(tp);
   free(rat);
+  free(tm);
   nfcs_ctx_destroy(&ctx);
   return rc;
 }

@@ -15,6 +15,9 @@ typedef struct nfcs_bench_cgl_result {
   double step_ms, step_ms_q1, step_ms_q3;   /* median and quartiles over batches */
   double pair_ms, pair_ms_q1, pair_ms_q3;
   double ratio;            /* median over batches of step / pair (adjacent batches) */
+  double metrics_ms;       /* every metric of the field at a snapshot (median) */
+  double metrics_ratio;    /* metrics / step */
+  size_t memory;           /* bytes held by the field */
   int batches;
 } nfcs_bench_cgl_result;
 

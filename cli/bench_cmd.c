@@ -118,8 +118,8 @@ int nfcs_cmd_bench(int argc, char **argv) {
   if (ng) printf("CGL step against the bare FFT pair (forward + inverse, same size, plan flags = %s, threads)\n"
          "%dD, %s precision; medians of interleaved batches, [q1, q3] in brackets\n\n", planners[planner], dim,
          NFCS_PRECISION_NAME);
-  if (ng) printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %8s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
-         "FFT pair ms [q1, q3]", "ratio", "batches");
+  if (ng) printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %10s %8s %8s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
+         "FFT pair ms [q1, q3]", "ratio", "metrics ms", "/step", "batches");
   for (int s = 0; s < ns; s++)
     for (int t = 0; t < nt; t++)
       for (int g = 0; g < ng; g++) {
@@ -130,8 +130,8 @@ int nfcs_cmd_bench(int argc, char **argv) {
         if (rc) { printf("%-9s %-10s %3d failed (status %d)\n", scheme_names[schemes[s]], grid, threads[t], rc); continue; }
         snprintf(st, sizeof st, "%.4g [%.4g, %.4g]", r.step_ms, r.step_ms_q1, r.step_ms_q3);
         snprintf(pr, sizeof pr, "%.4g [%.4g, %.4g]", r.pair_ms, r.pair_ms_q1, r.pair_ms_q3);
-        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %8d\n", scheme_names[schemes[s]], grid, threads[t], r.setup_s, st, pr,
-               r.ratio, r.batches);
+        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %10.4g %8.2f %8d\n", scheme_names[schemes[s]], grid, threads[t], r.setup_s,
+               st, pr, r.ratio, r.metrics_ms, r.metrics_ratio, r.batches);
         fflush(stdout);
       }
   if (no) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time);

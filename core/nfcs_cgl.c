@@ -69,6 +69,7 @@ struct nfcs_cgl {
   double pending_h;
   nfcs_forcing pending_u;
   nfcs_clock clock;
+  int view_valid; /* c->view holds the observable field of the current state */
   size_t bytes;
 };
 
@@ -291,6 +292,7 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
 
 int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host) {
   c->pending = 0;
+  c->view_valid = 0;
   if (c->scheme != NFCS_SCHEME_ETDRK4) return c->ops->upload(c->be, c->phi, host, c->g.npts);
   /* etdrk4 keeps v = FFT(phi)/npts */
   const size_t n = c->g.npts;
@@ -312,6 +314,8 @@ static nfcs_forcing current_forcing(const nfcs_cgl *c) {
 
 /* Bring the observable field into c->view (backend memory). */
 static int sync_view(nfcs_cgl *c) {
+  if (c->view_valid) return NFCS_OK;
+  c->view_valid = 1;
   if (c->scheme == NFCS_SCHEME_ETDRK4) {
     c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
     return NFCS_OK;
@@ -429,6 +433,7 @@ static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
 
 static int step_h(nfcs_cgl *c, double h) {
   h = quantise(c, h);
+  c->view_valid = 0;
   if (!(h > 0) || h > c->dt * (1 + 1e-9))
     return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
   coef_slot *s;
@@ -499,6 +504,7 @@ int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
   const int64_t *in = nfcs_bundle_get(b, "cgl/ints", NFCS_BK_I64, 5);
   if (!state || !r || !in) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint holds no field of this grid");
   NFCS_CHECK(c->ops->upload(c->be, c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi, state, n));
+  c->view_valid = 0;
   c->clock.t = r[0];
   c->clock.grid_index = in[0];
   c->clock.steps = in[1];

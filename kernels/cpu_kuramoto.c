@@ -45,19 +45,36 @@ static void finish(int nt, const nfcs_kur_rhs *r, const double *restrict ab, dou
   }
 }
 
-static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, double *out) {
+/* mean field: the phases' cos/sin and the block sums of the order parameter in one pass, then the
+ * update in a second */
+static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double *restrict theta, double a,
+                           const double *restrict dir, double *out) {
   const int64_t n = r->n, nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
   const int nt = threads_for(self, (double)n);
-  const double *restrict c = r->c, *restrict s = r->s;
+  double *restrict c = r->c, *restrict s = r->s;
   double *restrict part = r->partial;
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t b = 0; b < nb; b++) {
     const int64_t lo = b * NFCS_KUR_BLOCK, hi = lo + NFCS_KUR_BLOCK < n ? lo + NFCS_KUR_BLOCK : n;
     double zr = 0, zi = 0;
+    if (dir) {
 #pragma omp simd reduction(+ : zr, zi)
-    for (int64_t j = lo; j < hi; j++) {
-      zr += c[j];
-      zi += s[j];
+      for (int64_t j = lo; j < hi; j++) {
+        double ph = theta[j] + a * dir[j], cj = cos(ph), sj = sin(ph);
+        c[j] = cj;
+        s[j] = sj;
+        zr += cj;
+        zi += sj;
+      }
+    } else {
+#pragma omp simd reduction(+ : zr, zi)
+      for (int64_t j = lo; j < hi; j++) {
+        double cj = cos(theta[j]), sj = sin(theta[j]);
+        c[j] = cj;
+        s[j] = sj;
+        zr += cj;
+        zi += sj;
+      }
     }
     part[2 * b] = zr;
     part[2 * b + 1] = zi;
@@ -173,13 +190,16 @@ static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
 }
 
 void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
+  if (r->coupling != NFCS_COUPLING_MATRIX && r->coupling != NFCS_COUPLING_SPARSE) {
+    rhs_mean_field(self, r, theta, a, dir, out);
+    return;
+  }
   phases(threads_for(self, (double)r->n), theta, a, dir, r->c, r->s, r->n);
   switch (r->coupling) {
   case NFCS_COUPLING_MATRIX:
     if (r->blas) rhs_dense_blas(self, r, out);
     else rhs_dense_fused(self, r, out);
     break;
-  case NFCS_COUPLING_SPARSE: rhs_sparse(self, r, out); break;
-  default: rhs_mean_field(self, r, out); break;
+  default: rhs_sparse(self, r, out); break;
   }
 }

@@ -272,6 +272,51 @@ static void test_defect_count_known(void **state) {
   free(f);
 }
 
+/* the backend's fast phase metrics agree with the reference implementation */
+static void test_phase_metrics_backend(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = tu_ctx(2);
+  nfcs_params p;
+  tu_params(&p, 2, 96, 60.0, 2.0, -0.7, NFCS_SCHEME_STRANG, 0.05);
+  p.cgl.ic.amplitude = 0.1;
+  nfcs_cgl *c = NULL;
+  assert_int_equal(nfcs_cgl_create(ctx, &p, &c), 0);
+  const nfcs_grid *g = nfcs_cgl_grid(c);
+  nfcs_real *f = tu_field(g), *work = calloc(2 * g->npts, sizeof(nfcs_real));
+  nfcs_cgl_pattern(&p, g, f);
+  nfcs_cgl_set_field(c, f);
+  for (int k = 0; k < 3; k++) {
+    if (k < 2) {
+      nfcs_cgl_advance_to(c, 10.0 * (k + 1));
+      nfcs_cgl_get_field(c, f);
+    } else { /* a non-periodic field: one vortex */
+      for (size_t i = 0; i < g->npts; i++) {
+        double x[3];
+        tu_xyz(g, i, x);
+        double th = atan2(x[1] - 3.3, x[0] + 7.1);
+        f[2 * i] = (nfcs_real)(tanh(hypot(x[0] + 7.1, x[1] - 3.3)) * cos(th));
+        f[2 * i + 1] = (nfcs_real)(tanh(hypot(x[0] + 7.1, x[1] - 3.3)) * sin(th));
+      }
+    }
+    double rho_ref, rho;
+    nfcs_defects ref;
+    int64_t pos, neg;
+    nfcs_phase_metrics(f, g, work, &rho_ref, &ref);
+    ctx->ops->cgl_phase_metrics(ctx->backend, f, g, work, &rho, &pos, &neg);
+    print_message("  field %d: %lld+%lld vortices, rho sum %.6g (reference %lld+%lld, %.6g)\n", k, (long long)pos,
+                  (long long)neg, rho, (long long)ref.positive, (long long)ref.negative, rho_ref);
+    assert_int_equal(pos, ref.positive);
+    assert_int_equal(neg, ref.negative);
+    assert_true(fabs(rho - rho_ref) <= 1e-9 * TOL_SCALE * fabs(rho_ref));
+    if (k == 0) assert_true(pos > 0);
+    if (k == 2) assert_true(pos == 1 && neg == 0);
+  }
+  free(f);
+  free(work);
+  nfcs_cgl_destroy(&c);
+  nfcs_ctx_destroy(&ctx);
+}
+
 /* ---------------------------------------------------------------- 7. real GL free energy */
 static double free_energy(nfcs_ctx *ctx, const nfcs_grid *g, const nfcs_real *f) {
   /* F = int (|grad phi|^2 - |phi|^2 + |phi|^4 / 2) dx, gradient spectrally (Parseval) */
@@ -525,6 +570,7 @@ int main(void) {
     cmocka_unit_test(test_temporal_order),
     cmocka_unit_test(test_winding),
     cmocka_unit_test(test_defect_count_known),
+    cmocka_unit_test(test_phase_metrics_backend),
     cmocka_unit_test(test_real_gl_energy),
     cmocka_unit_test(test_spectral_accuracy),
     cmocka_unit_test(test_landing_and_observation),
