@@ -6,6 +6,14 @@
 
 #include "nfcs_bench.h"
 #include "nfcs_params.h"
+#include "nfcs_kuramoto.h"
+#include "nfcs_run.h"
+#include "nfcs_bundle.h"
+#include "nfcs_internal.h"
+#include <math.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
 
 static int parse_list(const char *s, int *out, int max) {
   int n = 0;
@@ -33,10 +41,104 @@ static int parse_list64(const char *s, int64_t *out, int max) {
   return n;
 }
 
+static const char *SCHEME[] = {"strang", "etdrk4", "upstream"};
+static const char *CNAME[] = {"all_to_all", "mean_field", "matrix", "sparse"};
+
+typedef struct jbuf { FILE *f; int first; } jbuf;
+static void jsep(jbuf *j) { if (j->f) { fprintf(j->f, j->first ? "\n    " : ",\n    "); j->first = 0; } }
+
+static double peak_rss_mb(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (double)ru.ru_maxrss / 1024.0;
+}
+
+/* the Python NFCS's targets, measured here */
+typedef struct targets {
+  double cgl_min_steps_s; int cgl_grid_min;   /* slowest of the benchmark grids */
+  double sync_wall_s, sync_model_t;
+  double coord_hz, coord_p95;
+  double rss_mb;
+  double model_mb;  /* the largest model of the run (field or network), bytes it holds */
+} targets;
+
+static int null_open(void *s, const nfcs_run_info *i) { (void)s; (void)i; return 0; }
+static int null_snap(void *s, const nfcs_snapshot *x) { (void)s; (void)x; return 0; }
+static int null_met(void *s, const nfcs_metrics_sample *m) { (void)s; (void)m; return 0; }
+static int null_ck(void *s, const nfcs_bundle *b, double t) { (void)s; (void)b; (void)t; return 0; }
+static int null_tim(void *s, const float *m, int64_t n, const nfcs_tick_stats *st) { (void)s; (void)m; (void)n; (void)st; return 0; }
+static int null_close(void *s, int st) { (void)s; (void)st; return 0; }
+static void null_destroy(void **s) { (void)s; }
+static const nfcs_sink_ops NULL_SINK = {.open = null_open, .snapshot = null_snap, .metrics = null_met, .checkpoint = null_ck,
+                                        .timing = null_tim, .close = null_close, .destroy = null_destroy};
+
+/* the Python NFCS's config (128^2 field, eight modules, regulator) at 10 Hz in realtime for 3 s */
+static void coordinator_target(int threads, targets *tg) {
+  nfcs_ctx *ctx = NULL;
+  if (nfcs_ctx_create(&ctx)) return;
+  nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
+  nfcs_ctx_set_threads(ctx, threads);
+  nfcs_ctx_set_fft(ctx, NFCS_PLAN_MEASURE, "auto");
+  static nfcs_params p;
+  nfcs_params_defaults(&p);
+  p.has_cgl = p.has_kuramoto = 1;
+  static const double w[8] = {2.0, 3.5, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0};
+  p.kuramoto.natural_frequencies.n = 8;
+  for (int i = 0; i < 8; i++) {
+    snprintf(p.kuramoto.natural_frequencies.name[i], NFCS_NAME_MAX, "m%d", i);
+    p.kuramoto.natural_frequencies.value[i] = w[i];
+  }
+  p.coordinator.realtime = 1;
+  p.run.t_end = 3.0;
+  p.output.checkpoint_path[0] = '\0';
+  nfcs_sink sink = {&NULL_SINK, NULL};
+  nfcs_run_options opt = {0};
+  nfcs_run_summary sum;
+  if (!nfcs_ctx_use_backend(ctx, "cpu") && !nfcs_run(ctx, &p, &sink, &opt, &sum)) {
+    tg->coord_hz = sum.ticks.achieved_rate_hz;
+    tg->coord_p95 = sum.ticks.p95;
+  }
+  nfcs_ctx_destroy(&ctx);
+}
+
+/* wall time for 50 oscillators (Lorentzian, K = 4 Kc) to reach 95 % of R_inf from random phases */
+static void sync_target(targets *tg) {
+  nfcs_ctx *ctx = NULL;
+  if (nfcs_ctx_create(&ctx)) return;
+  nfcs_ctx_set_threads(ctx, 1);
+  static nfcs_params p;
+  nfcs_params_defaults(&p);
+  p.has_kuramoto = 1;
+  p.kuramoto.oscillators = 50;
+  p.kuramoto.normalization = NFCS_NORM_MEAN;
+  p.kuramoto.base_coupling_strength = 4.0;
+  p.kuramoto.freq.sampling = NFCS_SAMPLING_QUANTILE;
+  p.kuramoto.freq.width = 0.5;
+  nfcs_kuramoto *k = NULL;
+  if (!nfcs_ctx_use_backend(ctx, "cpu") && !nfcs_kuramoto_create(ctx, &p, NULL, &k)) {
+    const double target = 0.95 * sqrt(1 - 2 * 0.5 / 4.0);
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    double R = 0, psi;
+    int64_t s = 0;
+    while (R < target && s < 1000000) {
+      nfcs_kuramoto_step(k, 0.01);
+      nfcs_kuramoto_order(k, &R, &psi);
+      s++;
+    }
+    clock_gettime(CLOCK_MONOTONIC, &b);
+    tg->sync_wall_s = (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+    tg->sync_model_t = 0.01 * (double)s;
+    nfcs_kuramoto_destroy(&k);
+  }
+  nfcs_ctx_destroy(&ctx);
+}
+
+static double g_model_mb;
+
 static void bench_kuramoto(const int64_t *osc, int no, const int *couplings, int nc, const int *threads, int nt,
-                           double min_time) {
-  static const char *cname[] = {"all_to_all", "mean_field", "matrix", "sparse"};
-  double triad = nfcs_bench_stream_triad(threads[nt - 1], (size_t)40 << 20);
+                           double min_time, jbuf *j) {
+  double triad = nfcs_bench_stream_triad(threads[nt - 1], (size_t)8 << 20); /* 3 x 64 MB, far beyond the caches */
   printf("\nKuramoto RK4 step (four right-hand sides), normalization mean; STREAM triad measured in this process: "
          "%.1f GB/s (%d threads)\n\n", triad, threads[nt - 1]);
   printf("%-11s %9s %3s %9s  %-26s %11s %9s %9s %8s %10s\n", "coupling", "N", "thr", "setup s", "step ms [q1, q3]", "steps/s",
@@ -49,12 +151,13 @@ static void bench_kuramoto(const int64_t *osc, int no, const int *couplings, int
         for (int blas = 0; blas <= (couplings[c] == NFCS_COUPLING_MATRIX ? 1 : 0); blas++) {
           nfcs_bench_kur_result r;
           char name[32], st[64];
-          snprintf(name, sizeof name, "%s%s", cname[couplings[c]], couplings[c] == NFCS_COUPLING_MATRIX ? (blas ? "/blas" : "/fused") : "");
+          snprintf(name, sizeof name, "%s%s", CNAME[couplings[c]], couplings[c] == NFCS_COUPLING_MATRIX ? (blas ? "/blas" : "/fused") : "");
           if (nfcs_bench_kuramoto(n, couplings[c], blas, threads[t], min_time, &r)) {
             printf("%-11s %9lld %3d failed\n", name, (long long)n, threads[t]);
             continue;
           }
           snprintf(st, sizeof st, "%.4g [%.4g, %.4g]", r.step_ms, r.step_ms_q1, r.step_ms_q3);
+          if ((double)r.memory / 1e6 > g_model_mb) g_model_mb = (double)r.memory / 1e6;
           if (r.k_gbs > 0)
             printf("%-11s %9lld %3d %9.3f  %-26s %11.0f %9.2f %9.1f %7.0f%% %10.1f\n", name, (long long)n, threads[t], r.setup_s, st,
                    r.steps_per_s, r.ns_per_osc, r.k_gbs, 100 * r.k_gbs / triad, (double)r.memory / 1e6);
@@ -62,28 +165,48 @@ static void bench_kuramoto(const int64_t *osc, int no, const int *couplings, int
             printf("%-11s %9lld %3d %9.3f  %-26s %11.0f %9.2f %9s %8s %10.1f\n", name, (long long)n, threads[t], r.setup_s, st,
                    r.steps_per_s, r.ns_per_osc, "-", "-", (double)r.memory / 1e6);
           fflush(stdout);
+          if (j->f) {
+            jsep(j);
+            fprintf(j->f, "{\"case\": \"kuramoto/%s/N%lld/t%d\", \"module\": \"kuramoto\", \"coupling\": \"%s\", \"N\": %lld, "
+                    "\"threads\": %d, \"setup_s\": %.6g, \"step_ms\": %.6g, \"step_ms_q1\": %.6g, \"step_ms_q3\": %.6g, "
+                    "\"steps_per_s\": %.6g, \"ns_per_oscillator\": %.6g, \"k_gbs\": %.6g, \"triad_gbs\": %.6g, \"memory_bytes\": %zu}",
+                    name, (long long)n, threads[t], name, (long long)n, threads[t], r.setup_s, r.step_ms, r.step_ms_q1, r.step_ms_q3,
+                    r.steps_per_s, r.ns_per_osc, r.k_gbs, triad, r.memory);
+          }
         }
       }
 }
 
 int nfcs_cmd_bench(int argc, char **argv) {
-  int grids[32] = {128, 256, 512, 1024}, ng = 4;
-  int threads[8] = {2}, nt = 1;
+  int grids[32] = {64, 128, 256, 512, 1024, 2048}, ng = 6;
+  int threads[8] = {0}, nt = 1;
   int schemes[3] = {NFCS_SCHEME_STRANG, NFCS_SCHEME_ETDRK4, NFCS_SCHEME_UPSTREAM}, ns = 3;
-  int dim = 2, planner = NFCS_PLAN_MEASURE;
-  double min_time = 1.0;
-  int64_t osc[32];
-  int no = 0, couplings[4] = {NFCS_COUPLING_MEAN_FIELD, NFCS_COUPLING_MATRIX}, nc = 2, cgl = 1;
-  static const char *scheme_names[] = {"strang", "etdrk4", "upstream"};
+  int dim = 2, planner = NFCS_PLAN_MEASURE, do_targets = 1;
+  double min_time = 0.5;
+  int64_t osc[32] = {5, 10, 20, 50, 1000, 10000, 100000, 1000000}, dense[8] = {1000, 4000, 10000};
+  int no = 8, nd = 3, couplings[4] = {NFCS_COUPLING_MEAN_FIELD}, nc = 1, explicit_coupling = 0;
+  const char *json = NULL;
   static const char *planners[] = {"estimate", "measure", "patient", "exhaustive"};
   for (int i = 0; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(argv[i], "--grid") && v) { if ((ng = parse_list(v, grids, 32)) <= 0) goto usage; i++; }
     else if (!strcmp(argv[i], "--threads") && v) { if ((nt = parse_list(v, threads, 8)) <= 0) goto usage; i++; }
-    else if (!strcmp(argv[i], "--oscillators") && v) { if ((no = parse_list64(v, osc, 32)) <= 0) goto usage; i++; }
-    else if (!strcmp(argv[i], "--no-cgl")) cgl = 0;
+    else if (!strcmp(argv[i], "--oscillators") && v) { if ((no = parse_list64(v, osc, 32)) <= 0) goto usage; nd = 0; i++; }
+    else if (!strcmp(argv[i], "--no-cgl")) ng = 0;
+    else if (!strcmp(argv[i], "--no-kuramoto")) no = nd = 0;
+    else if (!strcmp(argv[i], "--no-targets")) do_targets = 0;
+    else if (!strcmp(argv[i], "--json") && v) { json = v; i++; }
+    else if (!strcmp(argv[i], "--precision") && v) {
+      if (strcmp(v, NFCS_PRECISION_NAME) != 0) {
+        fprintf(stderr, "nfcs bench: this nfcs is built in %s precision; build with -DNFCS_PRECISION=%s for the other\n",
+                NFCS_PRECISION_NAME, v);
+        return 64;
+      }
+      i++;
+    }
     else if (!strcmp(argv[i], "--coupling") && v) {
       nc = 0;
+      explicit_coupling = 1;
       char buf[128];
       snprintf(buf, sizeof buf, "%s", v);
       for (char *t = strtok(buf, ","); t && nc < 4; t = strtok(NULL, ",")) {
@@ -107,38 +230,103 @@ int nfcs_cmd_bench(int argc, char **argv) {
       snprintf(buf, sizeof buf, "%s", v);
       for (char *t = strtok(buf, ","); t; t = strtok(NULL, ",")) {
         int k = -1;
-        for (int q = 0; q < 3; q++) if (!strcmp(t, scheme_names[q])) k = q;
+        for (int q = 0; q < 3; q++) if (!strcmp(t, SCHEME[q])) k = q;
         if (k < 0 || ns == 3) goto usage;
         schemes[ns++] = k;
       }
       i++;
     } else goto usage;
   }
-  if (!cgl) ng = 0;
-  if (ng) printf("CGL step against the bare FFT pair (forward + inverse, same size, plan flags = %s, threads)\n"
-         "%dD, %s precision; medians of interleaved batches, [q1, q3] in brackets\n\n", planners[planner], dim,
-         NFCS_PRECISION_NAME);
-  if (ng) printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %10s %8s %8s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
-         "FFT pair ms [q1, q3]", "ratio", "metrics ms", "/step", "batches");
-  for (int s = 0; s < ns; s++)
+  if (!threads[0]) {
+    long c = sysconf(_SC_NPROCESSORS_ONLN);
+    threads[0] = c > 0 ? (int)c : 1;
+  }
+  jbuf j = {NULL, 1};
+  if (json) {
+    j.f = fopen(json, "w");
+    if (!j.f) { fprintf(stderr, "nfcs bench: cannot write %s\n", json); return 73; }
+    char host[256] = "";
+    gethostname(host, sizeof host);
+    fprintf(j.f, "{\n  \"software\": \"nfcs\", \"software_version\": \"%s\", \"precision\": \"%s\", \"host\": \"%s\", "
+            "\"cores\": %ld, \"planner\": \"%s\", \"min_time_s\": %g,\n  \"cases\": [", NFCS_VERSION, NFCS_PRECISION_NAME, host,
+            sysconf(_SC_NPROCESSORS_ONLN), planners[planner], min_time);
+  }
+  targets tg = {.cgl_min_steps_s = HUGE_VAL};
+  if (ng) {
+    printf("CGL step against the bare FFT pair (forward + inverse, same size, plan flags = %s, threads)\n"
+           "%dD, %s precision; medians of interleaved batches, [q1, q3] in brackets; metrics: every metric at a snapshot\n\n",
+           planners[planner], dim, NFCS_PRECISION_NAME);
+    printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %10s %8s %9s %8s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
+           "FFT pair ms [q1, q3]", "ratio", "metrics ms", "/step", "memory MB", "batches");
+  }
+  for (int s = 0; s < ns && ng; s++)
     for (int t = 0; t < nt; t++)
       for (int g = 0; g < ng; g++) {
         nfcs_bench_cgl_result r;
         int rc = nfcs_bench_cgl(grids[g], dim, schemes[s], threads[t], planner, min_time, &r);
         char grid[32], st[64], pr[64];
         snprintf(grid, sizeof grid, dim == 1 ? "%d" : dim == 2 ? "%d^2" : "%d^3", grids[g]);
-        if (rc) { printf("%-9s %-10s %3d failed (status %d)\n", scheme_names[schemes[s]], grid, threads[t], rc); continue; }
+        if (rc) { printf("%-9s %-10s %3d failed (status %d)\n", SCHEME[schemes[s]], grid, threads[t], rc); continue; }
         snprintf(st, sizeof st, "%.4g [%.4g, %.4g]", r.step_ms, r.step_ms_q1, r.step_ms_q3);
         snprintf(pr, sizeof pr, "%.4g [%.4g, %.4g]", r.pair_ms, r.pair_ms_q1, r.pair_ms_q3);
-        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %10.4g %8.2f %8d\n", scheme_names[schemes[s]], grid, threads[t], r.setup_s,
-               st, pr, r.ratio, r.metrics_ms, r.metrics_ratio, r.batches);
+        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %10.4g %8.2f %9.1f %8d\n", SCHEME[schemes[s]], grid, threads[t], r.setup_s,
+               st, pr, r.ratio, r.metrics_ms, r.metrics_ratio, (double)r.memory / 1e6, r.batches);
         fflush(stdout);
+        if ((double)r.memory / 1e6 > g_model_mb) g_model_mb = (double)r.memory / 1e6;
+        if (dim == 2 && grids[g] <= 256 && grids[g] >= 64 && schemes[s] == NFCS_SCHEME_STRANG && 1e3 / r.step_ms < tg.cgl_min_steps_s) {
+          tg.cgl_min_steps_s = 1e3 / r.step_ms;
+          tg.cgl_grid_min = grids[g];
+        }
+        if (j.f) {
+          jsep(&j);
+          fprintf(j.f, "{\"case\": \"cgl/%s/%s/t%d\", \"module\": \"cgl\", \"scheme\": \"%s\", \"dim\": %d, \"n\": %d, "
+                  "\"threads\": %d, \"setup_s\": %.6g, \"step_ms\": %.6g, \"step_ms_q1\": %.6g, \"step_ms_q3\": %.6g, "
+                  "\"steps_per_s\": %.6g, \"fft_pair_ms\": %.6g, \"ratio_to_fft_pair\": %.6g, \"metrics_ms\": %.6g, "
+                  "\"memory_bytes\": %zu}",
+                  SCHEME[schemes[s]], grid, threads[t], SCHEME[schemes[s]], dim, grids[g], threads[t], r.setup_s, r.step_ms,
+                  r.step_ms_q1, r.step_ms_q3, 1e3 / r.step_ms, r.pair_ms, r.ratio, r.metrics_ms, r.memory);
+        }
       }
-  if (no) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time);
+  if (no) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time, &j);
+  if (nd && !explicit_coupling) {
+    int dc[1] = {NFCS_COUPLING_MATRIX};
+    bench_kuramoto(dense, nd, dc, 1, threads, nt, min_time, &j);
+  }
+  if (do_targets) {
+    sync_target(&tg);
+    coordinator_target(threads[nt - 1], &tg);
+    tg.rss_mb = peak_rss_mb();
+    printf("\nTargets of the Python NFCS, measured here\n\n");
+    printf("%-44s %-22s %-10s\n", "target", "measured", "");
+    char m[64];
+    if (tg.cgl_min_steps_s < HUGE_VAL) {
+      snprintf(m, sizeof m, "%.0f steps/s (slowest: %d^2)", tg.cgl_min_steps_s, tg.cgl_grid_min);
+      printf("%-44s %-22s %-10s\n", "CGL >= 30 steps/s at each benchmark grid", m, tg.cgl_min_steps_s >= 30 ? "pass" : "FAIL");
+    }
+    snprintf(m, sizeof m, "%.4f s (t = %.2f)", tg.sync_wall_s, tg.sync_model_t);
+    printf("%-44s %-22s %-10s\n", "Kuramoto sync time <= 0.1 s (N = 50)", m, tg.sync_wall_s <= 0.1 ? "pass" : "FAIL");
+    snprintf(m, sizeof m, "%.3f Hz, p95 %.3g ms", tg.coord_hz, tg.coord_p95);
+    printf("%-44s %-22s %-10s\n", "coordinator >= 9 Hz with p95 <= 50 ms", m, tg.coord_hz >= 9 && tg.coord_p95 <= 50 ? "pass" : "FAIL");
+    tg.model_mb = g_model_mb;
+    snprintf(m, sizeof m, "%.0f MB (largest case)", tg.model_mb);
+    printf("%-44s %-22s %-10s\n", "memory <= 1 GB", m, tg.model_mb <= 1000 ? "pass" : "FAIL");
+    printf("(peak resident memory of this bench process: %.0f MB, the STREAM arrays included)\n", tg.rss_mb);
+    if (j.f) {
+      jsep(&j);
+      fprintf(j.f, "{\"case\": \"targets\", \"cgl_min_steps_per_s\": %.6g, \"sync_time_s\": %.6g, \"coordinator_hz\": %.6g, "
+              "\"coordinator_p95_ms\": %.6g, \"largest_model_mb\": %.6g, \"peak_rss_mb\": %.6g}",
+              tg.cgl_min_steps_s < HUGE_VAL ? tg.cgl_min_steps_s : 0, tg.sync_wall_s, tg.coord_hz, tg.coord_p95, tg.model_mb, tg.rss_mb);
+    }
+  }
+  if (j.f) {
+    fprintf(j.f, "\n  ]\n}\n");
+    fclose(j.f);
+  }
   return 0;
 usage:
-  fprintf(stderr, "usage: nfcs bench [--grid 128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 1|2|3]\n"
-                  "                  [--oscillators 5,10,...] [--coupling mean_field,matrix,sparse] [--no-cgl]\n"
-                  "                  [--min-time S] [--planner estimate|measure|patient|exhaustive]\n");
+  fprintf(stderr, "usage: nfcs bench [--grid 64,128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 1|2|3]\n"
+                  "                  [--oscillators 5,10,...] [--coupling mean_field,matrix,sparse] [--no-cgl] [--no-kuramoto]\n"
+                  "                  [--no-targets] [--min-time S] [--planner estimate|measure|patient|exhaustive]\n"
+                  "                  [--precision double|single] [--json FILE]\n");
   return 64;
 }
