@@ -29,7 +29,41 @@ static double quantile(double *v, int n, double q) {
   return i + 1 < n ? v[i] * (1 - f) + v[i + 1] * f : v[i];
 }
 
+double nfcs_bench_cgl_min_bytes(int scheme, size_t npts) {
+  /* complex-array transfers (read or write of one array) in a step */
+  const double transfers = scheme == NFCS_SCHEME_STRANG ? 8 : scheme == NFCS_SCHEME_ETDRK4 ? 50 : 14;
+  return transfers * 2.0 * sizeof(nfcs_real) * (double)npts;
+}
+
+double nfcs_bench_copy_bandwidth(const char *backend, int threads) {
+  nfcs_ctx *ctx = NULL;
+  if (nfcs_ctx_create(&ctx)) return 0;
+  nfcs_ctx_set_threads(ctx, threads);
+  double bw = 0;
+  nfcs_real *a = NULL, *b = NULL, one[2];
+  const size_t n = (size_t)(512u << 20) / (2 * sizeof(nfcs_real));
+  if (!nfcs_ctx_use_backend(ctx, backend) && !ctx->ops->alloc(ctx->backend, n, &a) && !ctx->ops->alloc(ctx->backend, n, &b)) {
+    for (int rep = 0; rep < 6; rep++) {
+      ctx->ops->download(ctx->backend, one, a, 1); /* drains the queue */
+      double t = now_s();
+      for (int k = 0; k < 4; k++) ctx->ops->copy(ctx->backend, (k & 1) ? a : b, (k & 1) ? b : a, n);
+      ctx->ops->download(ctx->backend, one, a, 1);
+      double g = 4.0 * 2.0 * (double)n * 2 * sizeof(nfcs_real) / (now_s() - t) / 1e9;
+      if (g > bw) bw = g;
+    }
+  }
+  if (a) ctx->ops->free(ctx->backend, a);
+  if (b) ctx->ops->free(ctx->backend, b);
+  nfcs_ctx_destroy(&ctx);
+  return bw;
+}
+
 int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time, nfcs_bench_cgl_result *r) {
+  return nfcs_bench_cgl_on("cpu", n, dim, scheme, threads, planner, min_time, r);
+}
+
+int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threads, int planner, double min_time,
+                      nfcs_bench_cgl_result *r) {
   memset(r, 0, sizeof *r);
   r->n = n;
   r->dim = dim;
@@ -40,9 +74,10 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
   nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
   nfcs_ctx_set_threads(ctx, threads);
   nfcs_ctx_set_fft(ctx, planner, "auto");
-  int rc = nfcs_ctx_use_backend(ctx, "cpu");
+  int rc = nfcs_ctx_use_backend(ctx, backend);
   static nfcs_params p;
   nfcs_cgl *cgl = NULL;
+  nfcs_real sync1[2];
   nfcs_real *a = NULL, *b = NULL, *host = NULL;
   nfcs_fft *plan = NULL;
   enum { MAXB = 400 };
@@ -80,6 +115,7 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
     nfcs_cgl_step(cgl, p.cgl.time_step);
     ctx->ops->fft_forward(ctx->backend, plan, a, b);
     ctx->ops->fft_inverse(ctx->backend, plan, b, a);
+    ctx->ops->download(ctx->backend, sync1, a, 1); /* an asynchronous backend finishes here */
     k++;
   }
   double per = (now_s() - w) / k;
@@ -95,8 +131,10 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
       /* keep the bare pair's data bounded: the unnormalised pair scales by npts */
       if ((i & 7) == 7) ctx->ops->upload(ctx->backend, a, host, g->npts);
     }
+    ctx->ops->download(ctx->backend, sync1, a, 1);
     double s1 = now_s();
     for (int i = 0; i < batch; i++) nfcs_cgl_step(cgl, p.cgl.time_step);
+    ctx->ops->download(ctx->backend, sync1, a, 1);
     double s2 = now_s();
     nfcs_metrics m;
     nfcs_cgl_metrics(cgl, &m, 1);
@@ -118,6 +156,7 @@ int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double 
   r->metrics_ms = quantile(tm, nb, 0.5);
   r->metrics_ratio = r->metrics_ms / r->step_ms;
   r->memory = nfcs_cgl_memory(cgl);
+  r->min_bytes = nfcs_bench_cgl_min_bytes(scheme, g->npts);
   if (!nfcs_cgl_finite(cgl)) rc = NFCS_ERR_NONFINITE;
 out:
   if (plan) ctx->ops->fft_destroy(ctx->backend, &plan);

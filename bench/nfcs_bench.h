@@ -18,11 +18,20 @@ typedef struct nfcs_bench_cgl_result {
   double metrics_ms;       /* every metric of the field at a snapshot (median) */
   double metrics_ratio;    /* metrics / step */
   size_t memory;           /* bytes held by the field */
+  double min_bytes;        /* what a step must move at least */
   int batches;
 } nfcs_bench_cgl_result;
 
 NFCS_API int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time,
                             nfcs_bench_cgl_result *out);
+/* The same on a named backend ("cpu", "cuda"). */
+NFCS_API int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threads, int planner, double min_time,
+                               nfcs_bench_cgl_result *out);
+/* Bytes a step of the scheme must move at least (each pass reads and writes every array it
+ * touches once; an FFT is one pass), and the backend's copy bandwidth (bytes read + written per
+ * second, device-to-device copy of 2 x 512 MB; 0 when it cannot be measured). */
+NFCS_API double nfcs_bench_cgl_min_bytes(int scheme, size_t npts);
+NFCS_API double nfcs_bench_copy_bandwidth(const char *backend, int threads);
 
 typedef struct nfcs_bench_kur_result {
   int64_t n;

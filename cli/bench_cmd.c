@@ -185,7 +185,7 @@ int nfcs_cmd_bench(int argc, char **argv) {
   double min_time = 0.5;
   int64_t osc[32] = {5, 10, 20, 50, 1000, 10000, 100000, 1000000}, dense[8] = {1000, 4000, 10000};
   int no = 8, nd = 3, couplings[4] = {NFCS_COUPLING_MEAN_FIELD}, nc = 1, explicit_coupling = 0;
-  const char *json = NULL;
+  const char *json = NULL, *device = "cpu";
   static const char *planners[] = {"estimate", "measure", "patient", "exhaustive"};
   for (int i = 0; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -196,6 +196,7 @@ int nfcs_cmd_bench(int argc, char **argv) {
     else if (!strcmp(argv[i], "--no-kuramoto")) no = nd = 0;
     else if (!strcmp(argv[i], "--no-targets")) do_targets = 0;
     else if (!strcmp(argv[i], "--json") && v) { json = v; i++; }
+    else if (!strcmp(argv[i], "--device") && v) { device = v; i++; }
     else if (!strcmp(argv[i], "--precision") && v) {
       if (strcmp(v, NFCS_PRECISION_NAME) != 0) {
         fprintf(stderr, "nfcs bench: this nfcs is built in %s precision; build with -DNFCS_PRECISION=%s for the other\n",
@@ -252,25 +253,29 @@ int nfcs_cmd_bench(int argc, char **argv) {
             sysconf(_SC_NPROCESSORS_ONLN), planners[planner], min_time);
   }
   targets tg = {.cgl_min_steps_s = HUGE_VAL};
+  double copy_bw = 0;
+  if (ng) copy_bw = nfcs_bench_copy_bandwidth(device, threads[nt - 1]);
   if (ng) {
+    printf("backend %s; copy bandwidth measured here: %.1f GB/s (read + written)\n", device, copy_bw);
     printf("CGL step against the bare FFT pair (forward + inverse, same size, plan flags = %s, threads)\n"
            "%dD, %s precision; medians of interleaved batches, [q1, q3] in brackets; metrics: every metric at a snapshot\n\n",
            planners[planner], dim, NFCS_PRECISION_NAME);
-    printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %10s %8s %9s %8s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
-           "FFT pair ms [q1, q3]", "ratio", "metrics ms", "/step", "memory MB", "batches");
+    printf("%-9s %-10s %3s %9s  %-22s %-22s %7s %10s %8s %9s %9s %7s\n", "scheme", "grid", "thr", "setup s", "step ms [q1, q3]",
+           "FFT pair ms [q1, q3]", "ratio", "metrics ms", "/step", "memory MB", "min MB", "of BW");
   }
   for (int s = 0; s < ns && ng; s++)
     for (int t = 0; t < nt; t++)
       for (int g = 0; g < ng; g++) {
         nfcs_bench_cgl_result r;
-        int rc = nfcs_bench_cgl(grids[g], dim, schemes[s], threads[t], planner, min_time, &r);
+        int rc = nfcs_bench_cgl_on(device, grids[g], dim, schemes[s], threads[t], planner, min_time, &r);
         char grid[32], st[64], pr[64];
         snprintf(grid, sizeof grid, dim == 1 ? "%d" : dim == 2 ? "%d^2" : "%d^3", grids[g]);
         if (rc) { printf("%-9s %-10s %3d failed (status %d)\n", SCHEME[schemes[s]], grid, threads[t], rc); continue; }
         snprintf(st, sizeof st, "%.4g [%.4g, %.4g]", r.step_ms, r.step_ms_q1, r.step_ms_q3);
         snprintf(pr, sizeof pr, "%.4g [%.4g, %.4g]", r.pair_ms, r.pair_ms_q1, r.pair_ms_q3);
-        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %10.4g %8.2f %9.1f %8d\n", SCHEME[schemes[s]], grid, threads[t], r.setup_s,
-               st, pr, r.ratio, r.metrics_ms, r.metrics_ratio, (double)r.memory / 1e6, r.batches);
+        const double frac = copy_bw > 0 ? r.min_bytes / (r.step_ms * 1e-3) / 1e9 / copy_bw : 0;
+        printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %10.4g %8.2f %9.1f %9.1f %6.0f%%\n", SCHEME[schemes[s]], grid, threads[t],
+               r.setup_s, st, pr, r.ratio, r.metrics_ms, r.metrics_ratio, (double)r.memory / 1e6, r.min_bytes / 1e6, 100 * frac);
         fflush(stdout);
         if ((double)r.memory / 1e6 > g_model_mb) g_model_mb = (double)r.memory / 1e6;
         if (dim == 2 && grids[g] <= 256 && grids[g] >= 64 && schemes[s] == NFCS_SCHEME_STRANG && 1e3 / r.step_ms < tg.cgl_min_steps_s) {
@@ -282,9 +287,9 @@ int nfcs_cmd_bench(int argc, char **argv) {
           fprintf(j.f, "{\"case\": \"cgl/%s/%s/t%d\", \"module\": \"cgl\", \"scheme\": \"%s\", \"dim\": %d, \"n\": %d, "
                   "\"threads\": %d, \"setup_s\": %.6g, \"step_ms\": %.6g, \"step_ms_q1\": %.6g, \"step_ms_q3\": %.6g, "
                   "\"steps_per_s\": %.6g, \"fft_pair_ms\": %.6g, \"ratio_to_fft_pair\": %.6g, \"metrics_ms\": %.6g, "
-                  "\"memory_bytes\": %zu}",
+                  "\"memory_bytes\": %zu, \"min_bytes\": %.6g, \"copy_gbs\": %.6g, \"device\": \"%s\"}",
                   SCHEME[schemes[s]], grid, threads[t], SCHEME[schemes[s]], dim, grids[g], threads[t], r.setup_s, r.step_ms,
-                  r.step_ms_q1, r.step_ms_q3, 1e3 / r.step_ms, r.pair_ms, r.ratio, r.metrics_ms, r.memory);
+                  r.step_ms_q1, r.step_ms_q3, 1e3 / r.step_ms, r.pair_ms, r.ratio, r.metrics_ms, r.memory, r.min_bytes, copy_bw, device);
         }
       }
   if (no) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time, &j);
@@ -327,6 +332,6 @@ usage:
   fprintf(stderr, "usage: nfcs bench [--grid 64,128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 1|2|3]\n"
                   "                  [--oscillators 5,10,...] [--coupling mean_field,matrix,sparse] [--no-cgl] [--no-kuramoto]\n"
                   "                  [--no-targets] [--min-time S] [--planner estimate|measure|patient|exhaustive]\n"
-                  "                  [--precision double|single] [--json FILE]\n");
+                  "                  [--precision double|single] [--device cpu|cuda] [--json FILE]\n");
   return 64;
 }

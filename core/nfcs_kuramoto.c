@@ -269,6 +269,9 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   if (!in) in = &none;
   const int64_t n = nfcs_kuramoto_size(p);
   if (n < 1) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto: N = %lld, expected at least one oscillator", (long long)n);
+  if (!ctx->ops->kur_rhs)
+    return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' does not run Kuramoto networks in this version (use backend.device: cpu)",
+                      ctx->backend_type ? ctx->backend_type->name : "?");
   nfcs_kuramoto *k = calloc(1, sizeof *k);
   if (!k) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   k->ctx = ctx;

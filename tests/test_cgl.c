@@ -302,7 +302,13 @@ static void test_phase_metrics_backend(void **state) {
     nfcs_defects ref;
     int64_t pos, neg;
     nfcs_phase_metrics(f, g, work, &rho_ref, &ref);
-    ctx->ops->cgl_phase_metrics(ctx->backend, f, g, work, &rho, &pos, &neg);
+    nfcs_real *df = NULL, *dw = NULL;
+    ctx->ops->alloc(ctx->backend, g->npts, &df);
+    ctx->ops->alloc(ctx->backend, g->npts, &dw);
+    ctx->ops->upload(ctx->backend, df, f, g->npts);
+    ctx->ops->cgl_phase_metrics(ctx->backend, df, g, dw, &rho, &pos, &neg);
+    ctx->ops->free(ctx->backend, df);
+    ctx->ops->free(ctx->backend, dw);
     print_message("  field %d: %lld+%lld vortices, rho sum %.6g (reference %lld+%lld, %.6g)\n", k, (long long)pos,
                   (long long)neg, rho, (long long)ref.positive, (long long)ref.negative, rho_ref);
     assert_int_equal(pos, ref.positive);
@@ -327,14 +333,17 @@ static double free_energy(nfcs_ctx *ctx, const nfcs_grid *g, const nfcs_real *f)
   assert_int_equal(ctx->ops->fft_create(ctx->backend, g, a, s, &plan), 0);
   ctx->ops->upload(ctx->backend, a, f, g->npts);
   ctx->ops->fft_forward(ctx->backend, plan, a, s);
+  nfcs_real *hs = tu_field(g);
+  ctx->ops->download(ctx->backend, hs, s, g->npts);
   double grad = 0, pot = 0;
   for (size_t i = 0; i < g->npts; i++) {
     double k2 = nfcs_grid_k2(g, i);
-    grad += k2 * ((double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1]);
+    grad += k2 * ((double)hs[2 * i] * hs[2 * i] + (double)hs[2 * i + 1] * hs[2 * i + 1]);
     double m2 = (double)f[2 * i] * f[2 * i] + (double)f[2 * i + 1] * f[2 * i + 1];
     pot += -m2 + 0.5 * m2 * m2;
   }
   grad /= (double)g->npts;
+  free(hs);
   ctx->ops->fft_destroy(ctx->backend, &plan);
   ctx->ops->free(ctx->backend, a);
   ctx->ops->free(ctx->backend, s);
@@ -562,8 +571,36 @@ static void test_bf_unstable_etdrk4(void **state) {
   nfcs_ctx_destroy(&ctx);
 }
 
+/* the backend under test against the CPU on the same run: 100 steps of a smooth case */
+static void test_against_cpu(void **state) {
+  (void)state;
+  if (!strcmp(tu_backend(), "cpu")) {
+    print_message("  backend under test is cpu: nothing to compare\n");
+    return;
+  }
+  for (int scheme = 0; scheme < 3; scheme++) {
+    nfcs_ctx *cpu = tu_ctx_on("cpu", 2), *dev = tu_ctx(2);
+    nfcs_params p;
+    tu_params(&p, 2, 64, 40.0, 0.6, -0.4, scheme, 0.02);
+    if (scheme != NFCS_SCHEME_UPSTREAM) p.cgl.noise = 1e-4;
+    nfcs_grid g;
+    nfcs_grid_init(&g, 2, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+    nfcs_real *init = tu_field(&g);
+    smooth_init(&g, init);
+    nfcs_real *a = run_to(cpu, &p, init, 2.0, 0.05, 0.0, NULL), *b = run_to(dev, &p, init, 2.0, 0.05, 0.0, NULL);
+    double d = tu_maxdiff(a, b, g.npts) / tu_maxabs(a, g.npts);
+    print_message("  %s: %s vs cpu after 100 steps: max |dphi| / max |phi| = %.3e\n", SCHEME_NAME[scheme], tu_backend(), d);
+    if (!(d <= 1e-12 * TOL_SCALE)) fail_msg("%s: %s differs from cpu by %.3g", SCHEME_NAME[scheme], tu_backend(), d);
+    free(init); free(a); free(b);
+    nfcs_ctx_destroy(&cpu);
+    nfcs_ctx_destroy(&dev);
+  }
+}
+
 int main(void) {
+  tu_require_backend();
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_against_cpu),
     cmocka_unit_test(test_linear_modes),
     cmocka_unit_test(test_uniform_state),
     cmocka_unit_test(test_plane_waves),

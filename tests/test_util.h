@@ -22,15 +22,34 @@
 #define TOL_SCALE 1.0
 #endif
 
-static inline nfcs_ctx *tu_ctx(int threads) {
+/* The backend under test: NFCS_TEST_BACKEND (default cpu) — the conformance suite runs the same
+ * tests on every backend (DESIGN.md style 10). */
+static inline const char *tu_backend(void) {
+  const char *b = getenv("NFCS_TEST_BACKEND");
+  return b && *b ? b : "cpu";
+}
+
+/* Exit with CTest's skip code when the backend under test is not on this machine. */
+static inline void tu_require_backend(void) {
+  const nfcs_backend_type *t = nfcs_backend_find(tu_backend());
+  char why[256] = "";
+  if (!t || !t->available(why, sizeof why)) {
+    printf("backend %s not available here (%s): skipped\n", tu_backend(), t ? why : "not built");
+    exit(77);
+  }
+}
+
+static inline nfcs_ctx *tu_ctx_on(const char *backend, int threads) {
   nfcs_ctx *ctx = NULL;
   assert_int_equal(nfcs_ctx_create(&ctx), 0);
   nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
   nfcs_ctx_set_threads(ctx, threads);
   nfcs_ctx_set_fft(ctx, NFCS_PLAN_ESTIMATE, "");
-  assert_int_equal(nfcs_ctx_use_backend(ctx, "cpu"), 0);
+  assert_int_equal(nfcs_ctx_use_backend(ctx, backend), 0);
   return ctx;
 }
+
+static inline nfcs_ctx *tu_ctx(int threads) { return tu_ctx_on(tu_backend(), threads); }
 
 /* params of a cgl run on an n^dim grid of side L */
 static inline void tu_params(nfcs_params *p, int dim, int64_t n, double L, double c1, double c3, int scheme, double dt) {

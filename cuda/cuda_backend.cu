@@ -1,0 +1,512 @@
+// The CUDA backend: core's backend operations with cuFFT and the project's own kernels.
+// Device memory from cudaMalloc only; one stream per backend; every array stays on the device
+// and crosses to the host only through upload/download (a sink asking for a snapshot, a
+// checkpoint, a metric's scalar).
+#include <cuda_runtime.h>
+#include <cufft.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+extern "C" {
+#include "nfcs_internal.h"
+}
+#include "nfcs_rng.h"
+
+namespace {
+
+#if NFCS_SINGLE
+typedef cufftComplex fft_c;
+const cufftType FFT_TYPE = CUFFT_C2C;
+#define FFT_EXEC cufftExecC2C
+#else
+typedef cufftDoubleComplex fft_c;
+const cufftType FFT_TYPE = CUFFT_Z2Z;
+#define FFT_EXEC cufftExecZ2Z
+#endif
+
+struct gpu {
+  nfcs_ctx *ctx;
+  cudaStream_t stream;
+  double *scratch;  // device: reduction results (8 doubles)
+  int *flag;        // device: finiteness flag
+};
+
+const int BS = 256;
+
+inline unsigned blocks(size_t n) {
+  size_t b = (n + BS - 1) / BS;
+  return (unsigned)(b > 65535u * 8u ? 65535u * 8u : b);
+}
+
+#define GRID_STRIDE(i, n) for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n); i += (size_t)blockDim.x * gridDim.x)
+
+int cuda_fail(gpu *g, cudaError_t e, const char *what) {
+  return NFCS_ERROR(g->ctx, e == cudaErrorMemoryAllocation ? NFCS_ERR_NOMEM : NFCS_ERR_SOFTWARE, "CUDA: %s: %s", what,
+                    cudaGetErrorString(e));
+}
+
+// ---------------------------------------------------------------- kernels
+
+__device__ __forceinline__ void add_noise(nfcs_real *x, size_t i, const nfcs_noise &nz) {
+  double g0, g1;
+  nfcs_rng_normal2(nz.seed, nz.stream, i, nz.step, &g0, &g1);
+  x[2 * i] += (nfcs_real)(nz.sigma * g0);
+  x[2 * i + 1] += (nfcs_real)(nz.sigma * g1);
+}
+
+__global__ void k_local(nfcs_real *phi, const nfcs_real *src, size_t n, double h, double c3, double apr, double api,
+                        double apor, double apoi, const nfcs_real *fpre, double ap, const nfcs_real *fpost, double ao,
+                        nfcs_noise nz) {
+  const double eh = exp(h), em1 = expm1(2.0 * h), hc3 = -0.5 * c3;
+  GRID_STRIDE(i, n) {
+    double re = (double)src[2 * i] + apr, im = (double)src[2 * i + 1] + api;
+    if (fpre) { re += ap * fpre[2 * i]; im += ap * fpre[2 * i + 1]; }
+    double D = 1.0 + (re * re + im * im) * em1, lnD = log(D);
+    double mag = eh / sqrt(D), ang = hc3 * lnD, sn, cs;
+    sincos(ang, &sn, &cs);
+    double r2 = mag * (re * cs - im * sn) + apor, i2 = mag * (re * sn + im * cs) + apoi;
+    if (fpost) { r2 += ao * fpost[2 * i]; i2 += ao * fpost[2 * i + 1]; }
+    phi[2 * i] = (nfcs_real)r2;
+    phi[2 * i + 1] = (nfcs_real)i2;
+    if (nz.sigma > 0) add_noise(phi, i, nz);
+  }
+}
+
+__global__ void k_cmul(nfcs_real *out, const nfcs_real *x, const nfcs_real *c, size_t n) {
+  GRID_STRIDE(i, n) {
+    nfcs_real a = x[2 * i], b = x[2 * i + 1], p = c[2 * i], q = c[2 * i + 1];
+    out[2 * i] = a * p - b * q;
+    out[2 * i + 1] = a * q + b * p;
+  }
+}
+
+__global__ void k_cmul_sep(nfcs_real *x, int64_t nx, int64_t ny, int dim, size_t n, const nfcs_real *fx,
+                           const nfcs_real *fy, const nfcs_real *fz) {
+  GRID_STRIDE(i, n) {
+    int64_t ix = (int64_t)(i % (size_t)nx), iy = (int64_t)((i / (size_t)nx) % (size_t)ny), iz = (int64_t)(i / ((size_t)nx * ny));
+    nfcs_real cr = fx[2 * ix], ci = fx[2 * ix + 1];
+    if (dim > 1) {
+      nfcs_real br = fy[2 * iy], bi = fy[2 * iy + 1], t = cr * br - ci * bi;
+      ci = cr * bi + ci * br;
+      cr = t;
+    }
+    if (dim > 2) {
+      nfcs_real br = fz[2 * iz], bi = fz[2 * iz + 1], t = cr * br - ci * bi;
+      ci = cr * bi + ci * br;
+      cr = t;
+    }
+    nfcs_real a = x[2 * i], b = x[2 * i + 1];
+    x[2 * i] = a * cr - b * ci;
+    x[2 * i + 1] = a * ci + b * cr;
+  }
+}
+
+__global__ void k_nonlinear(nfcs_real *out, const nfcs_real *phi, size_t n, double c3, double ur, double ui,
+                            const nfcs_real *f, double dt, int euler) {
+  GRID_STRIDE(i, n) {
+    nfcs_real re = phi[2 * i], im = phi[2 * i + 1];
+    nfcs_real s = re * re + im * im;
+    nfcs_real nr = -s * (re - (nfcs_real)c3 * im) + (nfcs_real)ur, ni = -s * (im + (nfcs_real)c3 * re) + (nfcs_real)ui;
+    if (f) { nr += f[2 * i]; ni += f[2 * i + 1]; }
+    if (euler) {
+      out[2 * i] = re + (nfcs_real)dt * nr;
+      out[2 * i + 1] = im + (nfcs_real)dt * ni;
+    } else {
+      out[2 * i] = nr;
+      out[2 * i + 1] = ni;
+    }
+  }
+}
+
+__global__ void k_axpby(nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y,
+                        const nfcs_real *z, size_t n) {
+  GRID_STRIDE(i, n) {
+    nfcs_real ar = A[2 * i], ai = A[2 * i + 1], xr = x[2 * i], xi = x[2 * i + 1], br = B[2 * i], bi = B[2 * i + 1];
+    nfcs_real wr = y[2 * i], wi = y[2 * i + 1];
+    if (z) { wr = 2 * wr - z[2 * i]; wi = 2 * wi - z[2 * i + 1]; }
+    out[2 * i] = ar * xr - ai * xi + br * wr - bi * wi;
+    out[2 * i + 1] = ar * xi + ai * xr + br * wi + bi * wr;
+  }
+}
+
+__global__ void k_etd_final(nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3,
+                            const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb, const nfcs_real *Nc, size_t n,
+                            nfcs_noise nz) {
+  GRID_STRIDE(i, n) {
+    const size_t r = 2 * i, m = 2 * i + 1;
+    nfcs_real sr = Na[r] + Nb[r], si = Na[m] + Nb[m];
+    nfcs_real vr = E[r] * v[r] - E[m] * v[m] + f1[r] * Nv[r] - f1[m] * Nv[m] + 2 * (f2[r] * sr - f2[m] * si) + f3[r] * Nc[r] -
+                   f3[m] * Nc[m];
+    nfcs_real vi = E[r] * v[m] + E[m] * v[r] + f1[r] * Nv[m] + f1[m] * Nv[r] + 2 * (f2[r] * si + f2[m] * sr) + f3[r] * Nc[m] +
+                   f3[m] * Nc[r];
+    v[r] = vr;
+    v[m] = vi;
+    if (nz.sigma > 0 && !(E[r] == 0 && E[m] == 0)) add_noise(v, i, nz);
+  }
+}
+
+__global__ void k_finite(const nfcs_real *x, size_t n, int *bad) {
+  int b = 0;
+  GRID_STRIDE(i, n) b |= !isfinite(x[i]);
+  if (b) atomicOr(bad, 1);
+}
+
+__device__ __forceinline__ double block_sum(double v) {
+  __shared__ double sh[BS / 32];
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  if ((threadIdx.x & 31) == 0) sh[threadIdx.x >> 5] = v;
+  __syncthreads();
+  v = threadIdx.x < BS / 32 ? sh[threadIdx.x] : 0.0;
+  if (threadIdx.x < 32)
+    for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  __syncthreads();
+  return v;
+}
+
+__global__ void k_moments(const nfcs_real *phi, size_t n, double *out) {
+  double a = 0, b = 0;
+  GRID_STRIDE(i, n) {
+    double m2 = (double)phi[2 * i] * phi[2 * i] + (double)phi[2 * i + 1] * phi[2 * i + 1];
+    a += sqrt(m2);
+    b += m2;
+  }
+  a = block_sum(a);
+  b = block_sum(b);
+  if (threadIdx.x == 0) {
+    atomicAdd(out, a);
+    atomicAdd(out + 1, b);
+  }
+}
+
+__device__ __forceinline__ double kof(int64_t j, int64_t n, double L) {
+  int64_t m = j <= (n - 1) / 2 ? j : j - n;
+  return 2.0 * M_PI * (double)m / L;
+}
+
+__global__ void k_k2sum(const nfcs_real *s, int64_t nx, int64_t ny, int dim, size_t n, double Lx, double Ly, double Lz,
+                        int64_t nz, double *out) {
+  double acc = 0;
+  GRID_STRIDE(i, n) {
+    int64_t ix = (int64_t)(i % (size_t)nx), iy = (int64_t)((i / (size_t)nx) % (size_t)ny), iz = (int64_t)(i / ((size_t)nx * ny));
+    double k = kof(ix, nx, Lx), k2 = k * k;
+    if (dim > 1) { k = kof(iy, ny, Ly); k2 += k * k; }
+    if (dim > 2) { k = kof(iz, nz, Lz); k2 += k * k; }
+    acc += k2 * ((double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1]);
+  }
+  acc = block_sum(acc);
+  if (threadIdx.x == 0) atomicAdd(out, acc);
+}
+
+// phase metrics: the same stencils as kernels/cpu_metrics.c
+__device__ __forceinline__ double wrap_d(double d) { return d - 6.283185307179586 * rint(d * 0.15915494309189535); }
+
+__device__ __forceinline__ double grad_line(const nfcs_real *v, int64_t i, int64_t n, int64_t st, double h, int phase) {
+  if (n < 2) return 0.0;
+  double a, b;
+  if (i == 0) { a = (double)v[st] - v[0]; return (phase ? wrap_d(a) : a) / h; }
+  if (i == n - 1) { a = (double)v[(n - 1) * st] - v[(n - 2) * st]; return (phase ? wrap_d(a) : a) / h; }
+  a = (double)v[(i + 1) * st] - v[i * st];
+  b = (double)v[i * st] - v[(i - 1) * st];
+  return (phase ? wrap_d(a) + wrap_d(b) : a + b) / (2 * h);
+}
+
+__device__ __forceinline__ double cdist(const nfcs_real *a, const nfcs_real *b) { return hypot((double)a[0] - b[0], (double)a[1] - b[1]); }
+__device__ __forceinline__ int seam_ok(const nfcs_real *a, const nfcs_real *a_in, const nfcs_real *b, const nfcs_real *b_in) {
+  return cdist(a, b) <= 3.0 * fmax(cdist(a, a_in), cdist(b, b_in)) + 1e-300;
+}
+
+__global__ void k_phase(const nfcs_real *phi, nfcs_real *th, size_t n) {
+  GRID_STRIDE(i, n) th[i] = (nfcs_real)atan2((double)phi[2 * i + 1], (double)phi[2 * i]);
+}
+
+__global__ void k_gradx(const nfcs_real *th, nfcs_real *gx, int64_t nx, size_t n, double dx) {
+  GRID_STRIDE(i, n) {
+    int64_t x = (int64_t)(i % (size_t)nx);
+    gx[i] = (nfcs_real)grad_line(th + (i - x), x, nx, 1, dx, 1);
+  }
+}
+
+__global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const nfcs_real *gxa, int64_t nx, int64_t ny,
+                                int dim, size_t n, double dx, double dy, double *rho_out, double *cnt) {
+  double total = 0, pos = 0, neg = 0;
+  const int twod = dim > 1 && ny > 1;
+  GRID_STRIDE(i, n) {
+    int64_t x = (int64_t)(i % (size_t)nx), y = (int64_t)((i / (size_t)nx) % (size_t)ny), z = (int64_t)(i / ((size_t)nx * ny));
+    const nfcs_real *plane = th + (size_t)z * (size_t)(nx * ny);
+    double d2x = grad_line(gxa + (i - x), x, nx, 1, dx, 0), d2y = 0;
+    if (twod) {
+      int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
+      double ga = grad_line(plane + x, lo, ny, nx, dy, 1), gb = grad_line(plane + x, hi, ny, nx, dy, 1);
+      d2y = (y == 0 || y == ny - 1) ? (gb - ga) / dy : (gb - ga) / (2 * dy);
+    }
+    total += fabs(d2y - d2x) * 0.15915494309189535;
+    if (!twod) continue;
+    const int64_t x1 = (x + 1) % nx, y1 = (y + 1) % ny;
+    const nfcs_real *P = phi + 2 * (size_t)z * (size_t)(nx * ny);
+#define PP(j, ii) (P + 2 * ((j) * nx + (ii)))
+    if (x1 == 0 && nx > 2 &&
+        !(seam_ok(PP(y, nx - 1), PP(y, nx - 2), PP(y, 0), PP(y, 1)) && seam_ok(PP(y1, nx - 1), PP(y1, nx - 2), PP(y1, 0), PP(y1, 1))))
+      continue;
+    if (y1 == 0 && ny > 2 &&
+        !(seam_ok(PP(ny - 1, x), PP(ny - 2, x), PP(0, x), PP(1, x)) && seam_ok(PP(ny - 1, x1), PP(ny - 2, x1), PP(0, x1), PP(1, x1))))
+      continue;
+#undef PP
+    double a = plane[y * nx + x], b = plane[y * nx + x1], c = plane[y1 * nx + x1], d = plane[y1 * nx + x];
+    double w = wrap_d(b - a) + wrap_d(c - b) + wrap_d(d - c) + wrap_d(a - d);
+    long q = lround(w * 0.15915494309189535);
+    if (q > 0) pos += (double)q;
+    else if (q < 0) neg -= (double)q;
+  }
+  total = block_sum(total);
+  pos = block_sum(pos);
+  neg = block_sum(neg);
+  if (threadIdx.x == 0) {
+    atomicAdd(rho_out, total);
+    atomicAdd(cnt, pos);
+    atomicAdd(cnt + 1, neg);
+  }
+}
+
+// ---------------------------------------------------------------- ops
+
+gpu *G(void *self) { return (gpu *)self; }
+
+int g_alloc(void *self, size_t n, nfcs_real **out) {
+  void *p = nullptr;
+  cudaError_t e = cudaMalloc(&p, sizeof(nfcs_real) * 2 * (n ? n : 1));
+  if (e != cudaSuccess) return cuda_fail(G(self), e, "cudaMalloc");
+  cudaMemsetAsync(p, 0, sizeof(nfcs_real) * 2 * (n ? n : 1), G(self)->stream);
+  *out = (nfcs_real *)p;
+  return NFCS_OK;
+}
+void g_free(void *self, nfcs_real *p) { (void)self; if (p) cudaFree(p); }
+
+int g_copy_dir(void *self, void *dst, const void *src, size_t bytes, cudaMemcpyKind k) {
+  gpu *g = G(self);
+  cudaError_t e = cudaMemcpyAsync(dst, src, bytes, k, g->stream);
+  if (e == cudaSuccess) e = cudaStreamSynchronize(g->stream);
+  return e == cudaSuccess ? NFCS_OK : cuda_fail(g, e, "copy");
+}
+int g_upload(void *self, nfcs_real *d, const nfcs_real *s, size_t n) { return g_copy_dir(self, d, s, sizeof(nfcs_real) * 2 * n, cudaMemcpyHostToDevice); }
+int g_download(void *self, nfcs_real *d, const nfcs_real *s, size_t n) { return g_copy_dir(self, d, s, sizeof(nfcs_real) * 2 * n, cudaMemcpyDeviceToHost); }
+int g_copy(void *self, nfcs_real *d, const nfcs_real *s, size_t n) {
+  if (d == s) return NFCS_OK;
+  cudaError_t e = cudaMemcpyAsync(d, s, sizeof(nfcs_real) * 2 * n, cudaMemcpyDeviceToDevice, G(self)->stream);
+  return e == cudaSuccess ? NFCS_OK : cuda_fail(G(self), e, "copy");
+}
+
+int g_alloc_bytes(void *self, size_t bytes, void **out) {
+  cudaError_t e = cudaMalloc(out, bytes ? bytes : 8);
+  return e == cudaSuccess ? NFCS_OK : cuda_fail(G(self), e, "cudaMalloc");
+}
+void g_free_bytes(void *self, void *p) { (void)self; if (p) cudaFree(p); }
+int g_up_bytes(void *self, void *d, const void *s, size_t b) { return g_copy_dir(self, d, s, b, cudaMemcpyHostToDevice); }
+int g_down_bytes(void *self, void *d, const void *s, size_t b) { return g_copy_dir(self, d, s, b, cudaMemcpyDeviceToHost); }
+
+}  // namespace
+
+struct nfcs_fft {
+  cufftHandle plan;
+};
+
+namespace {
+
+int g_fft_create(void *self, const nfcs_grid *gr, nfcs_real *phys, nfcs_real *spec, nfcs_fft **out) {
+  (void)phys; (void)spec;
+  gpu *g = G(self);
+  nfcs_fft *f = (nfcs_fft *)calloc(1, sizeof *f);
+  if (!f) return NFCS_ERROR(g->ctx, NFCS_ERR_NOMEM, "out of memory");
+  int dims[3];
+  for (int a = 0; a < gr->dim; a++) dims[a] = (int)gr->n[gr->dim - 1 - a];
+  cufftResult r = cufftPlanMany(&f->plan, gr->dim, dims, nullptr, 1, 0, nullptr, 1, 0, FFT_TYPE, 1);
+  if (r == CUFFT_SUCCESS) r = cufftSetStream(f->plan, g->stream);
+  if (r != CUFFT_SUCCESS) {
+    free(f);
+    return NFCS_ERROR(g->ctx, NFCS_ERR_SOFTWARE, "cuFFT could not plan a %dD transform (error %d)", gr->dim, (int)r);
+  }
+  *out = f;
+  return NFCS_OK;
+}
+void g_fft_destroy(void *self, nfcs_fft **f) {
+  (void)self;
+  if (!f || !*f) return;
+  cufftDestroy((*f)->plan);
+  free(*f);
+  *f = nullptr;
+}
+void g_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+  (void)self;
+  FFT_EXEC(f->plan, (fft_c *)(void *)(uintptr_t)in, (fft_c *)out, CUFFT_FORWARD);
+}
+void g_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+  (void)self;
+  FFT_EXEC(f->plan, (fft_c *)(void *)(uintptr_t)in, (fft_c *)out, CUFFT_INVERSE);
+}
+
+void g_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s) {
+  const nfcs_real *fpre = s->a_pre != 0 ? s->u_pre.field : nullptr, *fpost = s->a_post != 0 ? s->u_post.field : nullptr;
+  k_local<<<blocks(n), BS, 0, G(self)->stream>>>(phi, src, n, s->h, s->c3, s->a_pre * s->u_pre.re, s->a_pre * s->u_pre.im,
+                                                  s->a_post * s->u_post.re, s->a_post * s->u_post.im, fpre, s->a_pre, fpost,
+                                                  s->a_post, s->noise);
+}
+void g_cmul(void *self, nfcs_real *x, const nfcs_real *c, size_t n) { k_cmul<<<blocks(n), BS, 0, G(self)->stream>>>(x, x, c, n); }
+void g_cmul_to(void *self, nfcs_real *o, const nfcs_real *x, const nfcs_real *c, size_t n) {
+  k_cmul<<<blocks(n), BS, 0, G(self)->stream>>>(o, x, c, n);
+}
+void g_cmul_sep(void *self, nfcs_real *x, const nfcs_grid *gr, const nfcs_real *fx, const nfcs_real *fy, const nfcs_real *fz) {
+  k_cmul_sep<<<blocks(gr->npts), BS, 0, G(self)->stream>>>(x, gr->n[0], gr->n[1], gr->dim, gr->npts, fx, fy, fz);
+}
+void g_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u) {
+  k_nonlinear<<<blocks(n), BS, 0, G(self)->stream>>>(phi, phi, n, c3, u->re, u->im, u->field, dt, 1);
+}
+void g_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u) {
+  k_nonlinear<<<blocks(n), BS, 0, G(self)->stream>>>(out, phi, n, c3, u->re, u->im, u->field, 0.0, 0);
+}
+void g_axpby(void *self, nfcs_real *o, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y, size_t n) {
+  k_axpby<<<blocks(n), BS, 0, G(self)->stream>>>(o, A, x, B, y, nullptr, n);
+}
+void g_axpb2yz(void *self, nfcs_real *o, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y,
+               const nfcs_real *z, size_t n) {
+  k_axpby<<<blocks(n), BS, 0, G(self)->stream>>>(o, A, x, B, y, z, n);
+}
+void g_etd_final(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3,
+                 const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb, const nfcs_real *Nc, size_t n,
+                 const nfcs_noise *noise, const nfcs_real *mask) {
+  (void)mask;
+  nfcs_noise nz = noise ? *noise : nfcs_noise{};
+  k_etd_final<<<blocks(n), BS, 0, G(self)->stream>>>(v, E, f1, f2, f3, Nv, Na, Nb, Nc, n, nz);
+}
+
+int g_all_finite(void *self, const nfcs_real *x, size_t n) {
+  gpu *g = G(self);
+  int bad = 0;
+  cudaMemsetAsync(g->flag, 0, sizeof(int), g->stream);
+  k_finite<<<blocks(2 * n), BS, 0, g->stream>>>(x, 2 * n, g->flag);
+  cudaMemcpyAsync(&bad, g->flag, sizeof(int), cudaMemcpyDeviceToHost, g->stream);
+  cudaStreamSynchronize(g->stream);
+  return !bad;
+}
+
+void g_moments(void *self, const nfcs_real *phi, size_t n, double *sa, double *s2) {
+  gpu *g = G(self);
+  double h[2];
+  cudaMemsetAsync(g->scratch, 0, 2 * sizeof(double), g->stream);
+  k_moments<<<blocks(n), BS, 0, g->stream>>>(phi, n, g->scratch);
+  cudaMemcpyAsync(h, g->scratch, 2 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);
+  cudaStreamSynchronize(g->stream);
+  *sa = h[0];
+  *s2 = h[1];
+}
+
+double g_k2sum(void *self, const nfcs_real *s, const nfcs_grid *gr) {
+  gpu *g = G(self);
+  double h = 0;
+  cudaMemsetAsync(g->scratch, 0, sizeof(double), g->stream);
+  k_k2sum<<<blocks(gr->npts), BS, 0, g->stream>>>(s, gr->n[0], gr->n[1], gr->dim, gr->npts, gr->L[0], gr->L[1], gr->L[2], gr->n[2],
+                                                    g->scratch);
+  cudaMemcpyAsync(&h, g->scratch, sizeof(double), cudaMemcpyDeviceToHost, g->stream);
+  cudaStreamSynchronize(g->stream);
+  return h;
+}
+
+void g_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *gr, nfcs_real *work, double *rho, int64_t *pos,
+                     int64_t *neg) {
+  gpu *g = G(self);
+  const size_t n = gr->npts;
+  nfcs_real *th = work, *gx = work + n;
+  k_phase<<<blocks(n), BS, 0, g->stream>>>(phi, th, n);
+  k_gradx<<<blocks(n), BS, 0, g->stream>>>(th, gx, gr->n[0], n, gr->dx[0]);
+  cudaMemsetAsync(g->scratch, 0, 3 * sizeof(double), g->stream);
+  k_phase_metrics<<<blocks(n), BS, 0, g->stream>>>(phi, th, gx, gr->n[0], gr->n[1], gr->dim, n, gr->dx[0], gr->dx[1],
+                                                     g->scratch, g->scratch + 1);
+  double h[3];
+  cudaMemcpyAsync(h, g->scratch, 3 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);
+  cudaStreamSynchronize(g->stream);
+  *rho = h[0];
+  *pos = (int64_t)llround(h[1]);
+  *neg = (int64_t)llround(h[2]);
+}
+
+int g_available(char *why, size_t len) {
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount(&n);
+  if (e != cudaSuccess || n == 0) {
+    snprintf(why, len, "%s", e != cudaSuccess ? cudaGetErrorString(e) : "no CUDA device is present");
+    return 0;
+  }
+  cudaDeviceProp p;
+  if (cudaGetDeviceProperties(&p, 0) == cudaSuccess) snprintf(why, len, "%s, compute capability %d.%d", p.name, p.major, p.minor);
+  return 1;
+}
+
+int g_create(nfcs_ctx *ctx, void **self) {
+  gpu *g = (gpu *)calloc(1, sizeof *g);
+  if (!g) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  g->ctx = ctx;
+  cudaError_t e = cudaStreamCreateWithFlags(&g->stream, cudaStreamNonBlocking);
+  if (e == cudaSuccess) e = cudaMalloc(&g->scratch, 8 * sizeof(double));
+  if (e == cudaSuccess) e = cudaMalloc(&g->flag, sizeof(int));
+  if (e != cudaSuccess) {
+    int rc = NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "CUDA: %s", cudaGetErrorString(e));
+    free(g);
+    return rc;
+  }
+  *self = g;
+  return NFCS_OK;
+}
+
+void g_destroy(void **self) {
+  if (!self || !*self) return;
+  gpu *g = G(*self);
+  cudaStreamSynchronize(g->stream);
+  cudaFree(g->scratch);
+  cudaFree(g->flag);
+  cudaStreamDestroy(g->stream);
+  free(g);
+  *self = nullptr;
+}
+
+nfcs_backend_ops make_ops() {
+  nfcs_backend_ops o;
+  memset(&o, 0, sizeof o);
+  o.alloc = g_alloc;
+  o.free = g_free;
+  o.upload = g_upload;
+  o.download = g_download;
+  o.copy = g_copy;
+  o.fft_create = g_fft_create;
+  o.fft_destroy = g_fft_destroy;
+  o.fft_forward = g_fft_forward;
+  o.fft_inverse = g_fft_inverse;
+  o.cgl_local = g_cgl_local;
+  o.cmul = g_cmul;
+  o.cmul_to = g_cmul_to;
+  o.cmul_separable = g_cmul_sep;
+  o.cgl_euler = g_euler;
+  o.cgl_nonlinear = g_nonlinear;
+  o.axpby = g_axpby;
+  o.axpb2yz = g_axpb2yz;
+  o.etd_final = g_etd_final;
+  o.cgl_moments = g_moments;
+  o.cgl_k2_sum = g_k2sum;
+  o.cgl_phase_metrics = g_phase_metrics;
+  o.all_finite = g_all_finite;
+  o.host_memory = 0;
+  o.alloc_bytes = g_alloc_bytes;
+  o.free_bytes = g_free_bytes;
+  o.upload_bytes = g_up_bytes;
+  o.download_bytes = g_down_bytes;
+  o.destroy = g_destroy;
+  return o;
+}
+
+const nfcs_backend_ops CUDA_OPS = make_ops();
+
+}  // namespace
+
+extern "C" const nfcs_backend_type nfcs_backend_cuda = {
+  "cuda", "CUDA: cuFFT + the project's kernels (the CGL field; Kuramoto networks on the GPU arrive in part 7/7)", g_available, g_create, &CUDA_OPS,
+};
