@@ -36,6 +36,13 @@ struct gpu {
 
 const int BS = 256;
 
+// complex values as one 16-byte (double) or 8-byte (single) access
+#if NFCS_SINGLE
+typedef float2 cplx;
+#else
+typedef double2 cplx;
+#endif
+
 inline unsigned blocks(size_t n) {
   size_t b = (n + BS - 1) / BS;
   return (unsigned)(b > 65535u * 8u ? 65535u * 8u : b);
@@ -61,46 +68,55 @@ __global__ void k_local(nfcs_real *phi, const nfcs_real *src, size_t n, double h
                         double apor, double apoi, const nfcs_real *fpre, double ap, const nfcs_real *fpost, double ao,
                         nfcs_noise nz) {
   const double eh = exp(h), em1 = expm1(2.0 * h), hc3 = -0.5 * c3;
+  const cplx *s2 = reinterpret_cast<const cplx *>(src);
+  cplx *p2 = reinterpret_cast<cplx *>(phi);
   GRID_STRIDE(i, n) {
-    double re = (double)src[2 * i] + apr, im = (double)src[2 * i + 1] + api;
+    const cplx v = s2[i];
+    double re = (double)v.x + apr, im = (double)v.y + api;
     if (fpre) { re += ap * fpre[2 * i]; im += ap * fpre[2 * i + 1]; }
     double D = 1.0 + (re * re + im * im) * em1, lnD = log(D);
     double mag = eh / sqrt(D), ang = hc3 * lnD, sn, cs;
     sincos(ang, &sn, &cs);
     double r2 = mag * (re * cs - im * sn) + apor, i2 = mag * (re * sn + im * cs) + apoi;
     if (fpost) { r2 += ao * fpost[2 * i]; i2 += ao * fpost[2 * i + 1]; }
-    phi[2 * i] = (nfcs_real)r2;
-    phi[2 * i + 1] = (nfcs_real)i2;
+    cplx o;
+    o.x = (nfcs_real)r2;
+    o.y = (nfcs_real)i2;
+    p2[i] = o;
     if (nz.sigma > 0) add_noise(phi, i, nz);
   }
 }
 
 __global__ void k_cmul(nfcs_real *out, const nfcs_real *x, const nfcs_real *c, size_t n) {
+  const cplx *x2 = reinterpret_cast<const cplx *>(x), *c2 = reinterpret_cast<const cplx *>(c);
+  cplx *o2 = reinterpret_cast<cplx *>(out);
   GRID_STRIDE(i, n) {
-    nfcs_real a = x[2 * i], b = x[2 * i + 1], p = c[2 * i], q = c[2 * i + 1];
-    out[2 * i] = a * p - b * q;
-    out[2 * i + 1] = a * q + b * p;
+    const cplx a = x2[i], b = c2[i];
+    cplx o = {a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x};
+    o2[i] = o;
   }
 }
 
-__global__ void k_cmul_sep(nfcs_real *x, int64_t nx, int64_t ny, int dim, size_t n, const nfcs_real *fx,
+// one row of x per blockIdx.y (strided), columns across blockIdx.x: no index division per point
+__global__ void k_cmul_sep(nfcs_real *x, int64_t nx, int64_t ny, int64_t rows, int dim, const nfcs_real *fx,
                            const nfcs_real *fy, const nfcs_real *fz) {
-  GRID_STRIDE(i, n) {
-    int64_t ix = (int64_t)(i % (size_t)nx), iy = (int64_t)((i / (size_t)nx) % (size_t)ny), iz = (int64_t)(i / ((size_t)nx * ny));
-    nfcs_real cr = fx[2 * ix], ci = fx[2 * ix + 1];
-    if (dim > 1) {
-      nfcs_real br = fy[2 * iy], bi = fy[2 * iy + 1], t = cr * br - ci * bi;
-      ci = cr * bi + ci * br;
-      cr = t;
-    }
+  const cplx *fx2 = reinterpret_cast<const cplx *>(fx);
+  for (int64_t row = blockIdx.y; row < rows; row += gridDim.y) {
+    cplx f = {1, 0};
+    if (dim > 1) f = reinterpret_cast<const cplx *>(fy)[row % ny];
     if (dim > 2) {
-      nfcs_real br = fz[2 * iz], bi = fz[2 * iz + 1], t = cr * br - ci * bi;
-      ci = cr * bi + ci * br;
-      cr = t;
+      cplx b = reinterpret_cast<const cplx *>(fz)[row / ny];
+      cplx t = {f.x * b.x - f.y * b.y, f.x * b.y + f.y * b.x};
+      f = t;
     }
-    nfcs_real a = x[2 * i], b = x[2 * i + 1];
-    x[2 * i] = a * cr - b * ci;
-    x[2 * i + 1] = a * ci + b * cr;
+    cplx *r = reinterpret_cast<cplx *>(x) + row * nx;
+    for (int64_t ix = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; ix < nx; ix += (int64_t)blockDim.x * gridDim.x) {
+      const cplx a = fx2[ix];
+      const nfcs_real cr = f.x * a.x - f.y * a.y, ci = f.x * a.y + f.y * a.x;
+      const cplx v = r[ix];
+      cplx o = {v.x * cr - v.y * ci, v.x * ci + v.y * cr};
+      r[ix] = o;
+    }
   }
 }
 
@@ -357,7 +373,9 @@ void g_cmul_to(void *self, nfcs_real *o, const nfcs_real *x, const nfcs_real *c,
   k_cmul<<<blocks(n), BS, 0, G(self)->stream>>>(o, x, c, n);
 }
 void g_cmul_sep(void *self, nfcs_real *x, const nfcs_grid *gr, const nfcs_real *fx, const nfcs_real *fy, const nfcs_real *fz) {
-  k_cmul_sep<<<blocks(gr->npts), BS, 0, G(self)->stream>>>(x, gr->n[0], gr->n[1], gr->dim, gr->npts, fx, fy, fz);
+  const int64_t rows = gr->n[1] * gr->n[2];
+  dim3 grid((unsigned)((gr->n[0] + BS - 1) / BS), (unsigned)(rows < 65535 ? rows : 65535));
+  k_cmul_sep<<<grid, BS, 0, G(self)->stream>>>(x, gr->n[0], gr->n[1], rows, gr->dim, fx, fy, fz);
 }
 void g_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u) {
   k_nonlinear<<<blocks(n), BS, 0, G(self)->stream>>>(phi, phi, n, c3, u->re, u->im, u->field, dt, 1);
