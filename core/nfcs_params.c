@@ -164,6 +164,8 @@ static const nfcs_param_def TABLE[] = {
    "model time between checkpoints (0: none besides the final one)"},
   {"output.checkpoint_path", NFCS_PT_STRING, OFF(output.checkpoint_path), "", 0, 0, 0, 0, NULL, 0,
    "checkpoint file (default: output.path with .ckpt.h5 in place of .h5)"},
+  {"output.xdmf", NFCS_PT_BOOL, OFF(output.xdmf), "false", 0, 0, 0, 0, NULL, 0,
+   "true: also write |phi| and arg phi (/fields/abs_phi, /fields/arg_phi) and an XDMF sidecar (OUT.xmf) that ParaView opens as a time series"},
 
   /* ---------------------------------------------------------------- backend */
   {"backend.device", NFCS_PT_ENUM, OFF(backend.device), "cpu", 0, 0, 0, 0, "cpu|cuda", 0,

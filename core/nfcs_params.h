@@ -88,6 +88,7 @@ typedef struct nfcs_params {
     double snapshot_interval, metrics_interval, checkpoint_interval;
     int precision;
     char checkpoint_path[NFCS_PATH_MAX];
+    int xdmf;
   } output;
   struct { int device; int64_t threads; int fft_planner; char fft_wisdom[NFCS_PATH_MAX]; } backend;
   struct {

@@ -40,6 +40,13 @@ typedef struct h5sink {
   char *yaml;           /* the effective config, for checkpoints */
   char ckpt_path[NFCS_PATH_MAX + 16];
   int broken;           /* a write failed: the file is left as of its last flush */
+  hid_t absd, argd;     /* /fields/abs_phi, /fields/arg_phi (output.xdmf) */
+  hid_t fout;           /* their file type */
+  int xdmf;
+  char xmf_path[NFCS_PATH_MAX + 8];
+  double *snap_times;   /* times of the snapshots in the file (for the XDMF sidecar) */
+  size_t snap_cap;
+  double grid_x0[3], grid_dx[3];
   hid_t cmem;           /* memory compound type */
   int dim;
   hsize_t spatial[3];   /* C order */
@@ -172,6 +179,112 @@ static hsize_t count_upto(hid_t tset, double t0) {
 }
 
 /* Continue an existing run file from model time t0 (restart): drop what lies beyond t0. */
+/* dimension scales (netCDF-4 conventions): xarray / h5netcdf see named dimensions */
+static void scale(hid_t file, const char *path, const char *name) {
+  hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
+  if (d < 0) return;
+  if (H5DSis_scale(d) <= 0) H5DSset_scale(d, name);
+  H5Dclose(d);
+}
+
+static void attach(hid_t file, hid_t dset, const char *scale_path, unsigned axis) {
+  if (dset < 0 || H5LTpath_valid(file, scale_path, 1) <= 0) return;
+  hid_t sc = H5Dopen2(file, scale_path, H5P_DEFAULT);
+  if (H5DSis_attached(dset, sc, axis) <= 0) H5DSattach_scale(dset, sc, axis);
+  H5Dclose(sc);
+}
+
+/* netCDF-4 readers (h5netcdf, xarray) resolve a dimension only in the variable's group or its
+ * ancestors: the scales are also linked (hard links, the same datasets) into /fields and
+ * /kuramoto, and the main variables at the root, so that xarray.open_dataset(path,
+ * engine="h5netcdf") gives phi(t, y, x), theta(t, oscillator), omega(oscillator) with their
+ * coordinates. */
+static void link_if(hid_t f, const char *src, const char *dst) {
+  if (H5LTpath_valid(f, src, 1) > 0 && H5LTpath_valid(f, dst, 0) <= 0) H5Lcreate_hard(f, src, f, dst, H5P_DEFAULT, H5P_DEFAULT);
+}
+
+static void netcdf_links(hid_t f) {
+  static const char *axes[] = {"t", "x", "y", "z"};
+  static const char *src[] = {"/time/t", "/grid/x", "/grid/y", "/grid/z"};
+  for (int i = 0; i < 4; i++) {
+    char dst[64];
+    if (H5LTpath_valid(f, "/fields", 1) > 0) { snprintf(dst, sizeof dst, "/fields/%s", axes[i]); link_if(f, src[i], dst); }
+    snprintf(dst, sizeof dst, "/%s", axes[i]);
+    link_if(f, src[i], dst);
+  }
+  if (H5LTpath_valid(f, "/kuramoto", 1) > 0) {
+    link_if(f, "/time/t", "/kuramoto/t");
+    link_if(f, "/kuramoto/oscillator", "/oscillator");
+    link_if(f, "/kuramoto/theta", "/theta");
+    link_if(f, "/kuramoto/omega", "/omega");
+  }
+  link_if(f, "/fields/phi", "/phi");
+}
+
+static void attach_field_axes(h5sink *s, hid_t d) {
+  static const char *grid[3] = {"/grid/x", "/grid/y", "/grid/z"};
+  attach(s->file, d, "/time/t", 0);
+  for (int a = 0; a < s->dim; a++) attach(s->file, d, grid[s->dim - 1 - a], (unsigned)(a + 1));
+}
+
+/* The XDMF sidecar: a temporal collection of uniform grids whose attributes are hyperslabs of
+ * /fields/abs_phi and /fields/arg_phi (XDMF has no compound complex type).  Rewritten after each
+ * snapshot through a temporary file and a rename. */
+static void write_xdmf(h5sink *s) {
+  if (!s->xdmf || !s->xmf_path[0]) return;
+  char tmp[NFCS_PATH_MAX + 32];
+  snprintf(tmp, sizeof tmp, "%s.tmp", s->xmf_path);
+  FILE *f = fopen(tmp, "w");
+  if (!f) return;
+  const char *base = strrchr(s->path, '/');
+  base = base ? base + 1 : s->path;
+  const int d = s->dim < 2 ? 2 : s->dim;
+  char dims[64], orig[128], step[128];
+  hsize_t n[3] = {1, 1, 1};
+  for (int a = 0; a < s->dim; a++) n[a] = s->spatial[a]; /* C order: slowest first */
+  if (s->dim == 1) { n[1] = n[0]; n[0] = 1; }
+  if (d == 2) {
+    snprintf(dims, sizeof dims, "%llu %llu", (unsigned long long)n[0], (unsigned long long)n[1]);
+    snprintf(orig, sizeof orig, "%.17g %.17g", s->dim > 1 ? s->grid_x0[1] : 0.0, s->grid_x0[0]);
+    snprintf(step, sizeof step, "%.17g %.17g", s->dim > 1 ? s->grid_dx[1] : 1.0, s->grid_dx[0]);
+  } else {
+    snprintf(dims, sizeof dims, "%llu %llu %llu", (unsigned long long)n[0], (unsigned long long)n[1], (unsigned long long)n[2]);
+    snprintf(orig, sizeof orig, "%.17g %.17g %.17g", s->grid_x0[2], s->grid_x0[1], s->grid_x0[0]);
+    snprintf(step, sizeof step, "%.17g %.17g %.17g", s->grid_dx[2], s->grid_dx[1], s->grid_dx[0]);
+  }
+  const int prec = H5Tget_size(s->fout) == 4 ? 4 : 8;
+  fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by nfcs: |phi| and arg(phi) of %s as a time series -->\n", base);
+  fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"phi\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
+  for (hsize_t k = 0; k < s->nsnap; k++) {
+    fprintf(f, "   <Grid Name=\"snapshot %llu\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n", (unsigned long long)k,
+            s->snap_times ? s->snap_times[k] : 0.0);
+    fprintf(f, "    <Topology TopologyType=\"%dDCoRectMesh\" Dimensions=\"%s\"/>\n", d, dims);
+    fprintf(f, "    <Geometry GeometryType=\"%s\">\n", d == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ");
+    fprintf(f, "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n", d, orig);
+    fprintf(f, "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    </Geometry>\n", d, step);
+    static const char *names[2] = {"abs_phi", "arg_phi"};
+    for (int q = 0; q < 2; q++) {
+      fprintf(f, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n", names[q]);
+      fprintf(f, "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%s\" Type=\"HyperSlab\">\n", dims);
+      if (s->dim == 1)
+        fprintf(f, "      <DataItem Dimensions=\"3 2\" Format=\"XML\">%llu 0 1 1 1 %s</DataItem>\n", (unsigned long long)k,
+                dims + 2);
+      else if (d == 2)
+        fprintf(f, "      <DataItem Dimensions=\"3 3\" Format=\"XML\">%llu 0 0 1 1 1 1 %s</DataItem>\n", (unsigned long long)k, dims);
+      else
+        fprintf(f, "      <DataItem Dimensions=\"3 4\" Format=\"XML\">%llu 0 0 0 1 1 1 1 1 %s</DataItem>\n", (unsigned long long)k,
+                dims);
+      fprintf(f, "      <DataItem Dimensions=\"%llu %s\" NumberType=\"Float\" Precision=\"%d\" Format=\"HDF\">%s:/fields/%s</DataItem>\n",
+              (unsigned long long)s->nsnap, s->dim == 1 ? dims + 2 : dims, prec, base, names[q]);
+      fprintf(f, "     </DataItem>\n    </Attribute>\n");
+    }
+    fprintf(f, "   </Grid>\n");
+  }
+  fprintf(f, "  </Grid>\n </Domain>\n</Xdmf>\n");
+  if (fclose(f) == 0) rename(tmp, s->xmf_path);
+  else unlink(tmp);
+}
+
 static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   hid_t fapl = crash_safe_fapl();
   s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
@@ -198,6 +311,27 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
     H5Sget_simple_extent_dims(sp, dims, NULL);
     for (int a = 0; a < s->dim; a++) s->spatial[a] = dims[a + 1];
     H5Sclose(sp);
+  }
+  if (info->grid)
+    for (int a = 0; a < info->grid->dim; a++) {
+      s->grid_x0[a] = nfcs_grid_x(info->grid, a, 0);
+      s->grid_dx[a] = info->grid->dx[a];
+    }
+  if (info->params->output.xdmf && H5LTpath_valid(s->file, "/fields/abs_phi", 1) > 0) {
+    s->absd = H5Dopen2(s->file, "/fields/abs_phi", H5P_DEFAULT);
+    s->argd = H5Dopen2(s->file, "/fields/arg_phi", H5P_DEFAULT);
+    series_truncate(s->absd, s->nsnap);
+    series_truncate(s->argd, s->nsnap);
+    s->fout = info->params->output.precision == NFCS_PREC_FLOAT32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    s->xdmf = 1;
+    size_t n = strlen(s->path);
+    if (n > 3 && !strcmp(s->path + n - 3, ".h5")) snprintf(s->xmf_path, sizeof s->xmf_path, "%.*s.xmf", (int)(n - 3), s->path);
+    else snprintf(s->xmf_path, sizeof s->xmf_path, "%s.xmf", s->path);
+  }
+  if (s->nsnap) {
+    s->snap_cap = s->nsnap + 64;
+    s->snap_times = malloc(sizeof(double) * s->snap_cap);
+    if (s->snap_times) H5Dread(s->t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->snap_times);
   }
   if (H5LTpath_valid(s->file, "/kuramoto/theta", 1) > 0) {
     s->theta = H5Dopen2(s->file, "/kuramoto/theta", H5P_DEFAULT);
@@ -315,8 +449,30 @@ static int sink_open(void *self, const nfcs_run_info *info) {
       attr_str(s->phi, "scheme", v);
       attr_str(s->phi, "axes", gr->dim == 1 ? "t,x" : gr->dim == 2 ? "t,y,x" : "t,z,y,x");
     }
+    for (int a = 0; a < gr->dim; a++) {
+      s->grid_x0[a] = nfcs_grid_x(gr, a, 0);
+      s->grid_dx[a] = gr->dx[a];
+    }
+    if (p->output.xdmf) {
+      s->xdmf = 1;
+      s->fout = freal;
+      s->absd = make_series(f, "/fields/abs_phi", freal, gr->dim, s->spatial);
+      s->argd = make_series(f, "/fields/arg_phi", freal, gr->dim, s->spatial);
+      bad |= s->absd < 0 || s->argd < 0;
+      size_t n = strlen(s->path);
+      if (n > 3 && !strcmp(s->path + n - 3, ".h5")) snprintf(s->xmf_path, sizeof s->xmf_path, "%.*s.xmf", (int)(n - 3), s->path);
+      else snprintf(s->xmf_path, sizeof s->xmf_path, "%s.xmf", s->path);
+    }
     H5Gclose(g);
+    scale(f, "/grid/x", "x");
+    if (gr->dim > 1) scale(f, "/grid/y", "y");
+    if (gr->dim > 2) scale(f, "/grid/z", "z");
   }
+  scale(f, "/time/t", "t");
+  attach(f, s->step, "/time/t", 0);
+  if (s->phi >= 0) attach_field_axes(s, s->phi);
+  if (s->absd >= 0) attach_field_axes(s, s->absd);
+  if (s->argd >= 0) attach_field_axes(s, s->argd);
   if (info->n_oscillators > 0) {
     g = make_group(f, "/kuramoto");
     hsize_t n = (hsize_t)info->n_oscillators;
@@ -324,6 +480,22 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 1, &n, info->omega) < 0;
     s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 1, &n);
     bad |= s->theta < 0;
+    {
+      /* the oscillator axis as a scale too */
+      int64_t *idx = malloc(sizeof(int64_t) * n);
+      if (idx) {
+        for (hsize_t i = 0; i < n; i++) idx[i] = (int64_t)i;
+        H5LTmake_dataset(f, "/kuramoto/oscillator", 1, &n, H5T_NATIVE_INT64, idx);
+        free(idx);
+      }
+      scale(f, "/kuramoto/oscillator", "oscillator");
+      scale(f, "/time/t", "t");
+      attach(f, s->theta, "/time/t", 0);
+      attach(f, s->theta, "/kuramoto/oscillator", 1);
+      hid_t om = H5Dopen2(f, "/kuramoto/omega", H5P_DEFAULT);
+      attach(f, om, "/kuramoto/oscillator", 0);
+      H5Dclose(om);
+    }
     if (info->oscillator_names) {
       hid_t st = H5Tcopy(H5T_C_S1);
       H5Tset_size(st, H5T_VARIABLE);
@@ -337,6 +509,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     }
     H5Gclose(g);
   }
+  netcdf_links(f);
   s->cmem = complex_type(H5_REAL);
   if (bad || sink_flush(s) < 0) {
     s->broken = 1;
@@ -377,6 +550,20 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   /* the data first, the times last: /time/t never counts a snapshot whose data is missing */
   if (s->phi >= 0 && snap->phi) bad |= append(s->phi, s->cmem, s->nsnap, s->dim, s->spatial, snap->phi);
   if (!bad && s->theta >= 0 && snap->theta) bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
+  if (!bad && s->xdmf && snap->phi) {
+    size_t np = 1;
+    for (int a = 0; a < s->dim; a++) np *= s->spatial[a];
+    double *buf = malloc(sizeof(double) * np);
+    if (!buf) bad = 1;
+    for (int q = 0; q < 2 && !bad; q++) {
+      for (size_t i = 0; i < np; i++) {
+        double re = snap->phi[2 * i], im = snap->phi[2 * i + 1];
+        buf[i] = q == 0 ? hypot(re, im) : atan2(im, re);
+      }
+      bad |= append(q == 0 ? s->absd : s->argd, H5T_NATIVE_DOUBLE, s->nsnap, s->dim, s->spatial, buf);
+    }
+    free(buf);
+  }
   if (!bad) bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
   if (!bad) bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
   if (bad || sink_flush(s) < 0) {
@@ -384,8 +571,15 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing snapshot %llu at t = %g to %s failed (%s); the file keeps what was "
                       "written before", (unsigned long long)s->nsnap, snap->t, s->path, errno ? strerror(errno) : "disk full?");
   }
+  if (s->nsnap + 1 > s->snap_cap) {
+    size_t cap = s->snap_cap ? 2 * s->snap_cap : 64;
+    double *nt = realloc(s->snap_times, sizeof(double) * cap);
+    if (nt) { s->snap_times = nt; s->snap_cap = cap; }
+  }
+  if (s->snap_times && s->nsnap < s->snap_cap) s->snap_times[s->nsnap] = snap->t;
   s->nsnap++;
   s->last_snap_t = snap->t;
+  write_xdmf(s);
   return NFCS_OK;
 }
 
@@ -403,6 +597,7 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
     if (g >= 0) H5Gclose(g);
     s->mt = make_series(s->file, "/metrics/t", H5T_IEEE_F64LE, 0, NULL);
     bad |= s->mt < 0;
+    if (s->mt >= 0 && H5DSis_scale(s->mt) <= 0) H5DSset_scale(s->mt, "metrics_t");
   }
   if (s->nmet == 0) {
     s->nmet = m->count < 32 ? m->count : 32;
@@ -415,6 +610,7 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
         series_truncate(s->mser[i], s->nmsamp);
       } else {
         s->mser[i] = make_series(s->file, name, H5T_IEEE_F64LE, 0, NULL);
+        attach(s->file, s->mser[i], "/metrics/t", 0);
       }
       bad |= s->mser[i] < 0;
     }
@@ -550,7 +746,7 @@ static int sink_close(void *self, int status) {
     if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
     if (attr_num(s->file, "exit_status", H5T_NATIVE_INT64, &st)) rc = NFCS_ERR_IO;
   }
-  hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt};
+  hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt, &s->absd, &s->argd};
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
     if (*ids[i] >= 0) { H5Dclose(*ids[i]); *ids[i] = -1; }
   for (int i = 0; i < s->nmet; i++)
@@ -570,6 +766,7 @@ static void sink_destroy(void **self) {
   if (s->file >= 0) sink_close(s, NFCS_ERR_SOFTWARE);
   if (s->cmem >= 0) H5Tclose(s->cmem);
   free(s->yaml);
+  free(s->snap_times);
   free(*self);
   *self = NULL;
 }
@@ -596,7 +793,7 @@ int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
   if (!s) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   s->ctx = ctx;
   snprintf(s->path, sizeof s->path, "%s", path);
-  s->file = s->phi = s->t = s->step = s->cmem = s->theta = s->mt = -1;
+  s->file = s->phi = s->t = s->step = s->cmem = s->theta = s->mt = s->absd = s->argd = -1;
   sink->ops = &H5_OPS;
   sink->self = s;
   return NFCS_OK;

@@ -13,7 +13,8 @@ PACKAGES=(
   libcmocka-dev           # unit tests
   libbenchmark-dev        # Google Benchmark microbenchmarks
   librandom123-dev        # Philox counter-based RNG (header only)
-  python3 python3-numpy python3-h5py python3-scipy python3-matplotlib
+  python3 python3-numpy python3-h5py python3-scipy python3-matplotlib python3-pil
+  python3-xarray python3-h5netcdf   # post-analysis: xarray over h5netcdf
 )
 
 missing=()
