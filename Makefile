@@ -31,7 +31,8 @@ run: build
 	@echo
 	@$(BUILD)/nfcs info $(OUT)
 	@echo
-	@echo "The run's output is in $(OUT)"
+	@/usr/bin/python3 analysis/nfcs_analyze.py $(OUT) -o $(basename $(OUT))_analysis >/dev/null
+	@echo "The run's output is in $(OUT); its summary and plots are in $(basename $(OUT))_analysis/"
 
 test: build
 	@cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
