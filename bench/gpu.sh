@@ -44,12 +44,28 @@ else
 fi
 
 status=0
+PARTS=${PARTS:-cgl,kuramoto}
 for prec in double single; do
+  case ",$PARTS," in *,cgl,*)
   echo "== conformance suite on cuda ($prec): the VALIDATION.md CGL tests, and CPU vs GPU"
   NFCS_TEST_BACKEND=cuda XDG_CACHE_HOME=/tmp/nfcs-cache run $prec test_cgl 2>&1 | tee "$OUT/gpu_conformance_$prec.txt" | grep -E "vs cpu|order|PASSED|FAILED|ERROR|skipped"
-  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1 ;;
+  esac
 done
+case ",$PARTS," in *,kuramoto,*)
+  echo "== conformance suite on cuda: the VALIDATION.md Kuramoto tests, and CPU vs GPU"
+  NFCS_TEST_BACKEND=cuda run double test_kuramoto 2>&1 | tee "$OUT/gpu_conformance_kuramoto.txt" | grep -E "vs cpu|R_inf|R = |period|PASSED|FAILED|ERROR|skipped"
+  [ "${PIPESTATUS[0]}" -eq 0 ] || status=1
+  echo "== Kuramoto benchmark on cuda (double)"
+  run double nfcs bench --device cuda --no-cgl --no-targets --oscillators 10000,100000,1000000,10000000,100000000 \
+    --coupling mean_field --min-time 0.5 --json "$OUT/gpu_bench_kuramoto_mf.json" 2>&1 | tee "$OUT/gpu_bench_kuramoto_mf.txt"
+  run double nfcs bench --device cuda --no-cgl --no-targets --oscillators 1000,4000,10000,30000 --coupling matrix \
+    --min-time 0.5 --json "$OUT/gpu_bench_kuramoto_dense.json" 2>&1 | tee "$OUT/gpu_bench_kuramoto_dense.txt"
+  run double nfcs bench --device cuda --no-cgl --no-targets --oscillators 50000,500000,5000000 --coupling sparse \
+    --min-time 0.5 --json "$OUT/gpu_bench_kuramoto_sparse.json" 2>&1 | tee "$OUT/gpu_bench_kuramoto_sparse.txt" ;;
+esac
 for prec in double single; do
+  case ",$PARTS," in *,cgl,*) ;; *) continue ;; esac
   echo "== benchmark on cuda ($prec)"
   run $prec nfcs bench --device cuda --grid "$GRIDS" --scheme strang,etdrk4 --no-kuramoto --no-targets --min-time 0.5 \
     --json "$OUT/gpu_bench_$prec.json" 2>&1 | tee "$OUT/gpu_bench_$prec.txt"

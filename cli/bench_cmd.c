@@ -136,11 +136,15 @@ static void sync_target(targets *tg) {
 
 static double g_model_mb;
 
+static const char *g_device = "cpu";
+
 static void bench_kuramoto(const int64_t *osc, int no, const int *couplings, int nc, const int *threads, int nt,
                            double min_time, jbuf *j) {
-  double triad = nfcs_bench_stream_triad(threads[nt - 1], (size_t)8 << 20); /* 3 x 64 MB, far beyond the caches */
-  printf("\nKuramoto RK4 step (four right-hand sides), normalization mean; STREAM triad measured in this process: "
-         "%.1f GB/s (%d threads)\n\n", triad, threads[nt - 1]);
+  const int cpu = !strcmp(g_device, "cpu");
+  double triad = cpu ? nfcs_bench_stream_triad(threads[nt - 1], (size_t)8 << 20) /* 3 x 64 MB, far beyond the caches */
+                     : nfcs_bench_copy_bandwidth(g_device, threads[nt - 1]);
+  printf("\nKuramoto RK4 step (four right-hand sides), normalization mean, backend %s; %s measured in this process: "
+         "%.1f GB/s\n\n", g_device, cpu ? "STREAM triad" : "device copy bandwidth", triad);
   printf("%-11s %9s %3s %9s  %-26s %11s %9s %9s %8s %10s\n", "coupling", "N", "thr", "setup s", "step ms [q1, q3]", "steps/s",
          "ns/osc", "K GB/s", "/triad", "memory MB");
   for (int c = 0; c < nc; c++)
@@ -148,11 +152,11 @@ static void bench_kuramoto(const int64_t *osc, int no, const int *couplings, int
       for (int o = 0; o < no; o++) {
         int64_t n = osc[o];
         if (couplings[c] == NFCS_COUPLING_MATRIX && n > 30000) continue; /* K would not fit */
-        for (int blas = 0; blas <= (couplings[c] == NFCS_COUPLING_MATRIX ? 1 : 0); blas++) {
+        for (int blas = 0; blas <= (couplings[c] == NFCS_COUPLING_MATRIX && cpu ? 1 : 0); blas++) {
           nfcs_bench_kur_result r;
           char name[32], st[64];
           snprintf(name, sizeof name, "%s%s", CNAME[couplings[c]], couplings[c] == NFCS_COUPLING_MATRIX ? (blas ? "/blas" : "/fused") : "");
-          if (nfcs_bench_kuramoto(n, couplings[c], blas, threads[t], min_time, &r)) {
+          if (nfcs_bench_kuramoto_on(g_device, n, couplings[c], blas, threads[t], min_time, &r)) {
             printf("%-11s %9lld %3d failed\n", name, (long long)n, threads[t]);
             continue;
           }
@@ -196,7 +200,7 @@ int nfcs_cmd_bench(int argc, char **argv) {
     else if (!strcmp(argv[i], "--no-kuramoto")) no = nd = 0;
     else if (!strcmp(argv[i], "--no-targets")) do_targets = 0;
     else if (!strcmp(argv[i], "--json") && v) { json = v; i++; }
-    else if (!strcmp(argv[i], "--device") && v) { device = v; i++; }
+    else if (!strcmp(argv[i], "--device") && v) { device = v; g_device = v; i++; }
     else if (!strcmp(argv[i], "--precision") && v) {
       if (strcmp(v, NFCS_PRECISION_NAME) != 0) {
         fprintf(stderr, "nfcs bench: this nfcs is built in %s precision; build with -DNFCS_PRECISION=%s for the other\n",

@@ -10,9 +10,7 @@
 #include <cstdlib>
 #include <cstring>
 
-extern "C" {
-#include "nfcs_internal.h"
-}
+#include "cuda_internal.h"
 #include "nfcs_rng.h"
 
 namespace {
@@ -27,12 +25,7 @@ const cufftType FFT_TYPE = CUFFT_Z2Z;
 #define FFT_EXEC cufftExecZ2Z
 #endif
 
-struct gpu {
-  nfcs_ctx *ctx;
-  cudaStream_t stream;
-  double *scratch;  // device: reduction results (8 doubles)
-  int *flag;        // device: finiteness flag
-};
+typedef nfcs_gpu gpu;
 
 const int BS = 256;
 
@@ -465,7 +458,7 @@ int g_create(nfcs_ctx *ctx, void **self) {
   if (!g) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   g->ctx = ctx;
   cudaError_t e = cudaStreamCreateWithFlags(&g->stream, cudaStreamNonBlocking);
-  if (e == cudaSuccess) e = cudaMalloc(&g->scratch, 8 * sizeof(double));
+  if (e == cudaSuccess) e = cudaMalloc(&g->scratch, 16 * sizeof(double));
   if (e == cudaSuccess) e = cudaMalloc(&g->flag, sizeof(int));
   if (e != cudaSuccess) {
     int rc = NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "CUDA: %s", cudaGetErrorString(e));
@@ -517,6 +510,12 @@ nfcs_backend_ops make_ops() {
   o.free_bytes = g_free_bytes;
   o.upload_bytes = g_up_bytes;
   o.download_bytes = g_down_bytes;
+  o.kur_rhs = nfcs_gpu_kur_rhs;
+  o.kur_rk4_final = nfcs_gpu_kur_rk4_final;
+  o.kur_predict = nfcs_gpu_kur_predict;
+  o.kur_noise_step = nfcs_gpu_kur_noise_step;
+  o.kur_order = nfcs_gpu_kur_order;
+  o.all_finite_real = nfcs_gpu_all_finite_real;
   o.destroy = g_destroy;
   return o;
 }
@@ -526,5 +525,5 @@ const nfcs_backend_ops CUDA_OPS = make_ops();
 }  // namespace
 
 extern "C" const nfcs_backend_type nfcs_backend_cuda = {
-  "cuda", "CUDA: cuFFT + the project's kernels (the CGL field; Kuramoto networks on the GPU arrive in part 7/7)", g_available, g_create, &CUDA_OPS,
+  "cuda", "CUDA: cuFFT + the project's kernels for the field, fused kernels for the networks", g_available, g_create, &CUDA_OPS,
 };

@@ -378,8 +378,45 @@ static void test_frequencies(void **state) {
   assert_true(fabs(nfcs_normal_quantile(0.5)) < 1e-15);
 }
 
+/* the backend under test against the CPU: every coupling, 200 steps */
+static void test_against_cpu(void **state) {
+  (void)state;
+  if (!strcmp(tu_backend(), "cpu")) {
+    print_message("  backend under test is cpu: nothing to compare\n");
+    return;
+  }
+  const struct { int coupling, lagmat; const char *name; } cases[] = {
+    {NFCS_COUPLING_MEAN_FIELD, 0, "mean field"}, {NFCS_COUPLING_MATRIX, 0, "dense"}, {NFCS_COUPLING_MATRIX, 1, "dense with lags"},
+    {NFCS_COUPLING_SPARSE, 0, "sparse"}};
+  for (size_t q = 0; q < 4; q++) {
+    const int64_t n = cases[q].coupling == NFCS_COUPLING_MEAN_FIELD ? 5000 : 400;
+    double *a = malloc(sizeof(double) * (size_t)n), *b = malloc(sizeof(double) * (size_t)n);
+    nfcs_ctx *cpu = tu_ctx_on("cpu", 2), *dev = tu_ctx(2);
+    nfcs_kuramoto *k1 = equiv_case(cpu, cases[q].coupling, 0, cases[q].lagmat, n, 0.3);
+    nfcs_kuramoto *k2 = equiv_case(dev, cases[q].coupling, 0, cases[q].lagmat, n, 0.3);
+    nfcs_kuramoto_get_phases(k1, a);
+    nfcs_kuramoto_get_phases(k2, b);
+    double d = 0;
+    for (int64_t i = 0; i < n; i++) d = fmax(d, fabs(remainder(a[i] - b[i], 2 * M_PI)));
+    double R1, R2, p1, p2;
+    nfcs_kuramoto_order(k1, &R1, &p1);
+    nfcs_kuramoto_order(k2, &R2, &p2);
+    print_message("  %-15s %s vs cpu after 200 RK4 steps: max |d theta| = %.2e, |d R| = %.2e\n", cases[q].name, tu_backend(), d,
+                  fabs(R1 - R2));
+    assert_true(d <= 1e-12 && fabs(R1 - R2) <= 1e-12);
+    nfcs_kuramoto_destroy(&k1);
+    nfcs_kuramoto_destroy(&k2);
+    nfcs_ctx_destroy(&cpu);
+    nfcs_ctx_destroy(&dev);
+    free(a);
+    free(b);
+  }
+}
+
 int main(void) {
+  tu_require_backend();
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_against_cpu),
     cmocka_unit_test(test_frequencies),
     cmocka_unit_test(test_incoherence),
     cmocka_unit_test(test_two_oscillators),

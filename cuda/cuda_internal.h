@@ -1,0 +1,29 @@
+// Shared between the CUDA backend's files.
+#ifndef NFCS_CUDA_INTERNAL_H
+#define NFCS_CUDA_INTERNAL_H
+
+#include <cuda_runtime.h>
+
+extern "C" {
+#include "nfcs_internal.h"
+}
+
+struct nfcs_gpu {
+  nfcs_ctx *ctx;
+  cudaStream_t stream;
+  double *scratch;  // device: reduction results (16 doubles)
+  int *flag;        // device: finiteness flag
+};
+
+// Kuramoto operations (cuda/cuda_kuramoto.cu)
+void nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
+void nfcs_gpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3, const double *k4,
+                            double dt, int64_t n);
+void nfcs_gpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+                          const nfcs_noise *noise, int64_t n);
+void nfcs_gpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt, const nfcs_noise *noise,
+                             int64_t n);
+void nfcs_gpu_kur_order(void *self, const double *theta, int64_t n, double *partial, double *re, double *im);
+int nfcs_gpu_all_finite_real(void *self, const double *x, size_t n);
+
+#endif

@@ -1,0 +1,261 @@
+// Kuramoto networks on the GPU: mean field (block sums of the order parameter over the same fixed
+// blocks as the CPU, then one ordered reduction), dense coupling by a warp per row that reads each
+// row of K (or W = K e^{-i alpha}) once for both products, CSR, and the RK4 / Euler-Maruyama /
+// Heun updates with the CPU's wrap and Philox noise.
+#include <cmath>
+
+#include "cuda_internal.h"
+#include "nfcs_rng.h"
+
+namespace {
+
+const int BS = 256;
+inline unsigned nblocks(int64_t n) {
+  int64_t b = (n + BS - 1) / BS;
+  return (unsigned)(b > 65535 * 16 ? 65535 * 16 : (b < 1 ? 1 : b));
+}
+#define STRIDE(i, n) for (int64_t i = blockIdx.x * (int64_t)blockDim.x + threadIdx.x; i < (n); i += (int64_t)blockDim.x * gridDim.x)
+
+__device__ __forceinline__ double warp_sum(double v) {
+  for (int o = 16; o > 0; o >>= 1) v += __shfl_down_sync(0xffffffffu, v, o);
+  return v;
+}
+
+// fixed-order block sum (the same tree every run)
+__device__ double block_sum(double v, double *sh) {
+  v = warp_sum(v);
+  if ((threadIdx.x & 31) == 0) sh[threadIdx.x >> 5] = v;
+  __syncthreads();
+  v = threadIdx.x < BS / 32 ? sh[threadIdx.x] : 0.0;
+  if (threadIdx.x < 32) v = warp_sum(v);
+  __syncthreads();
+  return v;
+}
+
+// cos/sin of theta + a dir, and the order-parameter sums of each NFCS_KUR_BLOCK chunk
+__global__ void k_phases(const double *theta, double a, const double *dir, double *c, double *s, double *part, int64_t n,
+                         int with_sums) {
+  __shared__ double sh[BS / 32];
+  const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  for (int64_t b = blockIdx.x; b < nb; b += gridDim.x) {
+    const int64_t lo = b * NFCS_KUR_BLOCK, hi = lo + NFCS_KUR_BLOCK < n ? lo + NFCS_KUR_BLOCK : n;
+    double zr = 0, zi = 0;
+    for (int64_t j = lo + threadIdx.x; j < hi; j += BS) {
+      double ph = dir ? theta[j] + a * dir[j] : theta[j], sj, cj;
+      sincos(ph, &sj, &cj);
+      if (c) {
+        c[j] = cj;
+        s[j] = sj;
+      }
+      zr += cj;
+      zi += sj;
+    }
+    if (with_sums) {
+      zr = block_sum(zr, sh);
+      zi = block_sum(zi, sh);
+      if (threadIdx.x == 0) {
+        part[2 * b] = zr;
+        part[2 * b + 1] = zi;
+      }
+    }
+  }
+}
+
+// the block sums in order -> Z (one block)
+__global__ void k_reduce_parts(const double *part, int64_t nb, double *z) {
+  __shared__ double sh[BS / 32];
+  double zr = 0, zi = 0;
+  for (int64_t b = threadIdx.x; b < nb; b += BS) {
+    zr += part[2 * b];
+    zi += part[2 * b + 1];
+  }
+  zr = block_sum(zr, sh);
+  zi = block_sum(zi, sh);
+  if (threadIdx.x == 0) {
+    z[0] = zr;
+    z[1] = zi;
+  }
+}
+
+__global__ void k_mf_finish(const double *c, const double *s, const double *z, const double *om, const double *uf, double g,
+                            double ca, double sa, double u, double *out, int64_t n) {
+  const double zr = z[0], zi = z[1];
+  STRIDE(i, n) {
+    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
+    double f = om[i] + g * (zi * cp - zr * sp) + u;
+    if (uf) f += uf[i];
+    out[i] = f;
+  }
+}
+
+// f_i = omega_i + kappa (B cos(phi_i) - A sin(phi_i)) + u_i with (A, B) per row
+__global__ void k_finish(const double *c, const double *s, const double *ab, const double *om, const double *uf, double kappa,
+                         double ca, double sa, double u, double *out, int64_t n) {
+  STRIDE(i, n) {
+    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
+    double f = om[i] + kappa * (ab[2 * i + 1] * cp - ab[2 * i] * sp) + u;
+    if (uf) f += uf[i];
+    out[i] = f;
+  }
+}
+
+// dense: a warp per row, K read once (coalesced) for both products
+__global__ void k_dense(const double *K, const double *c, const double *s, double *ab, int64_t n) {
+  const int64_t warp = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
+  const int64_t nwarps = ((int64_t)gridDim.x * blockDim.x) >> 5;
+  for (int64_t i = warp; i < n; i += nwarps) {
+    const double *row = K + i * n;
+    double a = 0, b = 0;
+    for (int64_t j = lane; j < n; j += 32) {
+      double k = row[j];
+      a += k * c[j];
+      b += k * s[j];
+    }
+    a = warp_sum(a);
+    b = warp_sum(b);
+    if (lane == 0) {
+      ab[2 * i] = a;
+      ab[2 * i + 1] = b;
+    }
+  }
+}
+
+__global__ void k_dense_lag(const double2 *W, const double *c, const double *s, double *ab, int64_t n) {
+  const int64_t warp = (blockIdx.x * (int64_t)blockDim.x + threadIdx.x) >> 5, lane = threadIdx.x & 31;
+  const int64_t nwarps = ((int64_t)gridDim.x * blockDim.x) >> 5;
+  for (int64_t i = warp; i < n; i += nwarps) {
+    const double2 *row = W + i * n;
+    double pr = 0, pi = 0;
+    for (int64_t j = lane; j < n; j += 32) {
+      double2 w = row[j];
+      pr += w.x * c[j] - w.y * s[j];
+      pi += w.x * s[j] + w.y * c[j];
+    }
+    pr = warp_sum(pr);
+    pi = warp_sum(pi);
+    if (lane == 0) {
+      ab[2 * i] = pr;
+      ab[2 * i + 1] = pi;
+    }
+  }
+}
+
+__global__ void k_csr(const int64_t *rp, const int32_t *col, const double *w, const double *c, const double *s, double *ab,
+                      int64_t n) {
+  STRIDE(i, n) {
+    double a = 0, b = 0;
+    for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
+      a += w[e] * c[col[e]];
+      b += w[e] * s[col[e]];
+    }
+    ab[2 * i] = a;
+    ab[2 * i + 1] = b;
+  }
+}
+
+// the CPU's wrap: (x + pi) mod 2 pi - pi with Python's modulo, the same bits
+__device__ __forceinline__ double wrap(double x) {
+  const double two_pi = 6.283185307179586476925286766559;
+  double r = x + M_PI;
+  if (r >= 0 && r < two_pi) {
+  } else if (r >= two_pi && r < 2 * two_pi) {
+    r -= two_pi;
+  } else if (r < 0 && r >= -two_pi) {
+    r += two_pi;
+  } else {
+    r = fmod(r, two_pi);
+    if (r != 0 && r < 0) r += two_pi;
+  }
+  r -= M_PI;
+  return r >= M_PI ? r - two_pi : r;
+}
+
+__global__ void k_rk4_final(double *th, const double *k1, const double *k2, const double *k3, const double *k4, double h6,
+                            int64_t n) {
+  STRIDE(i, n) th[i] = wrap(th[i] + h6 * (((k1[i] + 2.0 * k2[i]) + 2.0 * k3[i]) + k4[i]));
+}
+
+__global__ void k_noise(double *out, const double *th, const double *f1, const double *f2, double dt, nfcs_noise nz, int predict,
+                        int64_t n) {
+  STRIDE(i, n) {
+    double g0 = 0, g1;
+    if (nz.sigma > 0) nfcs_rng_normal2(nz.seed, nz.stream, (uint64_t)i, nz.step, &g0, &g1);
+    if (predict) {
+      out[i] = th[i] + dt * f1[i] + nz.sigma * g0;
+    } else {
+      double drift = f2 ? 0.5 * dt * (f1[i] + f2[i]) : dt * f1[i];
+      out[i] = wrap(th[i] + drift + nz.sigma * g0);
+    }
+  }
+}
+
+__global__ void k_finite_real(const double *x, int64_t n, int *bad) {
+  int b = 0;
+  STRIDE(i, n) b |= !isfinite(x[i]);
+  if (b) atomicOr(bad, 1);
+}
+
+nfcs_gpu *GP(void *self) { return (nfcs_gpu *)self; }
+
+}  // namespace
+
+void nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
+  cudaStream_t st = GP(self)->stream;
+  const int64_t n = r->n, nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  const int mean_field = r->coupling != NFCS_COUPLING_MATRIX && r->coupling != NFCS_COUPLING_SPARSE;
+  k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, st>>>(theta, a, dir, r->c, r->s, r->partial, n, mean_field);
+  if (mean_field) {
+    double *z = GP(self)->scratch + 8;
+    k_reduce_parts<<<1, BS, 0, st>>>(r->partial, nb, z);
+    k_mf_finish<<<nblocks(n), BS, 0, st>>>(r->c, r->s, z, r->omega, r->u_field, r->kappa * r->K, r->cos_a, r->sin_a, r->u, out, n);
+    return;
+  }
+  if (r->coupling == NFCS_COUPLING_MATRIX) {
+    const int64_t warps = n < 65535 * 8 ? n : 65535 * 8;
+    const unsigned grid = (unsigned)((warps * 32 + BS - 1) / BS);
+    if (r->W) k_dense_lag<<<grid, BS, 0, st>>>((const double2 *)r->W, r->c, r->s, r->work, n);
+    else k_dense<<<grid, BS, 0, st>>>(r->Kmat, r->c, r->s, r->work, n);
+  } else {
+    k_csr<<<nblocks(n), BS, 0, st>>>(r->rowptr, r->col, r->w, r->c, r->s, r->work, n);
+  }
+  k_finish<<<nblocks(n), BS, 0, st>>>(r->c, r->s, r->work, r->omega, r->u_field, r->kappa, r->cos_a, r->sin_a, r->u, out, n);
+}
+
+void nfcs_gpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3, const double *k4,
+                            double dt, int64_t n) {
+  k_rk4_final<<<nblocks(n), BS, 0, GP(self)->stream>>>(theta, k1, k2, k3, k4, dt / 6.0, n);
+}
+
+void nfcs_gpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+                          const nfcs_noise *noise, int64_t n) {
+  nfcs_noise nz = *noise;
+  nz.sigma = sigma;
+  k_noise<<<nblocks(n), BS, 0, GP(self)->stream>>>(out, theta, f1, nullptr, dt, nz, 1, n);
+}
+
+void nfcs_gpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt, const nfcs_noise *noise,
+                             int64_t n) {
+  k_noise<<<nblocks(n), BS, 0, GP(self)->stream>>>(theta, theta, f1, f2, dt, *noise, 0, n);
+}
+
+void nfcs_gpu_kur_order(void *self, const double *theta, int64_t n, double *partial, double *re, double *im) {
+  nfcs_gpu *g = GP(self);
+  const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, g->stream>>>(theta, 0.0, nullptr, nullptr, nullptr, partial, n, 1);
+  k_reduce_parts<<<1, BS, 0, g->stream>>>(partial, nb, g->scratch + 10);
+  double h[2];
+  cudaMemcpyAsync(h, g->scratch + 10, 2 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);
+  cudaStreamSynchronize(g->stream);
+  *re = h[0];
+  *im = h[1];
+}
+
+int nfcs_gpu_all_finite_real(void *self, const double *x, size_t n) {
+  nfcs_gpu *g = GP(self);
+  int bad = 0;
+  cudaMemsetAsync(g->flag, 0, sizeof(int), g->stream);
+  k_finite_real<<<nblocks((int64_t)n), BS, 0, g->stream>>>(x, (int64_t)n, g->flag);
+  cudaMemcpyAsync(&bad, g->flag, sizeof(int), cudaMemcpyDeviceToHost, g->stream);
+  cudaStreamSynchronize(g->stream);
+  return !bad;
+}
