@@ -40,7 +40,7 @@ test: build
 # AddressSanitizer + UndefinedBehaviorSanitizer build of everything, and the tests under it
 test-sanitize:
 	@$(MAKE) --no-print-directory test BUILD=build-san BUILD_TYPE=Debug \
-	  CMAKE_ARGS="-DNFCS_SANITIZE=address,undefined -DNFCS_BUILD_BENCH=OFF $(CMAKE_ARGS)"
+	  CMAKE_ARGS="-DNFCS_SANITIZE=address,undefined -DNFCS_BUILD_BENCH=OFF -DNFCS_CUDA=OFF $(CMAKE_ARGS)"
 
 bench: build
 	$(BUILD)/bench/nfcs_microbench --benchmark_min_time=0.2
