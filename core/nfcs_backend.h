@@ -43,7 +43,10 @@ typedef struct nfcs_fft nfcs_fft; /* backend-owned FFT plan pair */
 typedef struct nfcs_kur_rhs {
   int coupling;           /* NFCS_COUPLING_MEAN_FIELD (all_to_all too), _MATRIX or _SPARSE */
   int blas;               /* dense: OpenBLAS GEMM/GEMV instead of the fused row kernel */
-  int64_t n;
+  int64_t n;              /* oscillators of one member */
+  int64_t members;        /* ensemble members M: arrays of phases are [M][N] */
+  const double *gscale;   /* [M] coupling scale of each member (device) */
+  double *x, *y;          /* work [N][2M] for the dense GEMM of an ensemble */
   double kappa;           /* 1 or 1/N */
   double K;               /* mean field: the scalar coupling */
   double cos_a, sin_a;    /* uniform phase lag alpha (mean field, sparse) */
@@ -55,9 +58,9 @@ typedef struct nfcs_kur_rhs {
   const double *omega;    /* [n] */
   double u;               /* uniform control */
   const double *u_field;  /* per-oscillator control [n], or NULL */
-  double *c, *s;          /* work [n]: cos and sin of the phases */
-  double *work;           /* work [4n] (BLAS paths) */
-  double *partial;        /* work [2 ceil(n / NFCS_KUR_BLOCK)] (mean field reduction) */
+  double *c, *s;          /* work [M][N]: cos and sin of the phases */
+  double *work;           /* work [M][4N] (BLAS paths) */
+  double *partial;        /* work [M][2 ceil(N / NFCS_KUR_BLOCK)] (mean field reduction) */
 } nfcs_kur_rhs;
 
 /* Reductions over oscillators use fixed blocks summed in order, so that the result does not
@@ -111,6 +114,7 @@ typedef struct nfcs_backend_ops {
 
   /* Kuramoto: out = f(theta + a dir) (dir may be NULL: f(theta)) */
   void (*kur_rhs)(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
+  /* (arrays of phases hold M members; the elementwise operations below take n = M N) */
   /* theta += dt/6 (((k1 + 2 k2) + 2 k3) + k4), wrapped to [-pi, pi) (the Python NFCS's order of operations) */
   void (*kur_rk4_final)(void *self, double *theta, const double *k1, const double *k2, const double *k3,
                         const double *k4, double dt, int64_t n);

@@ -14,7 +14,10 @@ struct nfcs_kuramoto {
   nfcs_ctx *ctx;
   const nfcs_backend_ops *ops;
   void *be;
-  int64_t n;
+  int64_t n;     /* oscillators of a member */
+  int64_t m;     /* members of the ensemble */
+  double *gscale, *xw, *yw; /* [M] coupling scales; [N][2M] GEMM work of an ensemble */
+  double *Km;    /* host: the coupling of each member (for the output) */
   int integrator;
   double D;
   uint64_t noise_seed;
@@ -278,35 +281,63 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   k->ops = ctx->ops;
   k->be = ctx->backend;
   k->n = n;
+  k->m = p->kuramoto.ensemble > 0 ? p->kuramoto.ensemble : 1;
   k->integrator = p->kuramoto.integrator;
   k->D = p->kuramoto.noise;
   k->noise_seed = (uint64_t)p->kuramoto.noise_seed;
   k->clock.dt = p->kuramoto.time_step;
   int rc = NFCS_OK;
-  const size_t vb = sizeof(double) * (size_t)n;
+  const int64_t M = k->m;
+  const size_t vb = sizeof(double) * (size_t)n * (size_t)M;
   const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
   double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s};
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0] && !rc; i++) rc = bytes_alloc(k, vb, (void **)vecs[i]);
   if (!rc) rc = bytes_alloc(k, 4 * vb, (void **)&k->work);
-  if (!rc) rc = bytes_alloc(k, sizeof(double) * 2 * (size_t)nb, (void **)&k->partial);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * 2 * (size_t)(nb * M), (void **)&k->partial);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)M, (void **)&k->gscale);
+  if (!rc && M > 1 && p->kuramoto.coupling == NFCS_COUPLING_MATRIX) {
+    rc = bytes_alloc(k, 2 * vb, (void **)&k->xw);
+    if (!rc) rc = bytes_alloc(k, 2 * vb, (void **)&k->yw);
+  }
+  k->Km = malloc(sizeof(double) * (size_t)M);
+  if (!rc && !k->Km) rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   if (rc) goto fail;
 
-  /* frequencies and phases, computed on the host */
+  /* frequencies, phases and coupling of every member, computed on the host */
   double *host = malloc(vb);
   if (!host) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
-  nfcs_kuramoto_frequencies(p, n, host);
-  rc = k->ops->upload_bytes(k->be, k->omega, host, vb);
-  if (!rc) {
-    if (p->kuramoto.phases.type == NFCS_PHASES_FILE) {
-      if (!in->theta0) rc = NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial phases not read");
-      else {
-        for (int64_t i = 0; i < n; i++) host[i] = wrap_pi(in->theta0[i]);
-        rc = k->ops->upload_bytes(k->be, k->theta, host, vb);
+  {
+    static nfcs_params q; /* a member's view of the params */
+    for (int64_t mm = 0; mm < M; mm++) {
+      q = *p;
+      if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_FREQUENCIES) {
+        q.kuramoto.freq.seed = p->kuramoto.freq.seed + mm;
+        q.kuramoto.freq.sampling = NFCS_SAMPLING_RANDOM;
       }
-    } else {
-      nfcs_kuramoto_initial_phases(p, n, host);
-      rc = k->ops->upload_bytes(k->be, k->theta, host, vb);
+      nfcs_kuramoto_frequencies(&q, n, host + mm * n);
     }
+    rc = k->ops->upload_bytes(k->be, k->omega, host, vb);
+    for (int64_t mm = 0; mm < M && !rc; mm++) {
+      q = *p;
+      if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_PHASES) q.kuramoto.phases.seed = p->kuramoto.phases.seed + mm;
+      if (p->kuramoto.phases.type == NFCS_PHASES_FILE) {
+        if (!in->theta0) rc = NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial phases not read");
+        else for (int64_t i = 0; i < n; i++) host[mm * n + i] = wrap_pi(in->theta0[i]);
+      } else {
+        nfcs_kuramoto_initial_phases(&q, n, host + mm * n);
+      }
+    }
+    if (!rc) rc = k->ops->upload_bytes(k->be, k->theta, host, vb);
+    const double kb = p->kuramoto.base_coupling_strength;
+    for (int64_t mm = 0; mm < M; mm++) {
+      double Km = kb;
+      if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_COUPLING)
+        Km = p->kuramoto.ensemble_coupling.v[0] +
+             (p->kuramoto.ensemble_coupling.v[1] - p->kuramoto.ensemble_coupling.v[0]) * (double)mm / (double)(M - 1);
+      k->Km[mm] = Km;
+      host[mm] = kb != 0 ? Km / kb : 1.0;
+    }
+    if (!rc) rc = k->ops->upload_bytes(k->be, k->gscale, host, sizeof(double) * (size_t)M);
   }
   free(host);
   if (rc) goto fail;
@@ -315,6 +346,10 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   r->coupling = p->kuramoto.coupling == NFCS_COUPLING_ALL_TO_ALL ? NFCS_COUPLING_MEAN_FIELD : p->kuramoto.coupling;
   r->blas = p->kuramoto.matrix.kernel == NFCS_DENSE_BLAS;
   r->n = n;
+  r->members = M;
+  r->gscale = k->gscale;
+  r->x = k->xw;
+  r->y = k->yw;
   r->kappa = p->kuramoto.normalization == NFCS_NORM_MEAN ? 1.0 / (double)n : 1.0;
   r->K = p->kuramoto.base_coupling_strength;
   r->cos_a = cos(p->kuramoto.phase_lag);
@@ -347,9 +382,11 @@ fail:
 void nfcs_kuramoto_destroy(nfcs_kuramoto **pk) {
   if (!pk || !*pk) return;
   nfcs_kuramoto *k = *pk;
-  double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s, &k->work, &k->partial, &k->ufield};
+  double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s, &k->work, &k->partial, &k->ufield,
+                     &k->gscale, &k->xw, &k->yw};
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
     if (*vecs[i]) k->ops->free_bytes(k->be, *vecs[i]);
+  free(k->Km);
   if (k->ops->host_memory) {
     /* adopted host arrays (malloc) */
     free(k->Kmat); free(k->W); free(k->rowptr); free(k->col); free(k->w);
@@ -365,21 +402,25 @@ void nfcs_kuramoto_destroy(nfcs_kuramoto **pk) {
 
 int64_t nfcs_kuramoto_n(const nfcs_kuramoto *k) { return k->n; }
 
+int64_t nfcs_kuramoto_members(const nfcs_kuramoto *k) { return k->m; }
+const double *nfcs_kuramoto_member_coupling(const nfcs_kuramoto *k) { return k->Km; }
+
 int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host) {
-  double *tmp = malloc(sizeof(double) * (size_t)k->n);
+  const int64_t nm = k->n * k->m;
+  double *tmp = malloc(sizeof(double) * (size_t)nm);
   if (!tmp) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory");
-  for (int64_t i = 0; i < k->n; i++) tmp[i] = wrap_pi(host[i]);
-  int rc = k->ops->upload_bytes(k->be, k->theta, tmp, sizeof(double) * (size_t)k->n);
+  for (int64_t i = 0; i < nm; i++) tmp[i] = wrap_pi(host[i]);
+  int rc = k->ops->upload_bytes(k->be, k->theta, tmp, sizeof(double) * (size_t)nm);
   free(tmp);
   return rc;
 }
 
 int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host) {
-  return k->ops->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)k->n);
+  return k->ops->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)(k->n * k->m));
 }
 
 int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host) {
-  return k->ops->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)k->n);
+  return k->ops->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)(k->n * k->m));
 }
 
 int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *field) {
@@ -407,7 +448,7 @@ static int step_h(nfcs_kuramoto *k, double h) {
     o->kur_rhs(be, r, k->theta, half, k->k1, k->k2);
     o->kur_rhs(be, r, k->theta, half, k->k2, k->k3);
     o->kur_rhs(be, r, k->theta, h, k->k3, k->k4);
-    o->kur_rk4_final(be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n);
+    o->kur_rk4_final(be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n * k->m);
     return NFCS_OK;
   }
   nfcs_noise noise = {.sigma = sqrt(2 * k->D * h), .seed = k->noise_seed, .stream = NFCS_STREAM_KURAMOTO_NOISE,
@@ -415,11 +456,11 @@ static int step_h(nfcs_kuramoto *k, double h) {
   o->kur_rhs(be, r, k->theta, 0.0, NULL, k->k1);
   if (k->integrator == NFCS_KINT_HEUN) {
     /* stochastic Heun: predictor with the step's noise, corrector with the same noise */
-    o->kur_predict(be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, k->n);
+    o->kur_predict(be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, k->n * k->m);
     o->kur_rhs(be, r, k->k3, 0.0, NULL, k->k2);
-    o->kur_noise_step(be, k->theta, k->k1, k->k2, h, &noise, k->n);
+    o->kur_noise_step(be, k->theta, k->k1, k->k2, h, &noise, k->n * k->m);
   } else {
-    o->kur_noise_step(be, k->theta, k->k1, NULL, h, &noise, k->n);
+    o->kur_noise_step(be, k->theta, k->k1, NULL, h, &noise, k->n * k->m);
   }
   return NFCS_OK;
 }
@@ -449,13 +490,13 @@ int nfcs_kuramoto_advance(nfcs_kuramoto *k, double t, const volatile int *stop) 
 
 int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) { return nfcs_kuramoto_advance(k, t, NULL); }
 
-size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k) { return 2 * sizeof(double) * (size_t)k->n + 64 * 16; }
+size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k) { return 2 * sizeof(double) * (size_t)(k->n * k->m) + 64 * 16; }
 
 int nfcs_kuramoto_save(nfcs_kuramoto *k, nfcs_bundle *b) {
   const size_t nb = sizeof(double) * (size_t)k->n;
-  double *th = nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)k->n);
+  double *th = nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)(k->n * k->m));
   if (!th) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
-  NFCS_CHECK(k->ops->download_bytes(k->be, th, k->theta, nb));
+  NFCS_CHECK(k->ops->download_bytes(k->be, th, k->theta, nb * (size_t)k->m));
   const double reals[] = {k->clock.t, k->rhs.u};
   const int64_t ints[] = {k->clock.grid_index, k->clock.steps, k->rhs.u_field != NULL};
   int rc = nfcs_bundle_put(b, "kuramoto/reals", NFCS_BK_F64, 2, reals);
@@ -469,17 +510,29 @@ int nfcs_kuramoto_save(nfcs_kuramoto *k, nfcs_bundle *b) {
 }
 
 int nfcs_kuramoto_restore(nfcs_kuramoto *k, const nfcs_bundle *b) {
-  const double *th = nfcs_bundle_get(b, "kuramoto/theta", NFCS_BK_F64, (size_t)k->n);
+  const double *th = nfcs_bundle_get(b, "kuramoto/theta", NFCS_BK_F64, (size_t)(k->n * k->m));
   const double *r = nfcs_bundle_get(b, "kuramoto/reals", NFCS_BK_F64, 2);
   const int64_t *in = nfcs_bundle_get(b, "kuramoto/ints", NFCS_BK_I64, 3);
   if (!th || !r || !in) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint holds no phases of %lld oscillators", (long long)k->n);
-  NFCS_CHECK(k->ops->upload_bytes(k->be, k->theta, th, sizeof(double) * (size_t)k->n));
+  NFCS_CHECK(k->ops->upload_bytes(k->be, k->theta, th, sizeof(double) * (size_t)(k->n * k->m)));
   k->clock.t = r[0];
   k->clock.grid_index = in[0];
   k->clock.steps = in[1];
   const double *u = in[2] ? nfcs_bundle_get(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n) : NULL;
   if (in[2] && !u) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint lacks the oscillator controls");
   return nfcs_kuramoto_set_control(k, r[1], u);
+}
+
+int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi) {
+  for (int64_t mm = 0; mm < k->m; mm++) {
+    double re, im;
+    k->ops->kur_order(k->be, k->theta + mm * k->n, k->n, k->partial, &re, &im);
+    re /= (double)k->n;
+    im /= (double)k->n;
+    R[mm] = hypot(re, im);
+    psi[mm] = atan2(im, re);
+  }
+  return NFCS_OK;
 }
 
 int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi) {
@@ -496,4 +549,4 @@ double nfcs_kuramoto_time(const nfcs_kuramoto *k) { return k->clock.t; }
 int64_t nfcs_kuramoto_steps(const nfcs_kuramoto *k) { return k->clock.steps; }
 double nfcs_kuramoto_dt(const nfcs_kuramoto *k) { return k->clock.dt; }
 size_t nfcs_kuramoto_memory(const nfcs_kuramoto *k) { return k->bytes; }
-int nfcs_kuramoto_finite(nfcs_kuramoto *k) { return k->ops->all_finite_real(k->be, k->theta, (size_t)k->n); }
+int nfcs_kuramoto_finite(nfcs_kuramoto *k) { return k->ops->all_finite_real(k->be, k->theta, (size_t)(k->n * k->m)); }

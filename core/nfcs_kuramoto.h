@@ -36,6 +36,12 @@ NFCS_API int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kura
 NFCS_API void nfcs_kuramoto_destroy(nfcs_kuramoto **k);
 
 NFCS_API int64_t nfcs_kuramoto_n(const nfcs_kuramoto *k);
+/* Ensemble members M (kuramoto.ensemble); phases and frequencies are [M][N] arrays. */
+NFCS_API int64_t nfcs_kuramoto_members(const nfcs_kuramoto *k);
+/* The coupling K_m of each member (host, [M]). */
+NFCS_API const double *nfcs_kuramoto_member_coupling(const nfcs_kuramoto *k);
+/* Order parameter of every member (R[M], psi[M]). */
+NFCS_API int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi);
 NFCS_API int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host);
 NFCS_API int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host);
 NFCS_API int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host);
@@ -51,7 +57,7 @@ struct nfcs_bundle;
 NFCS_API size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k);
 NFCS_API int nfcs_kuramoto_save(nfcs_kuramoto *k, struct nfcs_bundle *b);
 NFCS_API int nfcs_kuramoto_restore(nfcs_kuramoto *k, const struct nfcs_bundle *b);
-/* Order parameter R e^{i psi} = (1/N) sum_j e^{i theta_j}. */
+/* Order parameter R e^{i psi} = (1/N) sum_j e^{i theta_j} (of the first member of an ensemble). */
 NFCS_API int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi);
 
 NFCS_API double nfcs_kuramoto_time(const nfcs_kuramoto *k);

@@ -131,6 +131,15 @@ static const nfcs_param_def TABLE[] = {
   {"kuramoto.sparse.symmetric", NFCS_PT_BOOL, OFF(kuramoto.sparse.symmetric), "false", 0, 0, 0, 0, NULL, 0,
    "true: each edge also acts in the other direction"},
 
+  {"kuramoto.ensemble", NFCS_PT_INT, OFF(kuramoto.ensemble), "1", 1, 1e6, 0, 0, NULL, 0,
+   "members M advanced together on the same coupling (dense coupling becomes one GEMM with 2M columns)"},
+  {"kuramoto.ensemble_vary", NFCS_PT_ENUM, OFF(kuramoto.ensemble_vary), "coupling", 0, 0, 0, 0, "coupling|frequencies|phases", 0,
+   "what differs between members: coupling (member m has K_m from ensemble_coupling, evenly spaced; the base coupling -- "
+   "scalar K, matrix or edge weights -- is scaled by K_m / base_coupling_strength), frequencies (random draws, seed + m) "
+   "or phases (initial phases with seed + m)"},
+  {"kuramoto.ensemble_coupling", NFCS_PT_REAL_LIST, OFF(kuramoto.ensemble_coupling), "[0.5, 2.0]", -1e12, 1e12, 2, 2, NULL, 0,
+   "ensemble_vary coupling: [K of the first member, K of the last]"},
+
   /* ---------------------------------------------------------------- regulator */
   {"regulator.type", NFCS_PT_ENUM, OFF(regulator.type), "proportional", 0, 0, 0, 0, "proportional|none|phase_feedback", 0,
    "proportional: the Python NFCS's control toward system.coherence_target, u = field_gain (target - R_global) uniform "
@@ -588,6 +597,12 @@ int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
       VERR("kuramoto.matrix.path", "expected the HDF5 file of K (coupling is matrix, matrix.source is file)");
     if (p->kuramoto.coupling == NFCS_COUPLING_SPARSE && !p->kuramoto.sparse.path[0])
       VERR("kuramoto.sparse.path", "expected the HDF5 edge list file (coupling is sparse)");
+    if (p->kuramoto.ensemble > 1 && p->regulator.type == NFCS_REG_PHASE_FEEDBACK)
+      VERR("kuramoto.ensemble", "expected 1 with regulator.type phase_feedback (its control is per oscillator of one network)");
+    if (p->kuramoto.ensemble > 1 && p->kuramoto.matrix.lag_dataset[0] && p->kuramoto.coupling == NFCS_COUPLING_MATRIX)
+      VERR("kuramoto.ensemble", "expected 1 with a phase-lag matrix (kuramoto.matrix.lag_dataset)");
+    if (p->kuramoto.ensemble > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_COUPLING && p->kuramoto.base_coupling_strength == 0)
+      VERR("kuramoto.base_coupling_strength", "expected a non-zero base coupling to scale for an ensemble that varies coupling");
     if (p->kuramoto.noise > 0 && (p->kuramoto.integrator == NFCS_KINT_RK4 || p->kuramoto.integrator == NFCS_KINT_UPSTREAM))
       VERR("kuramoto.integrator", "expected euler_maruyama or heun with kuramoto.noise > 0 (rk4 and upstream are deterministic)");
   }

@@ -37,6 +37,7 @@ enum { NFCS_DEVICE_CPU = 0, NFCS_DEVICE_CUDA };
 enum { NFCS_MATRIX_FILE = 0, NFCS_MATRIX_UPSTREAM };
 enum { NFCS_DENSE_FUSED = 0, NFCS_DENSE_BLAS };
 enum { NFCS_REG_PROPORTIONAL = 0, NFCS_REG_NONE, NFCS_REG_PHASE_FEEDBACK };
+enum { NFCS_VARY_COUPLING = 0, NFCS_VARY_FREQUENCIES, NFCS_VARY_PHASES };
 enum { NFCS_PLAN_ESTIMATE = 0, NFCS_PLAN_MEASURE, NFCS_PLAN_PATIENT, NFCS_PLAN_EXHAUSTIVE };
 
 typedef struct nfcs_params {
@@ -78,6 +79,9 @@ typedef struct nfcs_params {
       char modulation_dataset[NFCS_PATH_MAX], mask_dataset[NFCS_PATH_MAX];
     } matrix;
     struct { char path[NFCS_PATH_MAX], src[NFCS_PATH_MAX], dst[NFCS_PATH_MAX], weight[NFCS_PATH_MAX]; int symmetric; } sparse;
+    int64_t ensemble;
+    int ensemble_vary;
+    nfcs_rvec3 ensemble_coupling;
   } kuramoto;
   struct { int type; double field_gain, oscillator_gain, limit, feedback_gain; } regulator;
 

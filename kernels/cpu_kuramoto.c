@@ -30,32 +30,40 @@ static void phases(int nt, const double *restrict theta, double a, const double 
   }
 }
 
-/* f_i = omega_i + kappa (B_i cos(phi_i) - A_i sin(phi_i)) + u_i, phi_i = theta_i + alpha, where
- * A + iB = sum_j K_ij e^{i theta_j}.  ab holds (A, B) interleaved. */
-static void finish(int nt, const nfcs_kur_rhs *r, const double *restrict ab, double *restrict out) {
-  const int64_t n = r->n;
-  const double ca = r->cos_a, sa = r->sin_a, kappa = r->kappa, u = r->u;
+/* f_i = omega_i + kappa g_m (B_i cos(phi_i) - A_i sin(phi_i)) + u_i, phi_i = theta_i + alpha, where
+ * A + iB = sum_j K_ij e^{i theta_j} of member m.  ab holds (A, B) interleaved per oscillator
+ * (gemm = 0) or as the [N][2M] result of the ensemble's GEMM (gemm = 1). */
+static void finish(int nt, const nfcs_kur_rhs *r, const double *restrict ab, int gemm, double *restrict out) {
+  const int64_t n = r->n, M = r->members;
+  const double ca = r->cos_a, sa = r->sin_a, u = r->u;
   const double *restrict c = r->c, *restrict s = r->s, *restrict om = r->omega, *restrict uf = r->u_field;
+  for (int64_t mm = 0; mm < M; mm++) {
+    const double kappa = r->kappa * r->gscale[mm];
+    const int64_t off = mm * n;
 #pragma omp parallel for simd num_threads(nt) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
-    double f = om[i] + kappa * (ab[2 * i + 1] * cp - ab[2 * i] * sp) + u;
-    if (uf) f += uf[i];
-    out[i] = f;
+    for (int64_t i = 0; i < n; i++) {
+      const int64_t q = off + i;
+      const double A = gemm ? ab[i * 2 * M + 2 * mm] : ab[2 * q], B = gemm ? ab[i * 2 * M + 2 * mm + 1] : ab[2 * q + 1];
+      double cp = c[q] * ca - s[q] * sa, sp = s[q] * ca + c[q] * sa;
+      double f = om[q] + kappa * (B * cp - A * sp) + u;
+      if (uf) f += uf[i];
+      out[q] = f;
+    }
   }
 }
 
-/* mean field: the phases' cos/sin and the block sums of the order parameter in one pass, then the
- * update in a second */
+/* mean field: the phases' cos/sin and the block sums of the order parameter in one pass (blocks
+ * never straddle members), then the update in a second */
 static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double *restrict theta, double a,
                            const double *restrict dir, double *out) {
-  const int64_t n = r->n, nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
-  const int nt = threads_for(self, (double)n);
+  const int64_t n = r->n, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
+  const int nt = threads_for(self, (double)(n * M));
   double *restrict c = r->c, *restrict s = r->s;
   double *restrict part = r->partial;
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t b = 0; b < nb; b++) {
-    const int64_t lo = b * NFCS_KUR_BLOCK, hi = lo + NFCS_KUR_BLOCK < n ? lo + NFCS_KUR_BLOCK : n;
+    const int64_t mm = b / nbm, base = mm * n, lo = base + (b % nbm) * NFCS_KUR_BLOCK;
+    const int64_t hi = lo + NFCS_KUR_BLOCK < base + n ? lo + NFCS_KUR_BLOCK : base + n;
     double zr = 0, zi = 0;
     if (dir) {
 #pragma omp simd reduction(+ : zr, zi)
@@ -79,19 +87,25 @@ static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double
     part[2 * b] = zr;
     part[2 * b + 1] = zi;
   }
-  double zr = 0, zi = 0;
-  for (int64_t b = 0; b < nb; b++) {
-    zr += part[2 * b];
-    zi += part[2 * b + 1];
-  }
-  const double ca = r->cos_a, sa = r->sin_a, g = r->kappa * r->K, u = r->u;
+  const double ca = r->cos_a, sa = r->sin_a, u = r->u;
   const double *restrict om = r->omega, *restrict uf = r->u_field;
-#pragma omp parallel for simd num_threads(nt) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
-    double f = om[i] + g * (zi * cp - zr * sp) + u;
-    if (uf) f += uf[i];
-    out[i] = f;
+  for (int64_t mm = 0; mm < M; mm++) {
+    double zr = 0, zi = 0;
+    for (int64_t b = mm * nbm; b < (mm + 1) * nbm; b++) {
+      zr += part[2 * b];
+      zi += part[2 * b + 1];
+    }
+    const double g = r->kappa * r->K * r->gscale[mm];
+    const int64_t off = mm * n;
+    const int ntm = threads_for(self, (double)n);
+#pragma omp parallel for simd num_threads(ntm) schedule(static)
+    for (int64_t i = 0; i < n; i++) {
+      const int64_t q = off + i;
+      double cp = c[q] * ca - s[q] * sa, sp = s[q] * ca + c[q] * sa;
+      double f = om[q] + g * (zi * cp - zr * sp) + u;
+      if (uf) f += uf[i];
+      out[q] = f;
+    }
   }
 }
 
@@ -148,7 +162,23 @@ static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out
       ab[2 * i + 1] = b;
     }
   }
-  finish(threads_for(self, (double)n), r, ab, out);
+  finish(threads_for(self, (double)n), r, ab, 0, out);
+}
+
+/* an ensemble: [A B] for every member in one GEMM of K against the [N][2M] matrix of cos, sin */
+static void rhs_dense_ensemble(const void *self, const nfcs_kur_rhs *r, double *out) {
+  const int64_t n = r->n, M = r->members;
+  double *restrict x = r->x;
+  const int nt = threads_for(self, (double)(n * M));
+#pragma omp parallel for num_threads(nt) schedule(static)
+  for (int64_t j = 0; j < n; j++)
+    for (int64_t mm = 0; mm < M; mm++) {
+      x[j * 2 * M + 2 * mm] = r->c[mm * n + j];
+      x[j * 2 * M + 2 * mm + 1] = r->s[mm * n + j];
+    }
+  cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)(2 * M), (blasint)n, 1.0, r->Kmat, (blasint)n, x,
+              (blasint)(2 * M), 0.0, r->y, (blasint)(2 * M));
+  finish(threads_for(self, (double)n), r, r->y, 1, out);
 }
 
 static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out) {
@@ -166,27 +196,31 @@ static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out)
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, 2, (blasint)n, 1.0, r->Kmat, (blasint)n, x, 2, 0.0,
                 ab, 2);
   }
-  finish(threads_for(self, (double)n), r, ab, out);
+  finish(threads_for(self, (double)n), r, ab, 0, out);
 }
 
 static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
-  const int64_t n = r->n;
-  const int nt = threads_for(self, (double)r->rowptr[n]);
-  const double *restrict c = r->c, *restrict s = r->s, *restrict w = r->w;
+  const int64_t n = r->n, M = r->members;
+  const int nt = threads_for(self, (double)r->rowptr[n] * (double)M);
+  const double *restrict w = r->w;
   const int32_t *restrict col = r->col;
   const int64_t *restrict rp = r->rowptr;
   double *restrict ab = r->work;
+  for (int64_t mm = 0; mm < M; mm++) {
+    const double *restrict c = r->c + mm * n, *restrict s = r->s + mm * n;
+    double *restrict abm = ab + 2 * mm * n;
 #pragma omp parallel for num_threads(nt) schedule(static)
-  for (int64_t i = 0; i < n; i++) {
-    double a = 0, b = 0;
-    for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
-      a += w[e] * c[col[e]];
-      b += w[e] * s[col[e]];
+    for (int64_t i = 0; i < n; i++) {
+      double a = 0, b = 0;
+      for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
+        a += w[e] * c[col[e]];
+        b += w[e] * s[col[e]];
+      }
+      abm[2 * i] = a;
+      abm[2 * i + 1] = b;
     }
-    ab[2 * i] = a;
-    ab[2 * i + 1] = b;
   }
-  finish(threads_for(self, (double)n), r, ab, out);
+  finish(threads_for(self, (double)n), r, ab, 0, out);
 }
 
 void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
@@ -194,10 +228,11 @@ void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, do
     rhs_mean_field(self, r, theta, a, dir, out);
     return;
   }
-  phases(threads_for(self, (double)r->n), theta, a, dir, r->c, r->s, r->n);
+  phases(threads_for(self, (double)(r->n * r->members)), theta, a, dir, r->c, r->s, r->n * r->members);
   switch (r->coupling) {
   case NFCS_COUPLING_MATRIX:
-    if (r->blas) rhs_dense_blas(self, r, out);
+    if (r->members > 1) rhs_dense_ensemble(self, r, out);
+    else if (r->blas) rhs_dense_blas(self, r, out);
     else rhs_dense_fused(self, r, out);
     break;
   default: rhs_sparse(self, r, out); break;
