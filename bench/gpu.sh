@@ -62,7 +62,9 @@ case ",$PARTS," in *,kuramoto,*)
   run double nfcs bench --device cuda --no-cgl --no-targets --oscillators 1000,4000,10000,30000 --coupling matrix \
     --min-time 0.5 --json "$OUT/gpu_bench_kuramoto_dense.json" 2>&1 | tee "$OUT/gpu_bench_kuramoto_dense.txt"
   run double nfcs bench --device cuda --no-cgl --no-targets --oscillators 50000,500000,5000000 --coupling sparse \
-    --min-time 0.5 --json "$OUT/gpu_bench_kuramoto_sparse.json" 2>&1 | tee "$OUT/gpu_bench_kuramoto_sparse.txt" ;;
+    --min-time 0.5 --json "$OUT/gpu_bench_kuramoto_sparse.json" 2>&1 | tee "$OUT/gpu_bench_kuramoto_sparse.txt"
+  run double nfcs bench --device cuda --no-cgl --no-targets --oscillators 10000 --coupling matrix --ensemble 64 \
+    --min-time 0.5 --json "$OUT/gpu_bench_ensemble.json" 2>&1 | tee "$OUT/gpu_bench_ensemble.txt" ;;
 esac
 for prec in double single; do
   case ",$PARTS," in *,cgl,*) ;; *) continue ;; esac

@@ -175,8 +175,21 @@ int nfcs_bench_kuramoto(int64_t n, int coupling, int blas, int threads, double m
   return nfcs_bench_kuramoto_on("cpu", n, coupling, blas, threads, min_time, r);
 }
 
+static int bench_kur(const char *backend, int64_t n, int coupling, int blas, int64_t members, int threads, double min_time,
+                     nfcs_bench_kur_result *r);
+
 int nfcs_bench_kuramoto_on(const char *backend, int64_t n, int coupling, int blas, int threads, double min_time,
                            nfcs_bench_kur_result *r) {
+  return bench_kur(backend, n, coupling, blas, 1, threads, min_time, r);
+}
+
+int nfcs_bench_kuramoto_ensemble(const char *backend, int64_t n, int coupling, int64_t members, int threads, double min_time,
+                                 nfcs_bench_kur_result *r) {
+  return bench_kur(backend, n, coupling, 0, members, threads, min_time, r);
+}
+
+static int bench_kur(const char *backend, int64_t n, int coupling, int blas, int64_t members, int threads, double min_time,
+                     nfcs_bench_kur_result *r) {
   memset(r, 0, sizeof *r);
   r->n = n;
   r->coupling = coupling;
@@ -201,6 +214,7 @@ int nfcs_bench_kuramoto_on(const char *backend, int64_t n, int coupling, int bla
   p.kuramoto.matrix.kernel = blas ? NFCS_DENSE_BLAS : NFCS_DENSE_FUSED;
   p.kuramoto.normalization = NFCS_NORM_MEAN;
   p.kuramoto.time_step = 0.01;
+  p.kuramoto.ensemble = members;
   nfcs_kuramoto_inputs in = {0};
   if (coupling == NFCS_COUPLING_SPARSE) {
     /* a ring with 10 neighbours on each side */
@@ -242,7 +256,7 @@ int nfcs_bench_kuramoto_on(const char *backend, int64_t n, int coupling, int bla
   r->step_ms = quantile(ts, nb, 0.5);
   r->step_ms_q3 = quantile(ts, nb, 0.75);
   r->steps_per_s = 1e3 / r->step_ms;
-  r->ns_per_osc = 1e6 * r->step_ms / (double)n;
+  r->ns_per_osc = 1e6 * r->step_ms / (double)(n * members);
   if (coupling == NFCS_COUPLING_MATRIX) {
     r->k_bytes_per_step = 4.0 * (double)n * (double)n * sizeof(double);
     r->k_gbs = r->k_bytes_per_step / (r->step_ms * 1e-3) / 1e9;

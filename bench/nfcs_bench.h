@@ -49,6 +49,9 @@ typedef struct nfcs_bench_kur_result {
 NFCS_API int nfcs_bench_kuramoto(int64_t n, int coupling, int blas, int threads, double min_time, nfcs_bench_kur_result *out);
 NFCS_API int nfcs_bench_kuramoto_on(const char *backend, int64_t n, int coupling, int blas, int threads, double min_time,
                                     nfcs_bench_kur_result *out);
+/* An ensemble of `members` networks sharing the coupling (kuramoto.ensemble). */
+NFCS_API int nfcs_bench_kuramoto_ensemble(const char *backend, int64_t n, int coupling, int64_t members, int threads, double min_time,
+                                          nfcs_bench_kur_result *out);
 
 /* STREAM triad a = b + s c over arrays far larger than the caches, with the engine's threads:
  * bytes moved (3 x 8 per element, the STREAM convention) per second, best of several passes. */

@@ -190,6 +190,7 @@ int nfcs_cmd_bench(int argc, char **argv) {
   int64_t osc[32] = {5, 10, 20, 50, 1000, 10000, 100000, 1000000}, dense[8] = {1000, 4000, 10000};
   int no = 8, nd = 3, couplings[4] = {NFCS_COUPLING_MEAN_FIELD}, nc = 1, explicit_coupling = 0;
   const char *json = NULL, *device = "cpu";
+  int64_t ensemble = 1;
   static const char *planners[] = {"estimate", "measure", "patient", "exhaustive"};
   for (int i = 0; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -197,6 +198,7 @@ int nfcs_cmd_bench(int argc, char **argv) {
     else if (!strcmp(argv[i], "--threads") && v) { if ((nt = parse_list(v, threads, 8)) <= 0) goto usage; i++; }
     else if (!strcmp(argv[i], "--oscillators") && v) { if ((no = parse_list64(v, osc, 32)) <= 0) goto usage; nd = 0; i++; }
     else if (!strcmp(argv[i], "--no-cgl")) ng = 0;
+    else if (!strcmp(argv[i], "--ensemble") && v) { ensemble = atoll(v); if (ensemble < 1) goto usage; i++; }
     else if (!strcmp(argv[i], "--no-kuramoto")) no = nd = 0;
     else if (!strcmp(argv[i], "--no-targets")) do_targets = 0;
     else if (!strcmp(argv[i], "--json") && v) { json = v; i++; }
@@ -296,10 +298,38 @@ int nfcs_cmd_bench(int argc, char **argv) {
                   r.step_ms_q1, r.step_ms_q3, 1e3 / r.step_ms, r.pair_ms, r.ratio, r.metrics_ms, r.memory, r.min_bytes, copy_bw, device);
         }
       }
-  if (no) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time, &j);
-  if (nd && !explicit_coupling) {
+  if (no && ensemble <= 1) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time, &j);
+  if (nd && !explicit_coupling && ensemble <= 1) {
     int dc[1] = {NFCS_COUPLING_MATRIX};
     bench_kuramoto(dense, nd, dc, 1, threads, nt, min_time, &j);
+  }
+  if (ensemble > 1) {
+    printf("\nEnsemble of %lld members sharing the coupling (kuramoto.ensemble), backend %s, against as many separate runs\n\n",
+           (long long)ensemble, device);
+    printf("%-11s %9s %9s  %-14s %-22s %9s\n", "coupling", "N", "members", "ensemble ms", "separate runs ms", "speed-up");
+    for (int c = 0; c < nc; c++)
+      for (int o = 0; o < no; o++) {
+        nfcs_bench_kur_result e, one;
+        if (couplings[c] == NFCS_COUPLING_MATRIX && osc[o] > 30000) continue;
+        if (nfcs_bench_kuramoto_ensemble(device, osc[o], couplings[c], ensemble, threads[nt - 1], min_time, &e) ||
+            nfcs_bench_kuramoto_ensemble(device, osc[o], couplings[c], 1, threads[nt - 1], min_time, &one)) {
+          printf("%-11s %9lld failed\n", CNAME[couplings[c]], (long long)osc[o]);
+          continue;
+        }
+        char sep[64];
+        snprintf(sep, sizeof sep, "%lld x %.4g = %.4g", (long long)ensemble, one.step_ms, (double)ensemble * one.step_ms);
+        printf("%-11s %9lld %9lld  %-14.4g %-22s %8.1fx\n", CNAME[couplings[c]], (long long)osc[o], (long long)ensemble, e.step_ms, sep,
+               (double)ensemble * one.step_ms / e.step_ms);
+        fflush(stdout);
+        if (j.f) {
+          jsep(&j);
+          fprintf(j.f, "{\"case\": \"ensemble/%s/N%lld/M%lld\", \"module\": \"kuramoto\", \"members\": %lld, \"N\": %lld, "
+                  "\"step_ms\": %.6g, \"single_member_step_ms\": %.6g, \"speed_up\": %.6g}", CNAME[couplings[c]], (long long)osc[o],
+                  (long long)ensemble, (long long)ensemble, (long long)osc[o], e.step_ms, one.step_ms,
+                  (double)ensemble * one.step_ms / e.step_ms);
+        }
+      }
+    no = 0;
   }
   if (do_targets) {
     sync_target(&tg);
@@ -336,6 +366,6 @@ usage:
   fprintf(stderr, "usage: nfcs bench [--grid 64,128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 1|2|3]\n"
                   "                  [--oscillators 5,10,...] [--coupling mean_field,matrix,sparse] [--no-cgl] [--no-kuramoto]\n"
                   "                  [--no-targets] [--min-time S] [--planner estimate|measure|patient|exhaustive]\n"
-                  "                  [--precision double|single] [--device cpu|cuda] [--json FILE]\n");
+                  "                  [--precision double|single] [--device cpu|cuda] [--ensemble M] [--json FILE]\n");
   return 64;
 }

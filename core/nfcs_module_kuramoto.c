@@ -28,11 +28,11 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
   if (!m) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   int rc = nfcs_kuramoto_create(ctx, p, env ? env->kuramoto_inputs : NULL, &m->k);
   if (rc) { free(m); return rc; }
-  const int64_t n = nfcs_kuramoto_n(m->k);
+  const int64_t n = nfcs_kuramoto_n(m->k) * nfcs_kuramoto_members(m->k);
   m->omega = malloc(sizeof(double) * (size_t)n);
   if (!m->omega) { void *s = m; destroy(&s); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
   nfcs_kuramoto_get_omega(m->k, m->omega);
-  if (p->kuramoto.natural_frequencies.n == n) {
+  if (p->kuramoto.natural_frequencies.n == nfcs_kuramoto_n(m->k)) {
     m->names = malloc(sizeof(char *) * (size_t)n);
     if (m->names)
       for (int64_t i = 0; i < n; i++) m->names[i] = p->kuramoto.natural_frequencies.name[i];
@@ -62,13 +62,25 @@ static int phases(void *self, double *host) { return nfcs_kuramoto_get_phases(K(
 static void describe(void *self, nfcs_run_info *info) {
   kmod *m = self;
   info->n_oscillators = nfcs_kuramoto_n(m->k);
+  info->members = nfcs_kuramoto_members(m->k);
+  info->member_coupling = nfcs_kuramoto_member_coupling(m->k);
   info->omega = m->omega;
   info->oscillator_names = m->names;
 }
-static size_t snapshot_bytes(void *self) { return sizeof(double) * (size_t)nfcs_kuramoto_n(K(self)); }
+static size_t snapshot_bytes(void *self) {
+  const int64_t M = nfcs_kuramoto_members(K(self));
+  return sizeof(double) * (size_t)(nfcs_kuramoto_n(K(self)) * M + (M > 1 ? 2 * M : 0));
+}
 static int snapshot(void *self, void *buf, nfcs_snapshot *s) {
+  const int64_t M = nfcs_kuramoto_members(K(self)), nm = nfcs_kuramoto_n(K(self)) * M;
   NFCS_CHECK(nfcs_kuramoto_get_phases(K(self), buf));
   s->theta = buf;
+  if (M > 1) {
+    double *R = (double *)buf + nm, *psi = R + M;
+    NFCS_CHECK(nfcs_kuramoto_order_members(K(self), R, psi));
+    s->R_members = R;
+    s->psi_members = psi;
+  }
   return NFCS_OK;
 }
 static size_t state_bytes(void *self) { return nfcs_kuramoto_state_bytes(K(self)); }

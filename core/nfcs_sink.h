@@ -20,6 +20,8 @@ typedef struct nfcs_run_info {
   int64_t n_oscillators;  /* 0 without a kuramoto section */
   const double *omega;    /* [N] natural frequencies (host) */
   const char *const *oscillator_names; /* [N] upstream module names, or NULL */
+  int64_t members;        /* ensemble members M (1: no member axis); omega is then [M][N] */
+  const double *member_coupling; /* [M] coupling K_m of each member */
   double resume_t;        /* restart: continue the file from this model time; < 0: a new run */
   const char *checkpoint_path;
 } nfcs_run_info;
@@ -40,7 +42,8 @@ typedef struct nfcs_snapshot {
   double t;
   int64_t step;
   const nfcs_real *phi;  /* npts complex, or NULL */
-  const double *theta;   /* N phases in [-pi, pi), or NULL */
+  const double *theta;   /* N phases in [-pi, pi) ([M][N] for an ensemble), or NULL */
+  const double *R_members, *psi_members; /* [M] order parameter of each member of an ensemble, or NULL */
 } nfcs_snapshot;
 
 /* One metrics sample: parallel arrays of names and values (the same names at every sample). */

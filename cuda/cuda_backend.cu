@@ -460,6 +460,8 @@ int g_create(nfcs_ctx *ctx, void **self) {
   cudaError_t e = cudaStreamCreateWithFlags(&g->stream, cudaStreamNonBlocking);
   if (e == cudaSuccess) e = cudaMalloc(&g->scratch, 16 * sizeof(double));
   if (e == cudaSuccess) e = cudaMalloc(&g->flag, sizeof(int));
+  if (e == cudaSuccess && (cublasCreate(&g->blas) != CUBLAS_STATUS_SUCCESS || cublasSetStream(g->blas, g->stream) != CUBLAS_STATUS_SUCCESS))
+    e = cudaErrorUnknown;
   if (e != cudaSuccess) {
     int rc = NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "CUDA: %s", cudaGetErrorString(e));
     free(g);
@@ -473,6 +475,7 @@ void g_destroy(void **self) {
   if (!self || !*self) return;
   gpu *g = G(*self);
   cudaStreamSynchronize(g->stream);
+  if (g->blas) cublasDestroy(g->blas);
   cudaFree(g->scratch);
   cudaFree(g->flag);
   cudaStreamDestroy(g->stream);

@@ -2,6 +2,7 @@
 #ifndef NFCS_CUDA_INTERNAL_H
 #define NFCS_CUDA_INTERNAL_H
 
+#include <cublas_v2.h>
 #include <cuda_runtime.h>
 
 extern "C" {
@@ -13,6 +14,7 @@ struct nfcs_gpu {
   cudaStream_t stream;
   double *scratch;  // device: reduction results (16 doubles)
   int *flag;        // device: finiteness flag
+  cublasHandle_t blas;
 };
 
 // Kuramoto operations (cuda/cuda_kuramoto.cu)

@@ -4,6 +4,8 @@
 // Heun updates with the CPU's wrap and Philox noise.
 #include <cmath>
 
+#include <cublas_v2.h>
+
 #include "cuda_internal.h"
 #include "nfcs_rng.h"
 
@@ -34,11 +36,12 @@ __device__ double block_sum(double v, double *sh) {
 
 // cos/sin of theta + a dir, and the order-parameter sums of each NFCS_KUR_BLOCK chunk
 __global__ void k_phases(const double *theta, double a, const double *dir, double *c, double *s, double *part, int64_t n,
-                         int with_sums) {
+                         int64_t members, int with_sums) {
   __shared__ double sh[BS / 32];
-  const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  const int64_t nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * members;
   for (int64_t b = blockIdx.x; b < nb; b += gridDim.x) {
-    const int64_t lo = b * NFCS_KUR_BLOCK, hi = lo + NFCS_KUR_BLOCK < n ? lo + NFCS_KUR_BLOCK : n;
+    const int64_t base = (b / nbm) * n, lo = base + (b % nbm) * NFCS_KUR_BLOCK;
+    const int64_t hi = lo + NFCS_KUR_BLOCK < base + n ? lo + NFCS_KUR_BLOCK : base + n;
     double zr = 0, zi = 0;
     for (int64_t j = lo + threadIdx.x; j < hi; j += BS) {
       double ph = dir ? theta[j] + a * dir[j] : theta[j], sj, cj;
@@ -61,41 +64,53 @@ __global__ void k_phases(const double *theta, double a, const double *dir, doubl
   }
 }
 
-// the block sums in order -> Z (one block)
-__global__ void k_reduce_parts(const double *part, int64_t nb, double *z) {
+// the block sums of each member in order -> Z_m (one block a member)
+__global__ void k_reduce_parts(const double *part, int64_t nbm, double *z) {
   __shared__ double sh[BS / 32];
+  const int64_t m = blockIdx.x;
   double zr = 0, zi = 0;
-  for (int64_t b = threadIdx.x; b < nb; b += BS) {
-    zr += part[2 * b];
-    zi += part[2 * b + 1];
+  for (int64_t b = threadIdx.x; b < nbm; b += BS) {
+    zr += part[2 * (m * nbm + b)];
+    zi += part[2 * (m * nbm + b) + 1];
   }
   zr = block_sum(zr, sh);
   zi = block_sum(zi, sh);
   if (threadIdx.x == 0) {
-    z[0] = zr;
-    z[1] = zi;
+    z[2 * m] = zr;
+    z[2 * m + 1] = zi;
   }
 }
 
 __global__ void k_mf_finish(const double *c, const double *s, const double *z, const double *om, const double *uf, double g,
-                            double ca, double sa, double u, double *out, int64_t n) {
-  const double zr = z[0], zi = z[1];
-  STRIDE(i, n) {
-    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
-    double f = om[i] + g * (zi * cp - zr * sp) + u;
-    if (uf) f += uf[i];
-    out[i] = f;
+                            const double *gscale, double ca, double sa, double u, double *out, int64_t n, int64_t members) {
+  STRIDE(q, n * members) {
+    const int64_t m = q / n;
+    const double zr = z[2 * m], zi = z[2 * m + 1];
+    double cp = c[q] * ca - s[q] * sa, sp = s[q] * ca + c[q] * sa;
+    double f = om[q] + g * gscale[m] * (zi * cp - zr * sp) + u;
+    if (uf) f += uf[q - m * n];
+    out[q] = f;
   }
 }
 
 // f_i = omega_i + kappa (B cos(phi_i) - A sin(phi_i)) + u_i with (A, B) per row
-__global__ void k_finish(const double *c, const double *s, const double *ab, const double *om, const double *uf, double kappa,
-                         double ca, double sa, double u, double *out, int64_t n) {
-  STRIDE(i, n) {
-    double cp = c[i] * ca - s[i] * sa, sp = s[i] * ca + c[i] * sa;
-    double f = om[i] + kappa * (ab[2 * i + 1] * cp - ab[2 * i] * sp) + u;
+__global__ void k_finish(const double *c, const double *s, const double *ab, int gemm, const double *om, const double *uf,
+                         double kappa, const double *gscale, double ca, double sa, double u, double *out, int64_t n, int64_t members) {
+  STRIDE(q, n * members) {
+    const int64_t m = q / n, i = q - m * n;
+    const double A = gemm ? ab[i * 2 * members + 2 * m] : ab[2 * q], B = gemm ? ab[i * 2 * members + 2 * m + 1] : ab[2 * q + 1];
+    double cp = c[q] * ca - s[q] * sa, sp = s[q] * ca + c[q] * sa;
+    double f = om[q] + kappa * gscale[m] * (B * cp - A * sp) + u;
     if (uf) f += uf[i];
-    out[i] = f;
+    out[q] = f;
+  }
+}
+
+__global__ void k_pack(const double *c, const double *s, double *x, int64_t n, int64_t members) {
+  STRIDE(q, n * members) {
+    const int64_t m = q / n, j = q - m * n;
+    x[j * 2 * members + 2 * m] = c[q];
+    x[j * 2 * members + 2 * m + 1] = s[q];
   }
 }
 
@@ -141,15 +156,17 @@ __global__ void k_dense_lag(const double2 *W, const double *c, const double *s, 
 }
 
 __global__ void k_csr(const int64_t *rp, const int32_t *col, const double *w, const double *c, const double *s, double *ab,
-                      int64_t n) {
-  STRIDE(i, n) {
+                      int64_t n, int64_t members) {
+  STRIDE(q, n * members) {
+    const int64_t m = q / n, i = q - m * n;
+    const double *cm = c + m * n, *sm = s + m * n;
     double a = 0, b = 0;
     for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
-      a += w[e] * c[col[e]];
-      b += w[e] * s[col[e]];
+      a += w[e] * cm[col[e]];
+      b += w[e] * sm[col[e]];
     }
-    ab[2 * i] = a;
-    ab[2 * i + 1] = b;
+    ab[2 * q] = a;
+    ab[2 * q + 1] = b;
   }
 }
 
@@ -200,25 +217,38 @@ nfcs_gpu *GP(void *self) { return (nfcs_gpu *)self; }
 }  // namespace
 
 void nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
-  cudaStream_t st = GP(self)->stream;
-  const int64_t n = r->n, nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  nfcs_gpu *g = GP(self);
+  cudaStream_t st = g->stream;
+  const int64_t n = r->n, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
   const int mean_field = r->coupling != NFCS_COUPLING_MATRIX && r->coupling != NFCS_COUPLING_SPARSE;
-  k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, st>>>(theta, a, dir, r->c, r->s, r->partial, n, mean_field);
+  k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, st>>>(theta, a, dir, r->c, r->s, r->partial, n, M, mean_field);
   if (mean_field) {
-    double *z = GP(self)->scratch + 8;
-    k_reduce_parts<<<1, BS, 0, st>>>(r->partial, nb, z);
-    k_mf_finish<<<nblocks(n), BS, 0, st>>>(r->c, r->s, z, r->omega, r->u_field, r->kappa * r->K, r->cos_a, r->sin_a, r->u, out, n);
+    double *z = r->work; /* [2M]: the work array is free in the mean-field path */
+    k_reduce_parts<<<(unsigned)M, BS, 0, st>>>(r->partial, nbm, z);
+    k_mf_finish<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, z, r->omega, r->u_field, r->kappa * r->K, r->gscale, r->cos_a, r->sin_a,
+                                               r->u, out, n, M);
     return;
   }
-  if (r->coupling == NFCS_COUPLING_MATRIX) {
+  int gemm = 0;
+  const double *ab = r->work;
+  if (r->coupling == NFCS_COUPLING_MATRIX && M > 1) {
+    /* the ensemble: Y [N][2M] = K [N][N] X [N][2M], one GEMM (row-major as column-major transposes) */
+    k_pack<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, r->x, n, M);
+    const double one = 1.0, zero = 0.0;
+    cublasDgemm(g->blas, CUBLAS_OP_N, CUBLAS_OP_N, (int)(2 * M), (int)n, (int)n, &one, r->x, (int)(2 * M), r->Kmat, (int)n, &zero,
+                r->y, (int)(2 * M));
+    gemm = 1;
+    ab = r->y;
+  } else if (r->coupling == NFCS_COUPLING_MATRIX) {
     const int64_t warps = n < 65535 * 8 ? n : 65535 * 8;
     const unsigned grid = (unsigned)((warps * 32 + BS - 1) / BS);
     if (r->W) k_dense_lag<<<grid, BS, 0, st>>>((const double2 *)r->W, r->c, r->s, r->work, n);
     else k_dense<<<grid, BS, 0, st>>>(r->Kmat, r->c, r->s, r->work, n);
   } else {
-    k_csr<<<nblocks(n), BS, 0, st>>>(r->rowptr, r->col, r->w, r->c, r->s, r->work, n);
+    k_csr<<<nblocks(n * M), BS, 0, st>>>(r->rowptr, r->col, r->w, r->c, r->s, r->work, n, M);
   }
-  k_finish<<<nblocks(n), BS, 0, st>>>(r->c, r->s, r->work, r->omega, r->u_field, r->kappa, r->cos_a, r->sin_a, r->u, out, n);
+  k_finish<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, ab, gemm, r->omega, r->u_field, r->kappa, r->gscale, r->cos_a, r->sin_a, r->u,
+                                          out, n, M);
 }
 
 void nfcs_gpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3, const double *k4,
@@ -241,7 +271,7 @@ void nfcs_gpu_kur_noise_step(void *self, double *theta, const double *f1, const 
 void nfcs_gpu_kur_order(void *self, const double *theta, int64_t n, double *partial, double *re, double *im) {
   nfcs_gpu *g = GP(self);
   const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
-  k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, g->stream>>>(theta, 0.0, nullptr, nullptr, nullptr, partial, n, 1);
+  k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, g->stream>>>(theta, 0.0, nullptr, nullptr, nullptr, partial, n, 1, 1);
   k_reduce_parts<<<1, BS, 0, g->stream>>>(partial, nb, g->scratch + 10);
   double h[2];
   cudaMemcpyAsync(h, g->scratch + 10, 2 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);

@@ -31,6 +31,8 @@ typedef struct h5sink {
   hid_t phi, t, step;   /* datasets (-1 when absent) */
   hid_t theta;          /* /kuramoto/theta */
   hsize_t nosc;
+  hsize_t members;      /* ensemble: theta is [T][M][N] */
+  hid_t Rm, psim;       /* /kuramoto/R, /kuramoto/psi [T][M] of an ensemble */
   hid_t mt;             /* /metrics/t */
   hid_t mser[32];       /* /metrics/<name> */
   char mname[32][64];
@@ -477,8 +479,19 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     g = make_group(f, "/kuramoto");
     hsize_t n = (hsize_t)info->n_oscillators;
     s->nosc = n;
-    bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 1, &n, info->omega) < 0;
-    s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 1, &n);
+    s->members = info->members > 1 ? (hsize_t)info->members : 1;
+    if (s->members > 1) {
+      hsize_t mn[2] = {s->members, n};
+      bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 2, mn, info->omega) < 0;
+      s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 2, mn);
+      s->Rm = make_series(f, "/kuramoto/R", H5T_IEEE_F64LE, 1, &s->members);
+      s->psim = make_series(f, "/kuramoto/psi", H5T_IEEE_F64LE, 1, &s->members);
+      bad |= H5LTmake_dataset_double(f, "/kuramoto/coupling", 1, &s->members, info->member_coupling) < 0;
+      bad |= s->Rm < 0 || s->psim < 0;
+    } else {
+      bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 1, &n, info->omega) < 0;
+      s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 1, &n);
+    }
     bad |= s->theta < 0;
     {
       /* the oscillator axis as a scale too */
@@ -491,9 +504,21 @@ static int sink_open(void *self, const nfcs_run_info *info) {
       scale(f, "/kuramoto/oscillator", "oscillator");
       scale(f, "/time/t", "t");
       attach(f, s->theta, "/time/t", 0);
-      attach(f, s->theta, "/kuramoto/oscillator", 1);
       hid_t om = H5Dopen2(f, "/kuramoto/omega", H5P_DEFAULT);
-      attach(f, om, "/kuramoto/oscillator", 0);
+      if (s->members > 1) {
+        scale(f, "/kuramoto/coupling", "member");
+        attach(f, s->theta, "/kuramoto/coupling", 1);
+        attach(f, s->theta, "/kuramoto/oscillator", 2);
+        attach(f, om, "/kuramoto/coupling", 0);
+        attach(f, om, "/kuramoto/oscillator", 1);
+        attach(f, s->Rm, "/time/t", 0);
+        attach(f, s->Rm, "/kuramoto/coupling", 1);
+        attach(f, s->psim, "/time/t", 0);
+        attach(f, s->psim, "/kuramoto/coupling", 1);
+      } else {
+        attach(f, s->theta, "/kuramoto/oscillator", 1);
+        attach(f, om, "/kuramoto/oscillator", 0);
+      }
       H5Dclose(om);
     }
     if (info->oscillator_names) {
@@ -549,7 +574,16 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   }
   /* the data first, the times last: /time/t never counts a snapshot whose data is missing */
   if (s->phi >= 0 && snap->phi) bad |= append(s->phi, s->cmem, s->nsnap, s->dim, s->spatial, snap->phi);
-  if (!bad && s->theta >= 0 && snap->theta) bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
+  if (!bad && s->theta >= 0 && snap->theta) {
+    if (s->members > 1) {
+      hsize_t mn[2] = {s->members, s->nosc};
+      bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 2, mn, snap->theta);
+      if (!bad && snap->R_members) bad |= append(s->Rm, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->members, snap->R_members);
+      if (!bad && snap->psi_members) bad |= append(s->psim, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->members, snap->psi_members);
+    } else {
+      bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
+    }
+  }
   if (!bad && s->xdmf && snap->phi) {
     size_t np = 1;
     for (int a = 0; a < s->dim; a++) np *= s->spatial[a];
@@ -746,7 +780,7 @@ static int sink_close(void *self, int status) {
     if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
     if (attr_num(s->file, "exit_status", H5T_NATIVE_INT64, &st)) rc = NFCS_ERR_IO;
   }
-  hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt, &s->absd, &s->argd};
+  hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt, &s->absd, &s->argd, &s->Rm, &s->psim};
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
     if (*ids[i] >= 0) { H5Dclose(*ids[i]); *ids[i] = -1; }
   for (int i = 0; i < s->nmet; i++)
@@ -793,7 +827,7 @@ int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
   if (!s) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   s->ctx = ctx;
   snprintf(s->path, sizeof s->path, "%s", path);
-  s->file = s->phi = s->t = s->step = s->cmem = s->theta = s->mt = s->absd = s->argd = -1;
+  s->file = s->phi = s->t = s->step = s->cmem = s->theta = s->mt = s->absd = s->argd = s->Rm = s->psim = -1;
   sink->ops = &H5_OPS;
   sink->self = s;
   return NFCS_OK;

@@ -378,6 +378,76 @@ static void test_frequencies(void **state) {
   assert_true(fabs(nfcs_normal_quantile(0.5)) < 1e-15);
 }
 
+/* an ensemble sweep of K across Kc reproduces R_inf = sqrt(1 - 2 Delta / K) within 3/sqrt(N) */
+static void test_ensemble_sweep(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = tu_ctx(2);
+  const int64_t n = 10000, M = 8;
+  const double D = 0.5, tol = 3 / sqrt((double)n);
+  nfcs_params p;
+  kparams(&p, n, 1.0, D, NFCS_FREQ_LORENTZIAN, 0.05);
+  p.kuramoto.ensemble = M;
+  p.kuramoto.ensemble_vary = NFCS_VARY_COUPLING;
+  p.kuramoto.ensemble_coupling.n = 2;
+  p.kuramoto.ensemble_coupling.v[0] = 0.3;
+  p.kuramoto.ensemble_coupling.v[1] = 3.8;
+  p.kuramoto.phases.R0 = 0.3;
+  nfcs_kuramoto *k = make(ctx, &p, NULL);
+  assert_int_equal(nfcs_kuramoto_members(k), M);
+  double R[8], psi[8], acc[8] = {0};
+  assert_int_equal(nfcs_kuramoto_advance_to(k, 40.0), 0);
+  int samples = 0;
+  for (double t = 40.5; t <= 50.0 + 1e-9; t += 0.5, samples++) {
+    nfcs_kuramoto_advance_to(k, t);
+    nfcs_kuramoto_order_members(k, R, psi);
+    for (int m = 0; m < M; m++) acc[m] += R[m];
+  }
+  const double *K = nfcs_kuramoto_member_coupling(k);
+  for (int m = 0; m < M; m++) {
+    double r = acc[m] / samples, expect = K[m] > 2 * D ? sqrt(1 - 2 * D / K[m]) : 0.0;
+    print_message("  member %d: K = %.3f, R = %.4f, R_inf = %.4f\n", m, K[m], r, expect);
+    if (fabs(K[m] - 2 * D) > 0.3) assert_true(fabs(r - expect) < tol);
+  }
+  nfcs_kuramoto_destroy(&k);
+  nfcs_ctx_destroy(&ctx);
+}
+
+/* the members of a dense ensemble (one GEMM) are the separate runs, to round-off */
+static void test_ensemble_dense_equals_runs(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = tu_ctx(2);
+  const int64_t n = 300, M = 3;
+  nfcs_params p;
+  kparams(&p, n, 1.0, 0.4, NFCS_FREQ_LORENTZIAN, 0.01);
+  p.kuramoto.freq.sampling = NFCS_SAMPLING_RANDOM;
+  p.kuramoto.phases.type = NFCS_PHASES_RANDOM;
+  p.kuramoto.coupling = NFCS_COUPLING_MATRIX;
+  p.kuramoto.matrix.source = NFCS_MATRIX_UPSTREAM;
+  p.kuramoto.ensemble = M;
+  p.kuramoto.ensemble_coupling.v[0] = 0.5;
+  p.kuramoto.ensemble_coupling.v[1] = 2.5;
+  nfcs_kuramoto *e = make(ctx, &p, NULL);
+  assert_int_equal(nfcs_kuramoto_advance_to(e, 2.0), 0);
+  double *all = malloc(sizeof(double) * (size_t)(n * M)), one[300];
+  nfcs_kuramoto_get_phases(e, all);
+  for (int64_t m = 0; m < M; m++) {
+    nfcs_params q = p;
+    q.kuramoto.ensemble = 1;
+    q.kuramoto.base_coupling_strength = 0.5 + m * 1.0; /* K_m: the upstream matrix scales with K_base */
+    nfcs_kuramoto *k = make(ctx, &q, NULL);
+    assert_int_equal(nfcs_kuramoto_advance_to(k, 2.0), 0);
+    nfcs_kuramoto_get_phases(k, one);
+    double d = 0;
+    for (int64_t i = 0; i < n; i++) d = fmax(d, fabs(remainder(all[m * n + i] - one[i], 2 * M_PI)));
+    print_message("  member %lld (K = %.1f) vs its own run: max |d theta| = %.2e\n", (long long)m, 0.5 + m * 1.0, d);
+    assert_true(d < 1e-11);
+    nfcs_kuramoto_destroy(&k);
+  }
+  free(all);
+  nfcs_kuramoto_destroy(&e);
+  nfcs_ctx_destroy(&ctx);
+}
+
 /* the backend under test against the CPU: every coupling, 200 steps */
 static void test_against_cpu(void **state) {
   (void)state;
@@ -417,6 +487,8 @@ int main(void) {
   tu_require_backend();
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_against_cpu),
+    cmocka_unit_test(test_ensemble_dense_equals_runs),
+    cmocka_unit_test(test_ensemble_sweep),
     cmocka_unit_test(test_frequencies),
     cmocka_unit_test(test_incoherence),
     cmocka_unit_test(test_two_oscillators),
