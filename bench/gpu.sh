@@ -23,10 +23,11 @@ if [ -n "${NFCS_GPU_BUNDLE:-}" ]; then
   # the GPU driver's and the toolkit's libraries where this machine keeps them
   extra=""
   for d in /usr/local/cuda/lib64 /usr/local/cuda/targets/x86_64-linux/lib /usr/local/nvidia/lib64 /usr/lib/x86_64-linux-gnu /usr/lib64 \
-           $(python3 -c 'import nvidia.cufft, os; print(os.path.join(list(nvidia.cufft.__path__)[0], "lib"))' 2>/dev/null); do
+           $(python3 -c 'import nvidia.cufft, os; print(os.path.join(list(nvidia.cufft.__path__)[0], "lib"))' 2>/dev/null) \
+           $(python3 -c 'import nvidia.cublas, os; print(os.path.join(list(nvidia.cublas.__path__)[0], "lib"))' 2>/dev/null); do
     [ -d "$d" ] && extra="$extra:$d"
   done
-  for lib in libcuda.so.1 libcufft.so.12; do
+  for lib in libcuda.so.1 libcufft.so.12 libcublas.so.13 libcublasLt.so.13; do
     p=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l {print $NF; exit}')
     [ -n "$p" ] && extra="$extra:$(dirname "$p")"
   done
