@@ -9,6 +9,7 @@
 #include "nfcs_clock.h"
 #include "nfcs_internal.h"
 #include "nfcs_rng.h"
+#include "nfcs_stencils.h"
 
 struct nfcs_kuramoto {
   nfcs_ctx *ctx;
@@ -104,12 +105,7 @@ int nfcs_kuramoto_frequencies(const nfcs_params *p, int64_t n, double *omega) {
   return NFCS_OK;
 }
 
-static inline double wrap_pi(double x) {
-  double r = fmod(x + M_PI, 2 * M_PI);
-  if (r < 0) r += 2 * M_PI;
-  r -= M_PI;
-  return r >= M_PI ? r - 2 * M_PI : r;
-}
+static inline double wrap_pi(double x) { return nfcs_wrap_phase(x); }
 
 int nfcs_kuramoto_initial_phases(const nfcs_params *p, int64_t n, double *theta) {
   const uint64_t seed = (uint64_t)p->kuramoto.phases.seed;

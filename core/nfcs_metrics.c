@@ -1,4 +1,5 @@
 #include "nfcs_metrics.h"
+#include "nfcs_stencils.h"
 
 #include <math.h>
 
@@ -7,18 +8,6 @@ static inline double dphase(const nfcs_real *a, const nfcs_real *b) {
   double re = (double)b[0] * a[0] + (double)b[1] * a[1];
   double im = (double)b[1] * a[0] - (double)b[0] * a[1];
   return atan2(im, re);
-}
-
-static inline double cabs2(const nfcs_real *a, const nfcs_real *b) {
-  return hypot((double)a[0] - b[0], (double)a[1] - b[1]);
-}
-
-/* Is the field continuous across the periodic seam between a (last point of a line) and b (first)?
- * Compared with the neighbouring jumps inside the line; a field that is not periodic (a pattern
- * imported or generated without periodicity) jumps there, and its plaquettes are not counted. */
-static inline int seam_ok(const nfcs_real *a, const nfcs_real *a_in, const nfcs_real *b, const nfcs_real *b_in) {
-  double jump = cabs2(a, b), inner = fmax(cabs2(a, a_in), cabs2(b, b_in));
-  return jump <= 3.0 * inner + 1e-300;
 }
 
 void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_defects *out) {
@@ -34,12 +23,12 @@ void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_defects *
       for (int64_t i = 0; i < nx; i++) {
         const int64_t i1 = (i + 1) % nx;
         if (i1 == 0 && nx > 2 &&
-            !(seam_ok(P(z, j, nx - 1), P(z, j, nx - 2), P(z, j, 0), P(z, j, 1)) &&
-              seam_ok(P(z, j1, nx - 1), P(z, j1, nx - 2), P(z, j1, 0), P(z, j1, 1))))
+            !(nfcs_seam_ok(P(z, j, nx - 1), P(z, j, nx - 2), P(z, j, 0), P(z, j, 1)) &&
+              nfcs_seam_ok(P(z, j1, nx - 1), P(z, j1, nx - 2), P(z, j1, 0), P(z, j1, 1))))
           continue;
         if (j1 == 0 && ny > 2 &&
-            !(seam_ok(P(z, ny - 1, i), P(z, ny - 2, i), P(z, 0, i), P(z, 1, i)) &&
-              seam_ok(P(z, ny - 1, i1), P(z, ny - 2, i1), P(z, 0, i1), P(z, 1, i1))))
+            !(nfcs_seam_ok(P(z, ny - 1, i), P(z, ny - 2, i), P(z, 0, i), P(z, 1, i)) &&
+              nfcs_seam_ok(P(z, ny - 1, i1), P(z, ny - 2, i1), P(z, 0, i1), P(z, 1, i1))))
           continue;
         const nfcs_real *p00 = P(z, j, i), *p10 = P(z, j, i1), *p11 = P(z, j1, i1), *p01 = P(z, j1, i);
         double w = dphase(p00, p10) + dphase(p10, p11) + dphase(p11, p01) + dphase(p01, p00);

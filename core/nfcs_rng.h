@@ -7,11 +7,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#if defined(__CUDACC__)
-#define NFCS_HD __host__ __device__ __forceinline__
-#else
-#define NFCS_HD static inline
-#endif
+#include "nfcs_stencils.h" /* NFCS_HD */
 
 /* Streams: one per purpose so that draws never overlap. */
 enum {

@@ -210,23 +210,6 @@ __global__ void k_k2sum(const nfcs_real *s, int64_t nx, int64_t ny, int dim, siz
 }
 
 // phase metrics: the same stencils as kernels/cpu_metrics.c
-__device__ __forceinline__ double wrap_d(double d) { return d - 6.283185307179586 * rint(d * 0.15915494309189535); }
-
-__device__ __forceinline__ double grad_line(const nfcs_real *v, int64_t i, int64_t n, int64_t st, double h, int phase) {
-  if (n < 2) return 0.0;
-  double a, b;
-  if (i == 0) { a = (double)v[st] - v[0]; return (phase ? wrap_d(a) : a) / h; }
-  if (i == n - 1) { a = (double)v[(n - 1) * st] - v[(n - 2) * st]; return (phase ? wrap_d(a) : a) / h; }
-  a = (double)v[(i + 1) * st] - v[i * st];
-  b = (double)v[i * st] - v[(i - 1) * st];
-  return (phase ? wrap_d(a) + wrap_d(b) : a + b) / (2 * h);
-}
-
-__device__ __forceinline__ double cdist(const nfcs_real *a, const nfcs_real *b) { return hypot((double)a[0] - b[0], (double)a[1] - b[1]); }
-__device__ __forceinline__ int seam_ok(const nfcs_real *a, const nfcs_real *a_in, const nfcs_real *b, const nfcs_real *b_in) {
-  return cdist(a, b) <= 3.0 * fmax(cdist(a, a_in), cdist(b, b_in)) + 1e-300;
-}
-
 __global__ void k_phase(const nfcs_real *phi, nfcs_real *th, size_t n) {
   GRID_STRIDE(i, n) th[i] = (nfcs_real)atan2((double)phi[2 * i + 1], (double)phi[2 * i]);
 }
@@ -234,7 +217,7 @@ __global__ void k_phase(const nfcs_real *phi, nfcs_real *th, size_t n) {
 __global__ void k_gradx(const nfcs_real *th, nfcs_real *gx, int64_t nx, size_t n, double dx) {
   GRID_STRIDE(i, n) {
     int64_t x = (int64_t)(i % (size_t)nx);
-    gx[i] = (nfcs_real)grad_line(th + (i - x), x, nx, 1, dx, 1);
+    gx[i] = (nfcs_real)nfcs_grad_line(th + (i - x), x, nx, 1, dx, 1);
   }
 }
 
@@ -245,10 +228,10 @@ __global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const
   GRID_STRIDE(i, n) {
     int64_t x = (int64_t)(i % (size_t)nx), y = (int64_t)((i / (size_t)nx) % (size_t)ny), z = (int64_t)(i / ((size_t)nx * ny));
     const nfcs_real *plane = th + (size_t)z * (size_t)(nx * ny);
-    double d2x = grad_line(gxa + (i - x), x, nx, 1, dx, 0), d2y = 0;
+    double d2x = nfcs_grad_line(gxa + (i - x), x, nx, 1, dx, 0), d2y = 0;
     if (twod) {
       int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
-      double ga = grad_line(plane + x, lo, ny, nx, dy, 1), gb = grad_line(plane + x, hi, ny, nx, dy, 1);
+      double ga = nfcs_grad_line(plane + x, lo, ny, nx, dy, 1), gb = nfcs_grad_line(plane + x, hi, ny, nx, dy, 1);
       d2y = (y == 0 || y == ny - 1) ? (gb - ga) / dy : (gb - ga) / (2 * dy);
     }
     total += fabs(d2y - d2x) * 0.15915494309189535;
@@ -257,14 +240,14 @@ __global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const
     const nfcs_real *P = phi + 2 * (size_t)z * (size_t)(nx * ny);
 #define PP(j, ii) (P + 2 * ((j) * nx + (ii)))
     if (x1 == 0 && nx > 2 &&
-        !(seam_ok(PP(y, nx - 1), PP(y, nx - 2), PP(y, 0), PP(y, 1)) && seam_ok(PP(y1, nx - 1), PP(y1, nx - 2), PP(y1, 0), PP(y1, 1))))
+        !(nfcs_seam_ok(PP(y, nx - 1), PP(y, nx - 2), PP(y, 0), PP(y, 1)) && nfcs_seam_ok(PP(y1, nx - 1), PP(y1, nx - 2), PP(y1, 0), PP(y1, 1))))
       continue;
     if (y1 == 0 && ny > 2 &&
-        !(seam_ok(PP(ny - 1, x), PP(ny - 2, x), PP(0, x), PP(1, x)) && seam_ok(PP(ny - 1, x1), PP(ny - 2, x1), PP(0, x1), PP(1, x1))))
+        !(nfcs_seam_ok(PP(ny - 1, x), PP(ny - 2, x), PP(0, x), PP(1, x)) && nfcs_seam_ok(PP(ny - 1, x1), PP(ny - 2, x1), PP(0, x1), PP(1, x1))))
       continue;
 #undef PP
     double a = plane[y * nx + x], b = plane[y * nx + x1], c = plane[y1 * nx + x1], d = plane[y1 * nx + x];
-    double w = wrap_d(b - a) + wrap_d(c - b) + wrap_d(d - c) + wrap_d(a - d);
+    double w = nfcs_wrap_diff(b - a) + nfcs_wrap_diff(c - b) + nfcs_wrap_diff(d - c) + nfcs_wrap_diff(a - d);
     long q = lround(w * 0.15915494309189535);
     if (q > 0) pos += (double)q;
     else if (q < 0) neg -= (double)q;

@@ -170,22 +170,7 @@ __global__ void k_csr(const int64_t *rp, const int32_t *col, const double *w, co
   }
 }
 
-// the CPU's wrap: (x + pi) mod 2 pi - pi with Python's modulo, the same bits
-__device__ __forceinline__ double wrap(double x) {
-  const double two_pi = 6.283185307179586476925286766559;
-  double r = x + M_PI;
-  if (r >= 0 && r < two_pi) {
-  } else if (r >= two_pi && r < 2 * two_pi) {
-    r -= two_pi;
-  } else if (r < 0 && r >= -two_pi) {
-    r += two_pi;
-  } else {
-    r = fmod(r, two_pi);
-    if (r != 0 && r < 0) r += two_pi;
-  }
-  r -= M_PI;
-  return r >= M_PI ? r - two_pi : r;
-}
+__device__ __forceinline__ double wrap(double x) { return nfcs_wrap_phase(x); }
 
 __global__ void k_rk4_final(double *th, const double *k1, const double *k2, const double *k3, const double *k4, double h6,
                             int64_t n) {

@@ -5,30 +5,13 @@
 #include "cpu_backend.h"
 #include "nfcs_params.h"
 #include "nfcs_rng.h"
+#include "nfcs_stencils.h"
 
 static int threads_for(const void *self, double work) {
   return work > 32768.0 ? ((const nfcs_cpu *)self)->threads : 1;
 }
 
-/* (x + pi) mod 2 pi - pi with the modulo of Python and numpy (result has the divisor's sign).
- * The common cases skip fmod and give the same bits: r in [0, 2pi) is unchanged, r - 2pi for r in
- * [2pi, 4pi) is exact (Sterbenz), and r + 2pi for r in [-2pi, 0) is the very operation the
- * Python modulo does after fmod. */
-static inline double wrap(double x) {
-  const double two_pi = 6.283185307179586476925286766559;
-  double r = x + M_PI;
-  if (r >= 0 && r < two_pi) {
-  } else if (r >= two_pi && r < 2 * two_pi) {
-    r -= two_pi;
-  } else if (r < 0 && r >= -two_pi) {
-    r += two_pi;
-  } else {
-    r = fmod(r, two_pi);
-    if (r != 0 && r < 0) r += two_pi;
-  }
-  r -= M_PI;
-  return r >= M_PI ? r - two_pi : r;
-}
+static inline double wrap(double x) { return nfcs_wrap_phase(x); }
 
 void nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3,
                             const double *k4, double dt, int64_t n) {

@@ -3,6 +3,7 @@
 
 #include "cpu_backend.h"
 #include "nfcs_metrics.h"
+#include "nfcs_stencils.h"
 
 void nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2) {
   const int nt = n > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
@@ -47,23 +48,6 @@ double nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g
  * its x derivative, then per column the y derivatives, the upstream rho and the plaquette
  * winding from wrapped phase differences (no further atan2).  Same results as the reference in
  * core/nfcs_metrics.c (checked by a test), several times faster. */
-static inline double wrap_d(double d) { return d - 6.283185307179586 * nearbyint(d * 0.15915494309189535); }
-
-static inline double grad_line(const nfcs_real *v, int64_t i, int64_t n, int64_t st, double h, int phase) {
-  if (n < 2) return 0.0;
-  double a, b;
-  if (i == 0) { a = (double)v[st] - v[0]; return (phase ? wrap_d(a) : a) / h; }
-  if (i == n - 1) { a = (double)v[(n - 1) * st] - v[(n - 2) * st]; return (phase ? wrap_d(a) : a) / h; }
-  a = (double)v[(i + 1) * st] - v[i * st];
-  b = (double)v[i * st] - v[(i - 1) * st];
-  return (phase ? wrap_d(a) + wrap_d(b) : a + b) / (2 * h);
-}
-
-static inline double cdist(const nfcs_real *a, const nfcs_real *b) { return hypot((double)a[0] - b[0], (double)a[1] - b[1]); }
-static inline int seam_ok(const nfcs_real *a, const nfcs_real *a_in, const nfcs_real *b, const nfcs_real *b_in) {
-  return cdist(a, b) <= 3.0 * fmax(cdist(a, a_in), cdist(b, b_in)) + 1e-300;
-}
-
 void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
                                 int64_t *positive, int64_t *negative) {
   const size_t np = g->npts;
@@ -77,7 +61,7 @@ void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_gri
   for (int64_t z = 0; z < nz; z++)
     for (int64_t y = 0; y < ny; y++) {
       const size_t off = (size_t)(z * ny + y) * (size_t)nx;
-      for (int64_t x = 0; x < nx; x++) gx[off + x] = (nfcs_real)grad_line(th + off, x, nx, 1, dx, 1);
+      for (int64_t x = 0; x < nx; x++) gx[off + x] = (nfcs_real)nfcs_grad_line(th + off, x, nx, 1, dx, 1);
     }
   double total = 0;
   int64_t pos = 0, neg = 0;
@@ -91,10 +75,10 @@ void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_gri
       const nfcs_real *col0 = th + (size_t)z * (size_t)(ny * nx);
       const nfcs_real *gxr = gx + (size_t)(z * ny + y) * (size_t)nx;
       for (int64_t x = 0; x < nx; x++) {
-        double d2x = grad_line(gxr, x, nx, 1, dx, 0), d2y = 0;
+        double d2x = nfcs_grad_line(gxr, x, nx, 1, dx, 0), d2y = 0;
         if (twod) {
           int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
-          double ga = grad_line(col0 + x, lo, ny, nx, dy, 1), gb = grad_line(col0 + x, hi, ny, nx, dy, 1);
+          double ga = nfcs_grad_line(col0 + x, lo, ny, nx, dy, 1), gb = nfcs_grad_line(col0 + x, hi, ny, nx, dy, 1);
           d2y = (y == 0 || y == ny - 1) ? (gb - ga) / dy : (gb - ga) / (2 * dy);
         }
         total += fabs(d2y - d2x) * 0.15915494309189535;
@@ -102,15 +86,15 @@ void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_gri
         /* winding of the plaquette (x, y)-(x+1, y+1) */
         const int64_t x1 = (x + 1) % nx;
         if (x1 == 0 && nx > 2 &&
-            !(seam_ok(P(z, y, nx - 1), P(z, y, nx - 2), P(z, y, 0), P(z, y, 1)) &&
-              seam_ok(P(z, y1, nx - 1), P(z, y1, nx - 2), P(z, y1, 0), P(z, y1, 1))))
+            !(nfcs_seam_ok(P(z, y, nx - 1), P(z, y, nx - 2), P(z, y, 0), P(z, y, 1)) &&
+              nfcs_seam_ok(P(z, y1, nx - 1), P(z, y1, nx - 2), P(z, y1, 0), P(z, y1, 1))))
           continue;
         if (y1 == 0 && ny > 2 &&
-            !(seam_ok(P(z, ny - 1, x), P(z, ny - 2, x), P(z, 0, x), P(z, 1, x)) &&
-              seam_ok(P(z, ny - 1, x1), P(z, ny - 2, x1), P(z, 0, x1), P(z, 1, x1))))
+            !(nfcs_seam_ok(P(z, ny - 1, x), P(z, ny - 2, x), P(z, 0, x), P(z, 1, x)) &&
+              nfcs_seam_ok(P(z, ny - 1, x1), P(z, ny - 2, x1), P(z, 0, x1), P(z, 1, x1))))
           continue;
         double a = T(z, y, x), b = T(z, y, x1), cc = T(z, y1, x1), d = T(z, y1, x);
-        double w = wrap_d(b - a) + wrap_d(cc - b) + wrap_d(d - cc) + wrap_d(a - d);
+        double w = nfcs_wrap_diff(b - a) + nfcs_wrap_diff(cc - b) + nfcs_wrap_diff(d - cc) + nfcs_wrap_diff(a - d);
         long q = lround(w * 0.15915494309189535);
         if (q > 0) pos += q;
         else if (q < 0) neg -= q;

@@ -1,0 +1,68 @@
+/* NFCS core — small numerical pieces shared by the host, the CPU kernels and the CUDA kernels
+ * (one definition each, so every backend computes the same thing).  Header only. */
+#ifndef NFCS_STENCILS_H
+#define NFCS_STENCILS_H
+
+#include <math.h>
+#include <stdint.h>
+
+#include "nfcs_base.h"
+
+#if defined(__CUDACC__)
+#define NFCS_HD __host__ __device__ __forceinline__
+#else
+#define NFCS_HD static inline
+#endif
+
+/* (x + pi) mod 2 pi - pi with the modulo of Python and numpy (the result has the divisor's sign),
+ * in [-pi, pi).  The common cases skip fmod and give the same bits: r in [0, 2 pi) unchanged,
+ * r - 2 pi for r in [2 pi, 4 pi) is exact (Sterbenz), r + 2 pi for r in [-2 pi, 0) is the very
+ * operation the Python modulo does after fmod. */
+NFCS_HD double nfcs_wrap_phase(double x) {
+  const double two_pi = 6.283185307179586476925286766559, pi = 3.14159265358979323846264338327950;
+  double r = x + pi;
+  if (r >= 0 && r < two_pi) {
+  } else if (r >= two_pi && r < 2 * two_pi) {
+    r -= two_pi;
+  } else if (r < 0 && r >= -two_pi) {
+    r += two_pi;
+  } else {
+    r = fmod(r, two_pi);
+    if (r != 0 && r < 0) r += two_pi;
+  }
+  r -= pi;
+  return r >= pi ? r - two_pi : r;
+}
+
+/* a phase difference wrapped to [-pi, pi] */
+NFCS_HD double nfcs_wrap_diff(double d) { return d - 6.283185307179586 * rint(d * 0.15915494309189535); }
+
+/* numpy.gradient (edge order 1) at i of a line of n values with stride st and spacing h: central
+ * inside, one-sided at the ends; of the phase unwrapped along the line when phase != 0 */
+NFCS_HD double nfcs_grad_line(const nfcs_real *v, int64_t i, int64_t n, int64_t st, double h, int phase) {
+  if (n < 2) return 0.0;
+  double a, b;
+  if (i == 0) {
+    a = (double)v[st] - v[0];
+    return (phase ? nfcs_wrap_diff(a) : a) / h;
+  }
+  if (i == n - 1) {
+    a = (double)v[(n - 1) * st] - v[(n - 2) * st];
+    return (phase ? nfcs_wrap_diff(a) : a) / h;
+  }
+  a = (double)v[(i + 1) * st] - v[i * st];
+  b = (double)v[i * st] - v[(i - 1) * st];
+  return (phase ? nfcs_wrap_diff(a) + nfcs_wrap_diff(b) : a + b) / (2 * h);
+}
+
+NFCS_HD double nfcs_cdist(const nfcs_real *a, const nfcs_real *b) { return hypot((double)a[0] - b[0], (double)a[1] - b[1]); }
+
+/* Is the field continuous across the periodic seam between a (last point of a line, a_in next to
+ * it) and b (first point, b_in next to it)?  Judged against the neighbouring jumps inside the
+ * line: a field that is not periodic jumps there, and its plaquettes across the seam are not
+ * counted as vortices. */
+NFCS_HD int nfcs_seam_ok(const nfcs_real *a, const nfcs_real *a_in, const nfcs_real *b, const nfcs_real *b_in) {
+  return nfcs_cdist(a, b) <= 3.0 * fmax(nfcs_cdist(a, a_in), nfcs_cdist(b, b_in)) + 1e-300;
+}
+
+#endif
