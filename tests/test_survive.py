@@ -66,7 +66,9 @@ long = write(os.path.join(d, "long.yaml"), open(cfg).read().replace("t_end: 4.0"
 ref = os.path.join(d, "ref.h5")
 run(["run", long, "-o", ref, "--quiet"], check=0)
 s = os.path.join(d, "s.h5")
-proc = subprocess.Popen([NFCS, "run", long, "-o", s, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+# paced to the wall clock (which changes nothing in the trajectory), so the signal surely lands mid-run
+paced = ["--set", "coordinator.realtime=true", "--set", "coordinator.rate_hz=50"]
+proc = subprocess.Popen([NFCS, "run", long, "-o", s, "--quiet"] + paced, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 time.sleep(1.0)
 proc.send_signal(signal.SIGINT)
 out, err = proc.communicate(timeout=120)
@@ -82,7 +84,7 @@ with h5py.File(ref) as fr, h5py.File(s) as fs:
 
 # ---- a second signal stops at once; the file stays readable
 s2 = os.path.join(d, "s2.h5")
-proc = subprocess.Popen([NFCS, "run", long, "-o", s2, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+proc = subprocess.Popen([NFCS, "run", long, "-o", s2, "--quiet"] + paced, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 time.sleep(1.0)
 proc.send_signal(signal.SIGINT)
 proc.send_signal(signal.SIGINT)
@@ -94,7 +96,7 @@ with h5py.File(s2) as f:
 # ---- kill -9 in the middle of a run: h5py opens the file; every snapshot flushed before is intact
 k9 = os.path.join(d, "k9.h5")
 fast = write(os.path.join(d, "fast.yaml"), open(long).read().replace("snapshot_interval: 0.5", "snapshot_interval: 0.2"))
-proc = subprocess.Popen([NFCS, "run", fast, "-o", k9, "--quiet"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+proc = subprocess.Popen([NFCS, "run", fast, "-o", k9, "--quiet"] + paced, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 time.sleep(1.5)
 proc.kill()
 proc.communicate()
