@@ -39,7 +39,7 @@ test: build
 
 # AddressSanitizer + UndefinedBehaviorSanitizer build of everything, and the tests under it
 test-sanitize:
-	@$(MAKE) --no-print-directory test BUILD=build-san BUILD_TYPE=Debug \
+	@$(MAKE) --no-print-directory test BUILD=build-san BUILD_TYPE=RelWithDebInfo \
 	  CMAKE_ARGS="-DNFCS_SANITIZE=address,undefined -DNFCS_BUILD_BENCH=OFF -DNFCS_CUDA=OFF $(CMAKE_ARGS)"
 
 bench: build
