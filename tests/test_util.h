@@ -56,7 +56,7 @@ static inline void tu_params(nfcs_params *p, int dim, int64_t n, double L, doubl
   nfcs_params_defaults(p);
   p->has_cgl = 1;
   p->cgl.grid_size.n = p->cgl.spatial_extent.n = dim;
-  for (int a = 0; a < dim; a++) {
+  for (int a = 0; a < dim && a < 3; a++) {
     p->cgl.grid_size.v[a] = n;
     p->cgl.spatial_extent.v[a] = L;
   }
