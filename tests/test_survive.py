@@ -59,6 +59,20 @@ c.check(p.returncode == 66, f"missing checkpoint: {p.returncode}")
 p = run(["run", cfg, "-o", os.path.join(d, "x.h5"), "--quiet", "--restart", a])
 c.check(p.returncode == 65 and "not a checkpoint" in p.stderr, f"not a checkpoint: {p.returncode} {p.stderr}")
 
+def wait_for_snapshots(path, n, proc, limit=120):
+    """Poll a file being written until it holds n snapshots (readers need no lock)."""
+    t0 = time.time()
+    while time.time() - t0 < limit and proc.poll() is None:
+        try:
+            with h5py.File(path, "r", locking=False) as f:
+                if f["time/t"].shape[0] >= n:
+                    return True
+        except (OSError, KeyError):
+            pass
+        time.sleep(0.05)
+    return False
+
+
 # ---- SIGINT: the current step finishes, a checkpoint, a valid file, exit 130; continuing gives
 #      the uninterrupted result bit for bit
 long = write(os.path.join(d, "long.yaml"), open(cfg).read().replace("t_end: 4.0", "t_end: 60.0")
@@ -69,7 +83,7 @@ s = os.path.join(d, "s.h5")
 # paced to the wall clock (which changes nothing in the trajectory), so the signal surely lands mid-run
 paced = ["--set", "coordinator.realtime=true", "--set", "coordinator.rate_hz=50"]
 proc = subprocess.Popen([NFCS, "run", long, "-o", s, "--quiet"] + paced, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-time.sleep(1.0)
+c.check(wait_for_snapshots(s, 3, proc), "SIGINT run: snapshots appear")
 proc.send_signal(signal.SIGINT)
 out, err = proc.communicate(timeout=120)
 c.check(proc.returncode == 130, f"SIGINT: exit {proc.returncode}\n{err}")
@@ -85,7 +99,7 @@ with h5py.File(ref) as fr, h5py.File(s) as fs:
 # ---- a second signal stops at once; the file stays readable
 s2 = os.path.join(d, "s2.h5")
 proc = subprocess.Popen([NFCS, "run", long, "-o", s2, "--quiet"] + paced, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-time.sleep(1.0)
+wait_for_snapshots(s2, 2, proc)
 proc.send_signal(signal.SIGINT)
 proc.send_signal(signal.SIGINT)
 proc.communicate(timeout=120)
@@ -97,7 +111,7 @@ with h5py.File(s2) as f:
 k9 = os.path.join(d, "k9.h5")
 fast = write(os.path.join(d, "fast.yaml"), open(long).read().replace("snapshot_interval: 0.5", "snapshot_interval: 0.2"))
 proc = subprocess.Popen([NFCS, "run", fast, "-o", k9, "--quiet"] + paced, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-time.sleep(1.5)
+c.check(wait_for_snapshots(k9, 4, proc), "kill -9 run: snapshots appear")
 proc.kill()
 proc.communicate()
 with h5py.File(k9) as f, h5py.File(ref) as fr:
