@@ -12,6 +12,7 @@
 
 #include "nfcs_backend.h"
 #include "nfcs_cgl.h"
+#include "nfcs_h5_text.h"
 #include "nfcs_info.h"
 #include "nfcs_params.h"
 
@@ -97,34 +98,6 @@ int nfcs_info_params(FILE *f) {
   return 0;
 }
 
-static int read_attr_str(hid_t obj, const char *name, char *buf, size_t len) {
-  buf[0] = '\0';
-  if (H5Aexists(obj, name) <= 0) return -1;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t t = H5Aget_type(a);
-  int rc = -1;
-  if (H5Tget_class(t) == H5T_STRING) {
-    if (H5Tis_variable_str(t) > 0) {
-      char *s = NULL;
-      hid_t mt = H5Tcopy(H5T_C_S1);
-      H5Tset_size(mt, H5T_VARIABLE);
-      H5Tset_cset(mt, H5Tget_cset(t));
-      if (H5Aread(a, mt, &s) >= 0 && s) {
-        snprintf(buf, len, "%s", s);
-        H5free_memory(s);
-        rc = 0;
-      }
-      H5Tclose(mt);
-    }
-  } else if (H5Tget_class(t) == H5T_INTEGER) {
-    long long v;
-    if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) { snprintf(buf, len, "%lld", v); rc = 0; }
-  }
-  H5Tclose(t);
-  H5Aclose(a);
-  return rc;
-}
-
 static long long dset_len(hid_t f, const char *path, int *rank, unsigned long long dims[4]) {
   *rank = 0;
   if (H5LTpath_valid(f, path, 1) <= 0) return -1;
@@ -137,22 +110,6 @@ static long long dset_len(hid_t f, const char *path, int *rank, unsigned long lo
   H5Sclose(s);
   H5Dclose(d);
   return *rank > 0 ? (long long)hd[0] : 1;
-}
-
-static void read_vstr_dset(hid_t h, const char *path, char **out) {
-  *out = NULL;
-  if (H5LTpath_valid(h, path, 1) <= 0) return;
-  hid_t d = H5Dopen2(h, path, H5P_DEFAULT);
-  hid_t st = H5Tcopy(H5T_C_S1);
-  H5Tset_size(st, H5T_VARIABLE);
-  H5Tset_cset(st, H5T_CSET_UTF8);
-  char *y = NULL;
-  if (H5Dread(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) >= 0 && y) {
-    *out = strdup(y);
-    H5free_memory(y);
-  }
-  H5Tclose(st);
-  H5Dclose(d);
 }
 
 /* a value of the effective config by dotted key (nfcs writes simple nested YAML) */
@@ -253,9 +210,8 @@ int nfcs_info_file(const char *path, FILE *f) {
   fprintf(f, "%s\n", path);
   static const char *attrs[] = {"software", "software_version", "created", "command_line", "backend", "precision", "threads", "exit_status"};
   for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-    if (read_attr_str(h, attrs[i], b, sizeof b) == 0) fprintf(f, "  %-17s %s\n", attrs[i], b);
-  char *yaml = NULL;
-  read_vstr_dset(h, "/config/effective_yaml", &yaml);
+    if (nfcs_h5_read_attr_text(h, attrs[i], b, sizeof b) == 0) fprintf(f, "  %-17s %s\n", attrs[i], b);
+  char *yaml = nfcs_h5_read_text(h, "/config/effective_yaml");
   if (yaml) {
     char v[256];
     fprintf(f, "  %-17s %016llx (FNV-1a of the effective config)\n", "config digest", (unsigned long long)fnv1a(yaml));

@@ -17,6 +17,7 @@
 #include "nfcs_bundle.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
+#include "nfcs_h5_text.h"
 
 #if NFCS_SINGLE
 #define H5_REAL H5T_NATIVE_FLOAT
@@ -61,19 +62,6 @@ static hid_t complex_type(hid_t real) {
   H5Tinsert(t, "r", 0, real);
   H5Tinsert(t, "i", sz, real);
   return t;
-}
-
-static int attr_str(hid_t obj, const char *name, const char *value) {
-  hid_t st = H5Tcopy(H5T_C_S1);
-  H5Tset_size(st, H5T_VARIABLE);
-  H5Tset_cset(st, H5T_CSET_UTF8);
-  hid_t sp = H5Screate(H5S_SCALAR);
-  hid_t a = H5Acreate2(obj, name, st, sp, H5P_DEFAULT, H5P_DEFAULT);
-  int rc = a < 0 || H5Awrite(a, st, &value) < 0;
-  if (a >= 0) H5Aclose(a);
-  H5Sclose(sp);
-  H5Tclose(st);
-  return rc;
 }
 
 static int attr_num(hid_t obj, const char *name, hid_t type, const void *v) {
@@ -354,7 +342,7 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   }
   if (H5LTpath_valid(s->file, "/coordinator", 1) > 0) H5Ldelete(s->file, "/coordinator", H5P_DEFAULT);
   if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
-  attr_str(s->file, "restarted_from", info->checkpoint_path ? info->checkpoint_path : "");
+  nfcs_h5_write_text_attr(s->file, "restarted_from", info->checkpoint_path ? info->checkpoint_path : "");
   s->cmem = complex_type(H5_REAL);
   return sink_flush(s);
 }
@@ -385,29 +373,18 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   struct tm tmv;
   gmtime_r(&now, &tmv);
   strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
-  bad |= attr_str(f, "software", "nfcs");
-  bad |= attr_str(f, "software_version", NFCS_VERSION);
-  bad |= attr_str(f, "created", created);
-  bad |= attr_str(f, "command_line", info->command_line ? info->command_line : "");
-  bad |= attr_str(f, "backend", info->backend);
-  bad |= attr_str(f, "precision", p->output.precision == NFCS_PREC_FLOAT32 ? "float32" : "float64");
-  bad |= attr_str(f, "engine_precision", NFCS_SINGLE ? "single" : "double");
+  bad |= nfcs_h5_write_text_attr(f, "software", "nfcs");
+  bad |= nfcs_h5_write_text_attr(f, "software_version", NFCS_VERSION);
+  bad |= nfcs_h5_write_text_attr(f, "created", created);
+  bad |= nfcs_h5_write_text_attr(f, "command_line", info->command_line ? info->command_line : "");
+  bad |= nfcs_h5_write_text_attr(f, "backend", info->backend);
+  bad |= nfcs_h5_write_text_attr(f, "precision", p->output.precision == NFCS_PREC_FLOAT32 ? "float32" : "float64");
+  bad |= nfcs_h5_write_text_attr(f, "engine_precision", NFCS_SINGLE ? "single" : "double");
   int64_t th = info->threads;
   bad |= attr_num(f, "threads", H5T_NATIVE_INT64, &th);
 
   hid_t g = make_group(f, "/config");
-  {
-    hid_t st = H5Tcopy(H5T_C_S1);
-    H5Tset_size(st, H5T_VARIABLE);
-    H5Tset_cset(st, H5T_CSET_UTF8);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(g, "effective_yaml", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const char *y = info->effective_yaml;
-    bad |= d < 0 || H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) < 0;
-    if (d >= 0) H5Dclose(d);
-    H5Sclose(sp);
-    H5Tclose(st);
-  }
+  bad |= nfcs_h5_write_text(g, "effective_yaml", info->effective_yaml);
   H5Gclose(g);
 
   hid_t ftime = H5T_IEEE_F64LE;
@@ -448,8 +425,8 @@ static int sink_open(void *self, const nfcs_run_info *info) {
       attr_num(s->phi, "time_step", H5T_NATIVE_DOUBLE, &p->cgl.time_step);
       char v[64];
       nfcs_param_format(p, nfcs_param_find("cgl.scheme", NULL), v, sizeof v);
-      attr_str(s->phi, "scheme", v);
-      attr_str(s->phi, "axes", gr->dim == 1 ? "t,x" : gr->dim == 2 ? "t,y,x" : "t,z,y,x");
+      nfcs_h5_write_text_attr(s->phi, "scheme", v);
+      nfcs_h5_write_text_attr(s->phi, "axes", gr->dim == 1 ? "t,x" : gr->dim == 2 ? "t,y,x" : "t,z,y,x");
     }
     for (int a = 0; a < gr->dim; a++) {
       s->grid_x0[a] = nfcs_grid_x(gr, a, 0);
@@ -522,9 +499,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
       H5Dclose(om);
     }
     if (info->oscillator_names) {
-      hid_t st = H5Tcopy(H5T_C_S1);
-      H5Tset_size(st, H5T_VARIABLE);
-      H5Tset_cset(st, H5T_CSET_UTF8);
+      hid_t st = nfcs_h5_text_type();
       hid_t sp = H5Screate_simple(1, &n, NULL);
       hid_t d = H5Dcreate2(f, "/kuramoto/names", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
       bad |= d < 0 || H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, info->oscillator_names) < 0;
@@ -668,23 +643,12 @@ static int write_state_file(h5sink *s, const char *path, const nfcs_bundle *b, d
   hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
   if (f < 0) return -1;
   int bad = 0;
-  bad |= attr_str(f, "software", "nfcs");
-  bad |= attr_str(f, "software_version", NFCS_VERSION);
-  bad |= attr_str(f, "format", "nfcs-checkpoint-1");
+  bad |= nfcs_h5_write_text_attr(f, "software", "nfcs");
+  bad |= nfcs_h5_write_text_attr(f, "software_version", NFCS_VERSION);
+  bad |= nfcs_h5_write_text_attr(f, "format", "nfcs-checkpoint-1");
   bad |= attr_num(f, "t", H5T_NATIVE_DOUBLE, &t);
   hid_t g = make_group(f, "/config");
-  {
-    hid_t st = H5Tcopy(H5T_C_S1);
-    H5Tset_size(st, H5T_VARIABLE);
-    H5Tset_cset(st, H5T_CSET_UTF8);
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(g, "effective_yaml", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-    const char *y = s->yaml ? s->yaml : "";
-    bad |= d < 0 || H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) < 0;
-    if (d >= 0) H5Dclose(d);
-    H5Sclose(sp);
-    H5Tclose(st);
-  }
+  bad |= nfcs_h5_write_text(g, "effective_yaml", s->yaml ? s->yaml : "");
   H5Gclose(g);
   g = make_group(f, "/state");
   for (int i = 0; i < b->n && !bad; i++) {

@@ -9,6 +9,7 @@
 
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
+#include "nfcs_h5_text.h"
 #include "nfcs_kuramoto.h"
 
 static int open_input(nfcs_ctx *ctx, const nfcs_params *p, const char *key, const char *rel, hid_t *f, char *path, size_t len) {
@@ -182,26 +183,6 @@ static herr_t ck_visit(hid_t g, const char *name, const H5L_info_t *info, void *
   return 0;
 }
 
-static void attr_vstr(hid_t obj, const char *name, char *buf, size_t len) {
-  buf[0] = '\0';
-  if (H5Aexists(obj, name) <= 0) return;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t t = H5Aget_type(a);
-  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
-    hid_t mt = H5Tcopy(H5T_C_S1);
-    H5Tset_size(mt, H5T_VARIABLE);
-    H5Tset_cset(mt, H5Tget_cset(t));
-    char *s = NULL;
-    if (H5Aread(a, mt, &s) >= 0 && s) {
-      snprintf(buf, len, "%s", s);
-      H5free_memory(s);
-    }
-    H5Tclose(mt);
-  }
-  H5Tclose(t);
-  H5Aclose(a);
-}
-
 int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, char **yaml) {
   *yaml = NULL;
   memset(b, 0, sizeof *b);
@@ -213,25 +194,13 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
   if (f < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is not an HDF5 file", path);
   int rc = NFCS_OK;
   char fmt[64] = "";
-  attr_vstr(f, "format", fmt, sizeof fmt);
+  nfcs_h5_read_attr_text(f, "format", fmt, sizeof fmt);
   if (strcmp(fmt, "nfcs-checkpoint-1") != 0 || H5LTpath_valid(f, "/state", 1) <= 0 ||
       H5LTpath_valid(f, "/config/effective_yaml", 1) <= 0) {
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is not a checkpoint of nfcs", path);
     goto out;
   }
-  {
-    hid_t d = H5Dopen2(f, "/config/effective_yaml", H5P_DEFAULT);
-    hid_t st = H5Tcopy(H5T_C_S1);
-    H5Tset_size(st, H5T_VARIABLE);
-    H5Tset_cset(st, H5T_CSET_UTF8);
-    char *y = NULL;
-    if (H5Dread(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) >= 0 && y) {
-      *yaml = strdup(y);
-      H5free_memory(y);
-    }
-    H5Tclose(st);
-    H5Dclose(d);
-  }
+  *yaml = nfcs_h5_read_text(f, "/config/effective_yaml");
   hid_t g = H5Gopen2(f, "/state", H5P_DEFAULT);
   ck_iter it = {.b = b};
   H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, ck_visit, &it);
