@@ -225,10 +225,18 @@ int nfcs_info_file(const char *path, FILE *f) {
     if (yaml_value(yaml, "kuramoto.coupling", v, sizeof v)) {
       char dt[64] = "";
       yaml_value(yaml, "kuramoto.time_step", dt, sizeof dt);
-      int rank;
-      unsigned long long dims[4] = {0};
-      dset_len(h, "/kuramoto/omega", &rank, dims);
-      fprintf(f, "  %-17s N = %llu, coupling %s, dt %s\n", "oscillators", dims[0], v, dt);
+      /* N is the last axis of omega ([N], or [members, N]); a checkpoint has only the phases of
+       * all members, one after another */
+      int rank = 0;
+      unsigned long long dims[4] = {0}, n = 0;
+      if (dset_len(h, "/kuramoto/omega", &rank, dims) >= 0 && rank > 0) {
+        n = dims[rank - 1];
+      } else if (dset_len(h, "/state/kuramoto.theta", &rank, dims) >= 0 && rank > 0) {
+        char m[64] = "";
+        const long long members = yaml_value(yaml, "kuramoto.ensemble", m, sizeof m) ? atoll(m) : 1;
+        n = dims[0] / (unsigned long long)(members > 0 ? members : 1);
+      }
+      fprintf(f, "  %-17s N = %llu, coupling %s, dt %s\n", "oscillators", n, v, dt);
     }
     free(yaml);
   }

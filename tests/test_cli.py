@@ -95,4 +95,17 @@ c.check(p.returncode == 73 and "cannot create the output file" in p.stderr, f"un
 p = run(["run", cfg, "-o", os.path.join(d, "ok.h5"), "--quiet"])
 c.check(p.returncode == 0 and "output: " + os.path.join(d, "ok.h5") in p.stdout, f"run: {p.returncode} {p.stderr}")
 c.check(p.stderr.strip() == "", f"--quiet run printed on stderr: {p.stderr}")
+
+# info on a run file and on its checkpoint: attributes, the effective config and N (the last axis
+# of omega [members, N] in the run file; the phases of all members / members in the checkpoint)
+write(cfg, "kuramoto:\n  oscillators: 24\n  ensemble: 3\n  ensemble_coupling: [0.5, 2.0]\n"
+      "output: {checkpoint_interval: 0.1}\nrun: {t_end: 0.1}\n")
+ens = os.path.join(d, "ens.h5")
+p = run(["run", cfg, "-o", ens, "--quiet"])
+c.check(p.returncode == 0, f"ensemble run: {p.returncode} {p.stderr}")
+for f in (ens, os.path.join(d, "ens.ckpt.h5")):
+    p = run(["info", f])
+    c.check(p.returncode == 0 and re.search(r"software +nfcs", p.stdout) is not None, f"info {f}: {p.stdout}{p.stderr}")
+    c.check(re.search(r"oscillators +N = 24, coupling all_to_all", p.stdout) is not None, f"info {f} N:\n{p.stdout}")
+    c.check(re.search(r"config digest +[0-9a-f]{16}", p.stdout) is not None, f"info {f} digest:\n{p.stdout}")
 c.done()
