@@ -10,24 +10,13 @@
 #include "nfcs_run.h"
 #include "nfcs_bundle.h"
 #include "nfcs_internal.h"
+#include <limits.h>
 #include <math.h>
 #include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
-static int parse_list(const char *s, int *out, int max) {
-  int n = 0;
-  char buf[512];
-  snprintf(buf, sizeof buf, "%s", s);
-  for (char *t = strtok(buf, ","); t && n < max; t = strtok(NULL, ",")) {
-    char *end;
-    long v = strtol(t, &end, 10);
-    if (*end || v <= 0) return -1;
-    out[n++] = (int)v;
-  }
-  return n;
-}
-
+/* a comma-separated list of positive whole numbers ("256,512", "1e4,1e5"); -1 on anything else */
 static int parse_list64(const char *s, int64_t *out, int max) {
   int n = 0;
   char buf[512];
@@ -35,8 +24,19 @@ static int parse_list64(const char *s, int64_t *out, int max) {
   for (char *t = strtok(buf, ","); t && n < max; t = strtok(NULL, ",")) {
     char *end;
     double v = strtod(t, &end);
-    if (*end || v < 1 || v != (double)(int64_t)v) return -1;
+    if (*end || !(v >= 1 && v < 9e18) || v != (double)(int64_t)v) return -1;
     out[n++] = (int64_t)v;
+  }
+  return n;
+}
+
+/* the same list, for counts that fit an int (grid sizes, threads) */
+static int parse_list(const char *s, int *out, int max) {
+  int64_t v[32];
+  const int n = parse_list64(s, v, max < 32 ? max : 32);
+  for (int i = 0; i < n; i++) {
+    if (v[i] > INT_MAX) return -1;
+    out[i] = (int)v[i];
   }
   return n;
 }

@@ -178,13 +178,11 @@ static double quantise(const nfcs_cgl *c, double h) {
   return c->dt * (nearbyint(h / c->dt * q) / q);
 }
 
-static int same_h(const nfcs_cgl *c, double a, double b) { (void)c; return a == b; }
-
 static int find_slot(nfcs_cgl *c, double h, coef_slot **out) {
   coef_slot *victim = NULL;
   for (int i = 0; i < NSLOTS; i++) {
     coef_slot *s = &c->slot[i];
-    if (s->used && same_h(c, s->h, h)) {
+    if (s->used && s->h == h) {
       s->last_use = ++c->use_clock;
       *out = s;
       return NFCS_OK;
