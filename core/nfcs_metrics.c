@@ -1,4 +1,5 @@
 #include "nfcs_metrics.h"
+#include "nfcs_params.h"
 #include "nfcs_stencils.h"
 
 #include <math.h>
@@ -45,31 +46,6 @@ void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_defects *
 
 /* ---------------------------------------------------------------- the upstream defect density */
 
-#include "nfcs_params.h"
-
-static inline double wrapd(double d) {
-  /* wrapped phase difference in (-pi, pi] */
-  return d - 2.0 * M_PI * floor((d + M_PI) / (2.0 * M_PI));
-}
-
-/* numpy.gradient (edge_order 1) along a line of n values with stride st, spacing h: of the
- * unwrapped phase (wrapped neighbour differences) when phase = 1, of plain values otherwise */
-static inline double grad_at(const nfcs_real *v, int64_t i, int64_t n, int64_t st, double h, int phase) {
-  if (n < 2) return 0.0;
-  double a, b;
-  if (i == 0) {
-    a = (double)v[st] - v[0];
-    return (phase ? wrapd(a) : a) / h;
-  }
-  if (i == n - 1) {
-    a = (double)v[(n - 1) * st] - v[(n - 2) * st];
-    return (phase ? wrapd(a) : a) / h;
-  }
-  a = (double)v[(i + 1) * st] - v[i * st];
-  b = (double)v[i * st] - v[(i - 1) * st];
-  return (phase ? wrapd(a) + wrapd(b) : a + b) / (2 * h);
-}
-
 void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum, nfcs_defects *def) {
   nfcs_defects_count(phi, g, def);
   const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
@@ -84,7 +60,7 @@ void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *wor
     for (int64_t y = 0; y < ny; y++) {
       const nfcs_real *row = th + (size_t)(z * ny + y) * (size_t)nx;
       nfcs_real *out = gr + (size_t)(z * ny + y) * (size_t)nx;
-      for (int64_t x = 0; x < nx; x++) out[x] = (nfcs_real)grad_at(row, x, nx, 1, g->dx[0], 1);
+      for (int64_t x = 0; x < nx; x++) out[x] = (nfcs_real)nfcs_grad_line(row, x, nx, 1, g->dx[0], 1);
     }
   /* rho needs d2y - d2x at each point: accumulate |.| after computing d2y per column */
 #pragma omp parallel for collapse(2) reduction(+ : total) schedule(static)
@@ -94,13 +70,13 @@ void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *wor
       const nfcs_real *gxrow = gr + (size_t)z * (size_t)(ny * nx);
       for (int64_t y = 0; y < ny; y++) {
         const nfcs_real *gx = gxrow + (size_t)y * (size_t)nx;
-        double d2x = grad_at(gx, x, nx, 1, g->dx[0], 0);
+        double d2x = nfcs_grad_line(gx, x, nx, 1, g->dx[0], 0);
         double d2y = 0;
         if (g->dim > 1 && ny > 1) {
           /* gradient along y of (gradient along y of theta), from the phase column */
           double gy[3];
           int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
-          for (int64_t q = lo; q <= hi; q++) gy[q - lo] = grad_at(col, q, ny, nx, g->dx[1], 1);
+          for (int64_t q = lo; q <= hi; q++) gy[q - lo] = nfcs_grad_line(col, q, ny, nx, g->dx[1], 1);
           double a = gy[hi - lo] - gy[0];
           d2y = (y == 0 || y == ny - 1) ? a / g->dx[1] : a / (2 * g->dx[1]);
         }
