@@ -403,11 +403,16 @@ static void test_ensemble_sweep(void **state) {
     for (int m = 0; m < M; m++) acc[m] += R[m];
   }
   const double *K = nfcs_kuramoto_member_coupling(k);
+  int checked = 0; /* members close to Kc (slow, finite-size) are printed, not asserted */
   for (int m = 0; m < M; m++) {
     double r = acc[m] / samples, expect = K[m] > 2 * D ? sqrt(1 - 2 * D / K[m]) : 0.0;
     print_message("  member %d: K = %.3f, R = %.4f, R_inf = %.4f\n", m, K[m], r, expect);
-    if (fabs(K[m] - 2 * D) > 0.3) assert_true(fabs(r - expect) < tol);
+    if (fabs(K[m] - 2 * D) > 0.3) {
+      assert_true(fabs(r - expect) < tol);
+      checked++;
+    }
   }
+  assert_true(checked >= M - 2); /* both sides of Kc, not a vacuous sweep */
   nfcs_kuramoto_destroy(&k);
   nfcs_ctx_destroy(&ctx);
 }
