@@ -446,27 +446,16 @@ static int step_h(nfcs_cgl *c, double h) {
 
 int nfcs_cgl_step(nfcs_cgl *c, double h) {
   NFCS_CHECK(step_h(c, h));
-  c->clock.steps++;
-  c->clock.t += h;
-  c->clock.grid_index = (int64_t)floor((c->clock.t + nfcs_clock_tol(&c->clock)) / c->dt);
+  nfcs_clock_free_step(&c->clock, h);
   return NFCS_OK;
 }
 
 static double ttol(const nfcs_cgl *c) { return nfcs_clock_tol(&c->clock); }
 
+static int step_cb(void *self, double h) { return step_h(self, h); }
+
 int nfcs_cgl_advance(nfcs_cgl *c, double t, const volatile int *stop) {
-  double h;
-  int on_grid;
-  while (nfcs_clock_next(&c->clock, t, &h, &on_grid)) {
-    NFCS_CHECK(step_h(c, h));
-    nfcs_clock_commit(&c->clock, t, on_grid);
-    if (stop && *stop) {
-      nfcs_clock_land(&c->clock, t);
-      if (c->clock.t != t) return NFCS_ERR_INTERRUPTED;
-    }
-  }
-  nfcs_clock_land(&c->clock, t);
-  return NFCS_OK;
+  return nfcs_clock_advance(&c->clock, t, stop, step_cb, c);
 }
 
 int nfcs_cgl_advance_to(nfcs_cgl *c, double t) { return nfcs_cgl_advance(c, t, NULL); }

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdint.h>
 
+#include "nfcs_base.h"
+
 typedef struct nfcs_clock {
   double dt, t;
   int64_t grid_index; /* t lies in [grid_index dt, (grid_index + 1) dt) */
@@ -48,6 +50,34 @@ static inline void nfcs_clock_land(nfcs_clock *c, double t) {
     c->t = t;
     if (fabs((double)(c->grid_index + 1) * c->dt - t) <= tol) c->grid_index++;
   }
+}
+
+/* After a step of size h that the caller chose (nfcs_cgl_step, nfcs_kuramoto_step): on or off
+ * the grid as it falls. */
+static inline void nfcs_clock_free_step(nfcs_clock *c, double h) {
+  c->steps++;
+  c->t += h;
+  c->grid_index = (int64_t)floor((c->t + nfcs_clock_tol(c)) / c->dt);
+}
+
+/* Advance a module to t: step(self, h) for each step nfcs_clock_next proposes, the clock kept.
+ * When *stop becomes set it stops after the current step: NFCS_ERR_INTERRUPTED unless t was
+ * reached by then.  A step's error is returned as it is. */
+static inline int nfcs_clock_advance(nfcs_clock *c, double t, const volatile int *stop, int (*step)(void *, double),
+                                     void *self) {
+  double h;
+  int on_grid;
+  while (nfcs_clock_next(c, t, &h, &on_grid)) {
+    const int rc = step(self, h);
+    if (rc) return rc;
+    nfcs_clock_commit(c, t, on_grid);
+    if (stop && *stop) {
+      nfcs_clock_land(c, t);
+      if (c->t != t) return NFCS_ERR_INTERRUPTED;
+    }
+  }
+  nfcs_clock_land(c, t);
+  return NFCS_OK;
 }
 
 #endif

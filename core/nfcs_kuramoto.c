@@ -463,25 +463,14 @@ static int step_h(nfcs_kuramoto *k, double h) {
 
 int nfcs_kuramoto_step(nfcs_kuramoto *k, double h) {
   NFCS_CHECK(step_h(k, h));
-  k->clock.steps++;
-  k->clock.t += h;
-  k->clock.grid_index = (int64_t)floor((k->clock.t + nfcs_clock_tol(&k->clock)) / k->clock.dt);
+  nfcs_clock_free_step(&k->clock, h);
   return NFCS_OK;
 }
 
+static int step_cb(void *self, double h) { return step_h(self, h); }
+
 int nfcs_kuramoto_advance(nfcs_kuramoto *k, double t, const volatile int *stop) {
-  double h;
-  int on_grid;
-  while (nfcs_clock_next(&k->clock, t, &h, &on_grid)) {
-    NFCS_CHECK(step_h(k, h));
-    nfcs_clock_commit(&k->clock, t, on_grid);
-    if (stop && *stop) {
-      nfcs_clock_land(&k->clock, t);
-      if (k->clock.t != t) return NFCS_ERR_INTERRUPTED;
-    }
-  }
-  nfcs_clock_land(&k->clock, t);
-  return NFCS_OK;
+  return nfcs_clock_advance(&k->clock, t, stop, step_cb, k);
 }
 
 int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) { return nfcs_kuramoto_advance(k, t, NULL); }
