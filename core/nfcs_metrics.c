@@ -23,14 +23,7 @@ void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_defects *
       const int64_t j1 = (j + 1) % ny;
       for (int64_t i = 0; i < nx; i++) {
         const int64_t i1 = (i + 1) % nx;
-        if (i1 == 0 && nx > 2 &&
-            !(nfcs_seam_ok(P(z, j, nx - 1), P(z, j, nx - 2), P(z, j, 0), P(z, j, 1)) &&
-              nfcs_seam_ok(P(z, j1, nx - 1), P(z, j1, nx - 2), P(z, j1, 0), P(z, j1, 1))))
-          continue;
-        if (j1 == 0 && ny > 2 &&
-            !(nfcs_seam_ok(P(z, ny - 1, i), P(z, ny - 2, i), P(z, 0, i), P(z, 1, i)) &&
-              nfcs_seam_ok(P(z, ny - 1, i1), P(z, ny - 2, i1), P(z, 0, i1), P(z, 1, i1))))
-          continue;
+        if (!nfcs_plaquette_counted(P(z, 0, 0), nx, ny, i, j)) continue;
         const nfcs_real *p00 = P(z, j, i), *p10 = P(z, j, i1), *p11 = P(z, j1, i1), *p01 = P(z, j1, i);
         double w = dphase(p00, p10) + dphase(p10, p11) + dphase(p11, p01) + dphase(p01, p00);
         long q = lround(w / (2.0 * M_PI));

@@ -65,4 +65,20 @@ NFCS_HD int nfcs_seam_ok(const nfcs_real *a, const nfcs_real *a_in, const nfcs_r
   return nfcs_cdist(a, b) <= 3.0 * fmax(nfcs_cdist(a, a_in), nfcs_cdist(b, b_in)) + 1e-300;
 }
 
+/* Does the plaquette (x, y)-(x + 1, y + 1) of an xy plane (nx by ny complex values, x fastest)
+ * count in a winding number?  Not when it wraps across a periodic seam where the field is not
+ * continuous (nfcs_seam_ok on both of the lines it crosses). */
+NFCS_HD int nfcs_plaquette_counted(const nfcs_real *plane, int64_t nx, int64_t ny, int64_t x, int64_t y) {
+  const int64_t x1 = (x + 1) % nx, y1 = (y + 1) % ny;
+#define NFCS_PQ(j, i) (plane + 2 * ((j) * nx + (i)))
+  const int ok_x = x1 != 0 || nx <= 2 ||
+                   (nfcs_seam_ok(NFCS_PQ(y, nx - 1), NFCS_PQ(y, nx - 2), NFCS_PQ(y, 0), NFCS_PQ(y, 1)) &&
+                    nfcs_seam_ok(NFCS_PQ(y1, nx - 1), NFCS_PQ(y1, nx - 2), NFCS_PQ(y1, 0), NFCS_PQ(y1, 1)));
+  const int ok_y = y1 != 0 || ny <= 2 ||
+                   (nfcs_seam_ok(NFCS_PQ(ny - 1, x), NFCS_PQ(ny - 2, x), NFCS_PQ(0, x), NFCS_PQ(1, x)) &&
+                    nfcs_seam_ok(NFCS_PQ(ny - 1, x1), NFCS_PQ(ny - 2, x1), NFCS_PQ(0, x1), NFCS_PQ(1, x1)));
+#undef NFCS_PQ
+  return ok_x && ok_y;
+}
+
 #endif

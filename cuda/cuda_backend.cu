@@ -237,15 +237,7 @@ __global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const
     total += fabs(d2y - d2x) * 0.15915494309189535;
     if (!twod) continue;
     const int64_t x1 = (x + 1) % nx, y1 = (y + 1) % ny;
-    const nfcs_real *P = phi + 2 * (size_t)z * (size_t)(nx * ny);
-#define PP(j, ii) (P + 2 * ((j) * nx + (ii)))
-    if (x1 == 0 && nx > 2 &&
-        !(nfcs_seam_ok(PP(y, nx - 1), PP(y, nx - 2), PP(y, 0), PP(y, 1)) && nfcs_seam_ok(PP(y1, nx - 1), PP(y1, nx - 2), PP(y1, 0), PP(y1, 1))))
-      continue;
-    if (y1 == 0 && ny > 2 &&
-        !(nfcs_seam_ok(PP(ny - 1, x), PP(ny - 2, x), PP(0, x), PP(1, x)) && nfcs_seam_ok(PP(ny - 1, x1), PP(ny - 2, x1), PP(0, x1), PP(1, x1))))
-      continue;
-#undef PP
+    if (!nfcs_plaquette_counted(phi + 2 * (size_t)z * (size_t)(nx * ny), nx, ny, x, y)) continue;
     double a = plane[y * nx + x], b = plane[y * nx + x1], c = plane[y1 * nx + x1], d = plane[y1 * nx + x];
     double w = nfcs_wrap_diff(b - a) + nfcs_wrap_diff(c - b) + nfcs_wrap_diff(d - c) + nfcs_wrap_diff(a - d);
     long q = lround(w * 0.15915494309189535);

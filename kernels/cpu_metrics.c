@@ -85,14 +85,7 @@ void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_gri
         if (!twod) continue;
         /* winding of the plaquette (x, y)-(x+1, y+1) */
         const int64_t x1 = (x + 1) % nx;
-        if (x1 == 0 && nx > 2 &&
-            !(nfcs_seam_ok(P(z, y, nx - 1), P(z, y, nx - 2), P(z, y, 0), P(z, y, 1)) &&
-              nfcs_seam_ok(P(z, y1, nx - 1), P(z, y1, nx - 2), P(z, y1, 0), P(z, y1, 1))))
-          continue;
-        if (y1 == 0 && ny > 2 &&
-            !(nfcs_seam_ok(P(z, ny - 1, x), P(z, ny - 2, x), P(z, 0, x), P(z, 1, x)) &&
-              nfcs_seam_ok(P(z, ny - 1, x1), P(z, ny - 2, x1), P(z, 0, x1), P(z, 1, x1))))
-          continue;
+        if (!nfcs_plaquette_counted(P(z, 0, 0), nx, ny, x, y)) continue;
         double a = T(z, y, x), b = T(z, y, x1), cc = T(z, y1, x1), d = T(z, y1, x);
         double w = nfcs_wrap_diff(b - a) + nfcs_wrap_diff(cc - b) + nfcs_wrap_diff(d - cc) + nfcs_wrap_diff(a - d);
         long q = lround(w * 0.15915494309189535);
