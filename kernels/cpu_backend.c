@@ -47,11 +47,13 @@ static void wisdom_path(const nfcs_ctx *ctx, char *out, size_t len) {
   if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/nfcs", xdg);
   else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/nfcs", home);
   else return;
-  /* create the folder (and its parent) quietly; no wisdom is fine too */
-  char parent[NFCS_PATH_MAX];
-  snprintf(parent, sizeof parent, "%s", dir);
-  char *slash = strrchr(parent, '/');
-  if (slash) { *slash = '\0'; mkdir(parent, 0755); }
+  /* create the folder and every missing parent quietly (XDG_CACHE_HOME need not exist yet); no
+   * wisdom is fine too */
+  for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    mkdir(dir, 0755);
+    *slash = '/';
+  }
   if (mkdir(dir, 0755) != 0 && errno != EEXIST) return;
   if (strlen(dir) + sizeof WISDOM_NAME + 2 > len) { out[0] = '\0'; return; }
   memcpy(out, dir, strlen(dir));
