@@ -2,7 +2,6 @@
  * the phases in a tick, back-pressure of the I/O thread, restart bit-identity through bundles. */
 #include "test_util.h"
 
-#include <pthread.h>
 #include <time.h>
 
 #include "nfcs_bundle.h"
@@ -187,14 +186,13 @@ static void test_restart_bits(void **state) {
 }
 
 /* SIGINT in the middle of a tick: the step finishes, a checkpoint holds the exact state, and
- * continuing from it gives the uninterrupted result bit for bit */
+ * continuing from it gives the uninterrupted result bit for bit.  The "signal" is raised by the
+ * progress callback at the end of the fifth tick, so it is seen after the first step of the sixth:
+ * the stop lands inside a tick on any machine, whatever its speed. */
 static volatile sig_atomic_t stop_flag;
-static void *raise_stop(void *arg) {
-  (void)arg;
-  struct timespec ts = {0, 100 * 1000000L};
-  nanosleep(&ts, NULL);
-  stop_flag = 1;
-  return NULL;
+static void raise_stop(void *user, const nfcs_progress *pr) {
+  (void)user;
+  if (!pr->done && pr->t >= 0.5 - 1e-12) stop_flag = 1;
 }
 
 static void test_interrupt_and_continue(void **state) {
@@ -203,8 +201,8 @@ static void test_interrupt_and_continue(void **state) {
   static nfcs_params p;
   params(&p);
   p.cgl.grid_size.v[0] = p.cgl.grid_size.v[1] = 64;
-  p.cgl.time_step = 0.0002; /* long ticks (500 steps): the stop lands inside one */
-  p.run.t_end = 3.0;
+  p.cgl.time_step = 0.001; /* ticks of 100 field steps */
+  p.run.t_end = 1.0;
   static rec a, b, c2;
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);
@@ -214,18 +212,23 @@ static void test_interrupt_and_continue(void **state) {
   nfcs_run_summary sum;
   assert_int_equal(nfcs_run(ctx, &p, &sa, &opt, &sum), 0);
   stop_flag = 0;
-  pthread_t th;
-  pthread_create(&th, NULL, raise_stop, NULL);
   opt.stop = &stop_flag;
+  opt.progress = raise_stop;
   int rc = nfcs_run(ctx, &p, &sb, &opt, &sum);
-  pthread_join(th, NULL);
   assert_int_equal(rc, NFCS_ERR_INTERRUPTED);
   assert_true(b.closed && b.close_status == NFCS_ERR_INTERRUPTED);
-  double tc;
-  nfcs_bundle_get_f64(&b.last_ckpt, "coordinator/t", &tc);
-  print_message("  stopped at t = %.4f of 3; continuing from the checkpoint\n", sum.t_reached);
-  assert_true(sum.t_reached < 3.0);
+  double tc = -1;
+  assert_int_equal(nfcs_bundle_get_f64(&b.last_ckpt, "coordinator/t", &tc), 0);
+  print_message("  stopped at t = %.4f of 1 (checkpoint at %.4f); continuing from the checkpoint\n", sum.t_reached, tc);
+  /* the stop came after the first step of the sixth tick: the coordinator's last tick ended at
+   * 0.5, the field (advanced first) had taken one step of 0.001 beyond it: mid-tick */
+  assert_true(sum.t_reached == 0.5 && tc == 0.5);
+  const double *cgl_reals = nfcs_bundle_get(&b.last_ckpt, "cgl/reals", NFCS_BK_F64, 7);
+  assert_non_null(cgl_reals);
+  assert_true(fabs(cgl_reals[0] - 0.501) < 1e-12);
+  assert_int_equal(b.nckpt, 2); /* the regular one at 0.3 and the final one */
   opt.stop = NULL;
+  opt.progress = NULL;
   opt.restart = &b.last_ckpt;
   rc = nfcs_run(ctx, &p, &sc, &opt, &sum);
   if (rc) fail_msg("continue: %s", nfcs_error_message(ctx));

@@ -1,7 +1,17 @@
-/* Helpers shared by the C tests. */
+/* Helpers shared by the C tests.
+ *
+ * Every comparison here treats a non-finite value as an infinite error, and every check is
+ * written so that NaN fails: tu_check(err, bound) passes only when err <= bound holds, and prints
+ * the error next to its bound so that the margins can be audited in the test log.
+ *
+ * Tolerances are a method error plus a round-off term: tu_roundoff(units) = units * TU_EPS, with
+ * TU_EPS the unit round-off of the engine's precision (double, or float in a single-precision
+ * build).  A method's error (what the scheme makes at this dt) is the same in both precisions;
+ * only the round-off term scales. */
 #ifndef NFCS_TEST_UTIL_H
 #define NFCS_TEST_UTIL_H
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <cmocka.h>
 
 #include "nfcs_backend.h"
@@ -17,10 +28,42 @@
 #include "nfcs_params.h"
 
 #if NFCS_SINGLE
-#define TOL_SCALE 1e7 /* round-off tolerances scale with the precision */
+#define TU_EPS ((double)FLT_EPSILON) /* unit round-off of the field's arithmetic */
 #else
-#define TOL_SCALE 1.0
+#define TU_EPS DBL_EPSILON
 #endif
+
+/* units of round-off: a bound of `units` rounding errors of the engine's precision */
+static inline double tu_roundoff(double units) { return units * TU_EPS; }
+
+/* Check err <= bound (NaN fails), printing both.  fmt names the quantity. */
+static inline void tu_check(double err, double bound, const char *fmt, ...) {
+  char what[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  print_message("  %-66s %10.3e  <= %9.3e\n", what, err, bound);
+  if (!(err <= bound)) fail_msg("%s: %.6g exceeds its bound %.6g", what, err, bound);
+}
+
+/* Check lo <= v <= hi (NaN fails), printing all three. */
+static inline void tu_check_range(double v, double lo, double hi, const char *fmt, ...) {
+  char what[256];
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(what, sizeof what, fmt, ap);
+  va_end(ap);
+  print_message("  %-66s %10.4g  in [%.4g, %.4g]\n", what, v, lo, hi);
+  if (!(v >= lo && v <= hi)) fail_msg("%s: %.6g is outside [%.6g, %.6g]", what, v, lo, hi);
+}
+
+/* An engine call that must succeed: the context's message on failure. */
+#define TU_OK(ctx, expr)                                                                                 \
+  do {                                                                                                   \
+    int tu_rc_ = (expr);                                                                                 \
+    if (tu_rc_) fail_msg("%s returned %d: %s", #expr, tu_rc_, nfcs_error_message(ctx));                  \
+  } while (0)
 
 /* The backend under test: NFCS_TEST_BACKEND (default cpu) — the conformance suite runs the same
  * tests on every backend (DESIGN.md style 10). */
@@ -39,13 +82,15 @@ static inline void tu_require_backend(void) {
   }
 }
 
+/* A context on the backend with FFTW_ESTIMATE plans and no wisdom file: plans depend on nothing
+ * outside the process, so bit-for-bit comparisons never depend on what other tests planned. */
 static inline nfcs_ctx *tu_ctx_on(const char *backend, int threads) {
   nfcs_ctx *ctx = NULL;
   assert_int_equal(nfcs_ctx_create(&ctx), 0);
   nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
   nfcs_ctx_set_threads(ctx, threads);
   nfcs_ctx_set_fft(ctx, NFCS_PLAN_ESTIMATE, "");
-  assert_int_equal(nfcs_ctx_use_backend(ctx, backend), 0);
+  TU_OK(ctx, nfcs_ctx_use_backend(ctx, backend));
   return ctx;
 }
 
@@ -78,23 +123,61 @@ static inline void tu_xyz(const nfcs_grid *g, size_t i, double x[3]) {
   for (int a = 0; a < 3; a++) x[a] = a < g->dim ? nfcs_grid_x(g, a, idx[a]) : 0.0;
 }
 
+/* a running maximum in which NaN wins (as +inf): max(m, NaN) = inf */
+static inline double tu_max(double m, double v) {
+  if (isnan(v)) return INFINITY;
+  return v > m ? v : m;
+}
+
+/* max |a - b| over n complex values; +inf when any value is not finite */
 static inline double tu_maxdiff(const nfcs_real *a, const nfcs_real *b, size_t n) {
   double m = 0;
   for (size_t i = 0; i < n; i++) {
-    double d = hypot((double)a[2 * i] - b[2 * i], (double)a[2 * i + 1] - b[2 * i + 1]);
-    if (d > m) m = d;
+    if (!isfinite((double)a[2 * i]) || !isfinite((double)a[2 * i + 1]) || !isfinite((double)b[2 * i]) ||
+        !isfinite((double)b[2 * i + 1]))
+      return INFINITY;
+    m = tu_max(m, hypot((double)a[2 * i] - b[2 * i], (double)a[2 * i + 1] - b[2 * i + 1]));
   }
   return m;
 }
 
+/* max |a| over n complex values; +inf when any value is not finite */
 static inline double tu_maxabs(const nfcs_real *a, size_t n) {
   double m = 0;
   for (size_t i = 0; i < n; i++) {
-    double d = hypot((double)a[2 * i], (double)a[2 * i + 1]);
-    if (d > m) m = d;
+    if (!isfinite((double)a[2 * i]) || !isfinite((double)a[2 * i + 1])) return INFINITY;
+    m = tu_max(m, hypot((double)a[2 * i], (double)a[2 * i + 1]));
   }
   return m;
 }
 
-#define TU_NAMESPEC "%s"
+/* every value finite */
+static inline int tu_all_finite(const nfcs_real *a, size_t nreal) {
+  for (size_t i = 0; i < nreal; i++)
+    if (!isfinite((double)a[i])) return 0;
+  return 1;
+}
+
+/* max |a_i - b_i| of phases (wrapped difference); +inf when any value is not finite */
+static inline double tu_phase_maxdiff(const double *a, const double *b, int64_t n) {
+  double m = 0;
+  for (int64_t i = 0; i < n; i++) {
+    if (!isfinite(a[i]) || !isfinite(b[i])) return INFINITY;
+    m = tu_max(m, fabs(remainder(a[i] - b[i], 2 * M_PI)));
+  }
+  return m;
+}
+
+/* Run a group of a test binary: argv[1] = "fast" (the default group: unit and quick validation),
+ * "long" (long physics runs, labelled `long` in CTest and left out of the sanitizer build), or
+ * nothing for both. */
+#define TU_RUN_GROUPS(argc, argv, fast, slow)                                                           \
+  do {                                                                                                  \
+    const char *tu_g_ = (argc) > 1 ? (argv)[1] : "all";                                                 \
+    int tu_f_ = 0;                                                                                      \
+    if (strcmp(tu_g_, "long")) tu_f_ |= cmocka_run_group_tests_name("fast", fast, NULL, NULL);         \
+    if (strcmp(tu_g_, "fast")) tu_f_ |= cmocka_run_group_tests_name("long", slow, NULL, NULL);         \
+    return tu_f_ ? 1 : 0;                                                                               \
+  } while (0)
+
 #endif
