@@ -15,6 +15,7 @@ PACKAGES=(
   librandom123-dev        # Philox counter-based RNG (header only)
   python3 python3-numpy python3-h5py python3-scipy python3-matplotlib python3-pil
   python3-xarray python3-h5netcdf   # post-analysis: xarray over h5netcdf
+  python3-yaml            # tests: the effective config read back as YAML
 )
 
 missing=()

@@ -1,28 +1,73 @@
-"""Helpers for the Python tests: run the nfcs binary, write configs and files."""
+"""Helpers for the Python tests: run the nfcs binary, write configs and files, collect checks.
+
+Hygiene: every folder made by tmpdir() is removed when the test passes (kept when a check failed,
+or with NFCS_KEEP_TMP=1, and its path printed); every child process dies with the test (a timeout
+kills it, and the kernel kills it if the test itself is killed, e.g. by CTest's timeout)."""
+import atexit
+import ctypes
 import os
+import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 
 NFCS = os.environ.get("NFCS", "nfcs")
 SOURCE_DIR = os.environ.get("NFCS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), ".."))
+SKIP = 77  # CTest's skip code (SKIP_RETURN_CODE)
+
+_libc = ctypes.CDLL(None, use_errno=True)
+_dirs = []
+_children = []
+_state = {"ok": False}
 
 
-def run(args, cwd=None, check=None):
-    p = subprocess.run([NFCS] + list(args), cwd=cwd, capture_output=True, text=True, timeout=600)
+def _die_with_parent():
+    _libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG: the child goes when the test goes
+
+
+def run(args, cwd=None, check=None, timeout=600, env=None):
+    """Run nfcs to completion (killed after `timeout` s); returns the CompletedProcess."""
+    p = subprocess.run([NFCS] + list(args), cwd=cwd, capture_output=True, text=True, timeout=timeout,
+                       preexec_fn=_die_with_parent, env=env)
     if check is not None and p.returncode != check:
         raise AssertionError(f"nfcs {' '.join(args)}: exit {p.returncode}, expected {check}\n"
                              f"stdout:\n{p.stdout}\nstderr:\n{p.stderr}")
     return p
 
 
+def start(args, **kw):
+    """Start nfcs in the background (killed at the end of the test if still running)."""
+    proc = subprocess.Popen([NFCS] + list(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_die_with_parent, **kw)
+    _children.append(proc)
+    return proc
+
+
 def tmpdir():
-    return tempfile.mkdtemp(prefix="nfcs-test-")
+    d = tempfile.mkdtemp(prefix="nfcs-test-")
+    _dirs.append(d)
+    return d
 
 
 def write(path, text):
     with open(path, "w") as f:
         f.write(text)
     return path
+
+
+@atexit.register
+def _cleanup():
+    for proc in _children:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    keep = os.environ.get("NFCS_KEEP_TMP") or not _state["ok"]
+    for d in _dirs:
+        if keep:
+            print(f"(kept {d})")
+        else:
+            shutil.rmtree(d, ignore_errors=True)
 
 
 class Checker:
@@ -38,7 +83,19 @@ class Checker:
         else:
             self.failures += 1
             print(f"FAIL: {what}")
+        return cond
 
     def done(self):
         print(f"{self.passed} passed, {self.failures} failed")
+        if self.passed == 0 and self.failures == 0:
+            print("FAIL: no check ran")
+            self.failures = 1
+        _state["ok"] = self.failures == 0
+        sys.stdout.flush()
         raise SystemExit(1 if self.failures else 0)
+
+    def skip(self, why):
+        """Nothing to check on this machine: CTest's skip code (only before any check ran)."""
+        print(f"skipped: {why}")
+        _state["ok"] = self.failures == 0
+        raise SystemExit(SKIP if self.passed == 0 and self.failures == 0 else (1 if self.failures else 0))

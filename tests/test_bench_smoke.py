@@ -20,7 +20,18 @@ for k, x in cases.items():
     c.check(x["step_ms"] > 0, f"{k}: step time {x['step_ms']}")
     if x["module"] == "cgl":
         c.check(x["fft_pair_ms"] > 0 and x["ratio_to_fft_pair"] > 0.1, f"{k}: ratio {x['ratio_to_fft_pair']}")
-q = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "bench", "compare"), js, js], capture_output=True, text=True)
-c.check(q.returncode == 0 and "1.000" in q.stdout, f"bench/compare: {q.stdout} {q.stderr}")
+# bench/compare against a second file: one case twice as slow, one case gone, the rest unchanged
+slow = sorted(cases)[0]
+gone = sorted(cases)[1]
+data2 = {**data, "cases": [dict(x, step_ms=2 * x["step_ms"]) if x["case"] == slow else x for x in data["cases"] if x["case"] != gone]}
+js2 = os.path.join(d, "b2.json")
+with open(js2, "w") as f:
+    json.dump(data2, f)
+q = subprocess.run(["/usr/bin/python3", os.path.join(SOURCE_DIR, "bench", "compare"), js, js2], capture_output=True, text=True)
+rows = {ln.split()[0]: ln.split() for ln in q.stdout.splitlines()[1:] if ln.strip()}
+c.check(q.returncode == 0 and len(rows) == len(cases), f"bench/compare: one row a case:\n{q.stdout} {q.stderr}")
+c.check(rows.get(slow, [""] * 4)[3] == "2.000", f"bench/compare: {slow} new/old 2.000:\n{q.stdout}")
+c.check(all(rows[k][3] == "1.000" for k in cases if k not in (slow, gone) and k in rows), f"bench/compare: unchanged cases 1.000:\n{q.stdout}")
+c.check(" ".join(rows.get(gone, [])[1:]) == "only in old", f"bench/compare: {gone} only in old:\n{q.stdout}")
 c.check(run(["bench", "--grid", "x"]).returncode == 64, "bad argument: 64")
 c.done()

@@ -6,6 +6,7 @@ import re
 
 import h5py
 import numpy as np
+import yaml
 
 from nfcs_testlib import Checker, run, tmpdir, write
 
@@ -46,17 +47,29 @@ c.check(run(["frobnicate"]).returncode == 64, "unknown command")
 c.check(run(["run", cfg, "--threads", "x"]).returncode == 64, "bad --threads")
 c.check(run([]).returncode == 64, "no arguments")
 
-# validate: prints the effective config with overrides; exit 0
-write(cfg, "cgl:\n  c1: 0.25\n")
-p = run(["validate", cfg, "--set", "cgl.grid_size=[64,32]", "--set", "run.t_end=3"])
+# validate: prints the effective config with overrides; exit 0.  The effective config is YAML
+# that loads back to the same values: fed to validate again it comes out the same (a fixed point)
+write(cfg, "cgl:\n  c1: 0.25\n  initial_condition: {type: spiral, charge: -2}\nkuramoto:\n"
+      "  natural_frequencies: {a: 1.5, b: -2.25}\noutput: {path: 'x y.h5'}\n")
+p = run(["validate", cfg, "--set", "cgl.grid_size=[64,32]", "--set", "run.t_end=3", "--set", "cgl.c3=-0.123456789012345678",
+         "--set", "cgl.spatial_extent=[1e-3, 2.5e2]"])
 c.check(p.returncode == 0, f"validate exit {p.returncode}: {p.stderr}")
-c.check("c1: 0.25" in p.stdout and "grid_size: [64, 32]" in p.stdout and "t_end: 3.0" in p.stdout,
-        f"validate output:\n{p.stdout}")
-c.check("kuramoto:" not in p.stdout, "absent module section printed")
-# the upstream config loads unchanged
+eff = yaml.safe_load(p.stdout)
+c.check(eff["cgl"]["c1"] == 0.25 and eff["cgl"]["c3"] == -0.123456789012345678 and eff["cgl"]["grid_size"] == [64, 32]
+        and eff["cgl"]["spatial_extent"] == [1e-3, 250.0] and eff["run"]["t_end"] == 3.0
+        and eff["cgl"]["initial_condition"] == {**eff["cgl"]["initial_condition"], "type": "spiral", "charge": -2}
+        and eff["kuramoto"]["natural_frequencies"] == {"a": 1.5, "b": -2.25} and eff["output"]["path"] == "x y.h5",
+        f"validate: the effective config holds the values given:\n{p.stdout}")
+c.check(eff["cgl"]["time_step"] == 0.01 and eff["coordinator"]["rate_hz"] == 10.0, "validate: defaults filled in")
+again = run(["validate", write(os.path.join(d, "eff.yaml"), p.stdout)])
+c.check(again.returncode == 0 and again.stdout == p.stdout, f"validate of the effective config is a fixed point:\n{again.stdout}")
+write(cfg, "cgl:\n  c1: 0.25\n")
+c.check("kuramoto:" not in run(["validate", cfg]).stdout, "absent module section printed")
+# the upstream config loads unchanged, with its values
 up = os.path.join(os.environ.get("NFCS_SOURCE_DIR", "."), "configs", "upstream.yaml")
 p = run(["validate", up])
-c.check(p.returncode == 0 and "symbolic_ai: 15.0" in p.stdout, f"upstream config: {p.returncode} {p.stderr}")
+c.check(p.returncode == 0 and yaml.safe_load(p.stdout)["kuramoto"]["natural_frequencies"]["symbolic_ai"] == 15.0,
+        f"upstream config: {p.returncode} {p.stderr}")
 
 # info --params: every key with type, default and help
 p = run(["info", "--params"])
@@ -79,12 +92,16 @@ expect(base.format("/missing"), 65, r"has no dataset /missing")
 expect(base.format("/bad"), 65, r"is not finite")
 expect(base.format("/phi").replace("ic.h5", "nothere.h5"), 66, r"cannot open .*nothere\.h5")
 
-# backend not available: 69 and nothing written
+# device: cuda where no GPU (or no CUDA build) is: 69 and nothing written; where one is, it runs
 out = os.path.join(d, "cuda.h5")
-write(cfg, "cgl:\n  grid_size: [16, 16]\nbackend:\n  device: cuda\n")
-p = run(["run", cfg, "-o", out])
-c.check(p.returncode == 69, f"cuda without a CUDA backend: exit {p.returncode}")
-c.check(not os.path.exists(out), "a file was written although the backend is unavailable")
+write(cfg, "cgl:\n  grid_size: [16, 16]\nbackend:\n  device: cuda\nrun: {t_end: 0.05}\n")
+has_gpu = re.search(r"^\s+cuda\s+available", run(["info"]).stdout, re.M) is not None
+p = run(["run", cfg, "-o", out, "--quiet"])
+if has_gpu:
+    c.check(p.returncode == 0 and os.path.exists(out), f"cuda with a GPU: exit {p.returncode} {p.stderr}")
+else:
+    c.check(p.returncode == 69, f"cuda without a usable GPU: exit {p.returncode}")
+    c.check(not os.path.exists(out), "a file was written although the backend is unavailable")
 
 # output cannot be created: 73
 write(cfg, "cgl:\n  grid_size: [16, 16]\nrun: {t_end: 0.05}\n")

@@ -5,6 +5,7 @@ import os
 
 import h5py
 import numpy as np
+import yaml
 
 from nfcs_testlib import Checker, run, tmpdir, write
 
@@ -59,11 +60,44 @@ for prec, dtype in (("float64", np.complex128), ("float32", np.complex64)):
             c.check(np.array_equal(first, ic), "snapshot 0 holds the initial field bit for bit")
         else:
             c.check(np.array_equal(first, ic.astype(np.complex64)), "float32 snapshot 0 is the rounded initial field")
-        c.check(np.all(np.isfinite(phi[-1])) and np.abs(phi[-1]).max() > 0, "final state finite and non-zero")
+        c.check(np.all(np.isfinite(phi[:])) and np.abs(phi[-1]).max() > 0, "snapshots finite, the final one non-zero")
+        # the effective config loads back to the same values, and validate gives it back unchanged
+        ey = write(os.path.join(d, "eff.yaml"), y0)
+        v = run(["validate", ey])
+        c.check(v.returncode == 0 and yaml.safe_load(v.stdout) == yaml.safe_load(y0), f"stored effective config round trip: {v.stderr}")
+        c.check(yaml.safe_load(y0)["cgl"]["spatial_extent"] == [Lx, Ly] and yaml.safe_load(y0)["output"]["precision"] == prec,
+                "stored effective config values")
+        # /coordinator: one tick_ms per tick, and attributes that summarise them (SPEC.md 3)
+        tick = f["coordinator/tick_ms"][:].astype(np.float64)
+        at = f["coordinator"].attrs
+        srt = np.sort(tick)
+        q = lambda p: srt[max(int(np.ceil(p * len(srt))) - 1, 0)]
+        c.check(len(tick) == 11 and np.all(tick > 0) and np.all(np.isfinite(tick)), f"tick_ms: {tick}")
+        c.check(at["rate_hz"] == 10.0 and at["overruns"] == 0, f"/coordinator rate_hz, overruns: {dict(at)}")
+        c.check(at["tick_ms_max"] == srt[-1] and at["tick_ms_p50"] == q(0.5) and at["tick_ms_p95"] == q(0.95)
+                and at["tick_ms_p99"] == q(0.99), f"/coordinator quantiles {dict(at)} vs tick_ms {srt}")
+        c.check(np.isfinite(at["achieved_rate_hz"]) and at["achieved_rate_hz"] > 0, "achieved_rate_hz")
 
 # the values written equal the values computed: float32 snapshots are the float64 ones rounded
 with h5py.File(os.path.join(d, "o_float64.h5")) as f64, h5py.File(os.path.join(d, "o_float32.h5")) as f32:
-    c.check(np.array_equal(f64["fields/phi"][-1].astype(np.complex64), f32["fields/phi"][-1]), "float32 = rounded float64")
+    c.check(np.array_equal(f64["fields/phi"][:].astype(np.complex64), f32["fields/phi"][:]), "float32 = rounded float64")
+    # a snapshot holds the state at its own time: the one at t = 0.25 and 0.75 (between ticks of
+    # 0.1) is the final state of runs that end there, bit for bit
+    for k, tk in ((1, 0.25), (3, 0.75)):
+        out = os.path.join(d, f"to_{k}.h5")
+        run(["run", cfg, "-o", out, "--quiet", "--set", f"run.t_end={tk}"], check=0)
+        with h5py.File(out) as fe:
+            c.check(fe["time/t"][-1] == tk and np.array_equal(fe["fields/phi"][-1], f64["fields/phi"][k]),
+                    f"the snapshot at t = {tk} is the state at t = {tk}")
+    # the metrics at the snapshot times are those of the snapshots (R_global = mean |phi|)
+    mt, rg = f64["metrics/t"][:], f64["metrics/R_global"][:]
+    common = 0
+    for k, tk in enumerate(f64["time/t"][:]):
+        i = np.flatnonzero(np.abs(mt - tk) < 1e-12)
+        if len(i):
+            common += 1
+            c.check(abs(rg[i[0]] - np.abs(f64["fields/phi"][k]).mean()) < 1e-13, f"R_global at t = {tk}")
+    c.check(common == 4, f"metrics and snapshots share t = 0, 0.5, 1, 1.05 ({common} found)")
 
 # 1D and 3D layouts
 for dims, shape in (([24], (3, 24)), ([8, 6, 4], (3, 4, 6, 8))):

@@ -12,6 +12,7 @@ from nfcs_testlib import SOURCE_DIR, Checker, run, tmpdir, write
 c = Checker()
 d = tmpdir()
 nx, ny, L, dt, steps, every = 32, 24, 10.0, 0.01, 100, 10
+gf, go, lim = 0.37, 0.61, 0.05  # regulator gains and limit other than the defaults (0.1, 0.2, 1): the limit acts
 c1, c3 = 0.8, 1.5
 names = ["constitution", "boundary", "memory", "meta_reflection", "coherence", "esc", "freedom", "symbolic_ai"]
 omega = np.array([2.0, 3.5, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0])
@@ -29,6 +30,7 @@ cfg = write(os.path.join(d, "c.yaml"), upstream)
 sets = ["cgl.scheme=upstream", f"cgl.grid_size=[{nx},{ny}]", "cgl.initial_condition.type=file",
         "cgl.initial_condition.path=init.h5", "kuramoto.initial_phases.type=file", "kuramoto.initial_phases.path=init.h5",
         "kuramoto.integrator=upstream", f"run.t_end={steps * dt}", f"coordinator.sim_time_per_tick={dt}",
+        f"regulator.field_gain={gf}", f"regulator.oscillator_gain={go}", f"regulator.limit={lim}",
         f"output.snapshot_interval={every * dt}", f"output.metrics_interval={every * dt}"]
 out = os.path.join(d, "o.h5")
 run(["run", cfg, "-o", out, "--quiet"] + [a for s in sets for a in ("--set", s)], check=0)
@@ -59,7 +61,7 @@ def kuramoto_step(th, u):
     return np.mod(th + np.pi, 2 * np.pi) - np.pi
 
 
-phi, th, uf, ui = phi0.copy(), theta0.copy(), 0.0, 0.0
+phi, th, uf, ui, clipped, unclipped = phi0.copy(), theta0.copy(), 0.0, 0.0, 0, 0
 snaps_phi, snaps_th, ctrl_energy, Rg, Rm = [phi.copy()], [th.copy()], [0.0], [np.abs(phi).mean()], [np.abs(np.exp(1j * th).mean()) ** 2]
 for n in range(1, steps + 1):
     phi = cgl_step(phi, uf)
@@ -72,9 +74,12 @@ for n in range(1, steps + 1):
         ctrl_energy.append(uf * uf * L * L)
         Rg.append(R_global)
         Rm.append(R_modular)
-    uf = float(np.clip(0.1 * (0.7 - R_global), -1, 1))
-    ui = float(np.clip(0.2 * (0.7 - R_modular), -1, 1))
+    uf = float(np.clip(gf * (0.7 - R_global), -lim, lim))
+    ui = float(np.clip(go * (0.7 - R_modular), -lim, lim))
+    clipped += abs(gf * (0.7 - R_global)) > lim
+    unclipped += abs(go * (0.7 - R_modular)) < lim
 
+c.check(clipped > 0 and unclipped > 0, f"the run exercises both the limit ({clipped} steps) and the gains ({unclipped})")
 with h5py.File(out) as f:
     P, TH = f["fields/phi"][:], f["kuramoto/theta"][:]
     c.check(P.shape[0] == len(snaps_phi) and TH.shape == (len(snaps_th), len(omega)), f"shapes {P.shape} {TH.shape}")
