@@ -1,6 +1,7 @@
 /* The nfcs command: run, validate, info. */
 #include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,8 +129,11 @@ static int load_params(const cli_args *a, nfcs_params *p) {
 }
 
 static volatile sig_atomic_t g_stop = 0;
+static atomic_flag g_signalled = ATOMIC_FLAG_INIT;
 static void on_signal(int sig) {
-  if (g_stop) {
+  /* test-and-set (lock-free, so async-signal-safe): of two signals handled at the same moment by
+   * two threads, exactly one is the first */
+  if (atomic_flag_test_and_set(&g_signalled)) {
     /* second signal: stop at once (the file is flushed after every snapshot) */
     signal(sig, SIG_DFL);
     raise(sig);
