@@ -103,13 +103,25 @@ tree = ET.parse(xmf)
 grids = tree.getroot().findall(".//Grid[@GridType='Uniform']")
 c.check(len(grids) == 81, f"XDMF: {len(grids)} time steps")
 with h5py.File(out) as f:
-    refs = [item for item in tree.getroot().iter("DataItem") if item.get("Format") == "HDF"]
-    c.check(len(refs) >= len(grids), f"XDMF: {len(refs)} references to HDF5 datasets for {len(grids)} time steps")
-    for item in refs:
-        fname, dset = item.text.strip().split(":")
-        dims = tuple(int(v) for v in item.get("Dimensions").split())
-        if not c.check(fname == "pw.h5" and dset in f and f[dset].shape == dims, f"XDMF reference {item.text} {dims}"):
-            break
+    # every time step: |phi| and arg phi, each a hyperslab (its own snapshot k) of the dataset of its
+    # name, whose values are |phi| and arg phi of snapshot k
+    phi_all = f["fields/phi"][:]
+    nref = 0
+    for k, g in enumerate(grids):
+        attrs = {a.get("Name"): a for a in g.findall("Attribute")}
+        c.check(set(attrs) == {"abs_phi", "arg_phi"}, f"XDMF step {k}: attributes {sorted(attrs)}")
+        for name, a in attrs.items():
+            slab, ref = a.find("DataItem").findall("DataItem")
+            fname, dset = ref.text.strip().split(":")
+            dims = tuple(int(v) for v in ref.get("Dimensions").split())
+            first = [int(v) for v in slab.text.split()][:3]
+            ok = fname == "pw.h5" and dset == f"/fields/{name}" and dset in f and f[dset].shape == dims and first == [k, 0, 0]
+            want = np.abs(phi_all[k]) if name == "abs_phi" else np.angle(phi_all[k])
+            ok = ok and np.allclose(f[dset][k], want, rtol=0, atol=1e-12)
+            nref += 1
+            if not c.check(ok, f"XDMF step {k} {name}: {ref.text} {dims}, hyperslab start {first}"):
+                break
+    c.check(nref == 2 * len(grids) and nref > 0, f"XDMF: {nref} references checked")
     times = [float(g.find("Time").get("Value")) for g in grids]
     c.check(np.allclose(times, f["time/t"][:]), "XDMF times are the snapshot times")
 
