@@ -4,7 +4,7 @@
 # and for CI and maintainers:
 #   make test-sanitize   ASan + UBSan build, every test but the long physics runs (ctest -LE long)
 #   make test-single     single-precision build, the tests labelled `single`
-#   make mutants         the suite against deliberate faults (scripts/mutants.py; ~40 min, not in CI)
+#   make mutants         the suite against deliberate faults (scripts/mutants.py; ~10 min, not in CI)
 BUILD      ?= build
 BUILD_TYPE ?= Release
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
