@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "nfcs_backend.h"
+#include "nfcs_bench.h"
 #include "nfcs_cgl.h"
 #include "nfcs_internal.h"
 #include "nfcs_params.h"
@@ -23,18 +24,7 @@ struct Fixture {
     nfcs_ctx_set_threads(ctx, threads);
     nfcs_ctx_set_fft(ctx, NFCS_PLAN_MEASURE, "auto");
     if (nfcs_ctx_use_backend(ctx, "cpu")) std::abort();
-    nfcs_params_defaults(&p);
-    p.has_cgl = 1;
-    p.cgl.grid_size.n = p.cgl.spatial_extent.n = dim;
-    for (int a = 0; a < dim; a++) {
-      p.cgl.grid_size.v[a] = n;
-      p.cgl.spatial_extent.v[a] = 0.5 * n;
-    }
-    p.cgl.scheme = scheme;
-    p.cgl.c1 = 1.5;
-    p.cgl.c3 = -1.2;
-    p.cgl.time_step = 0.05;
-    p.cgl.ic.amplitude = 0.5;
+    nfcs_bench_cgl_params(&p, n, dim, scheme); /* the case of nfcs bench */
     if (nfcs_cgl_create(ctx, &p, &cgl)) std::abort();
     std::vector<nfcs_real> f(2 * nfcs_cgl_grid(cgl)->npts);
     nfcs_cgl_pattern(&p, nfcs_cgl_grid(cgl), f.data());
@@ -71,8 +61,8 @@ void BM_local_exact(benchmark::State &st) {
   nfcs_real *a;
   fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &a);
   nfcs_local_step s{};
-  s.h = 0.025;
-  s.c3 = -1.2;
+  s.h = 0.5 * fx.p.cgl.time_step;
+  s.c3 = fx.p.cgl.c3;
   for (auto _ : st) {
     fx.ctx->ops->cgl_local(fx.ctx->backend, a, a, g->npts, &s);
     benchmark::ClobberMemory();

@@ -58,6 +58,21 @@ double nfcs_bench_copy_bandwidth(const char *backend, int threads) {
   return bw;
 }
 
+void nfcs_bench_cgl_params(nfcs_params *p, int n, int dim, int scheme) {
+  nfcs_params_defaults(p);
+  p->has_cgl = 1;
+  p->cgl.grid_size.n = p->cgl.spatial_extent.n = dim;
+  for (int i = 0; i < dim; i++) {
+    p->cgl.grid_size.v[i] = n;
+    p->cgl.spatial_extent.v[i] = 0.78 * n;
+  }
+  p->cgl.c1 = 2.0;
+  p->cgl.c3 = -0.7;
+  p->cgl.time_step = 0.05;
+  p->cgl.scheme = scheme;
+  p->cgl.ic.amplitude = 0.5;
+}
+
 int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time, nfcs_bench_cgl_result *r) {
   return nfcs_bench_cgl_on("cpu", n, dim, scheme, threads, planner, min_time, r);
 }
@@ -84,18 +99,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   double *ts = malloc(sizeof(double) * MAXB), *tp = malloc(sizeof(double) * MAXB), *rat = malloc(sizeof(double) * MAXB);
   double *tm = malloc(sizeof(double) * MAXB);
   if (rc || !ts || !tp || !rat || !tm) goto out;
-  nfcs_params_defaults(&p);
-  p.has_cgl = 1;
-  p.cgl.grid_size.n = p.cgl.spatial_extent.n = dim;
-  for (int i = 0; i < dim; i++) {
-    p.cgl.grid_size.v[i] = n;
-    p.cgl.spatial_extent.v[i] = 0.78 * n;
-  }
-  p.cgl.c1 = 2.0;
-  p.cgl.c3 = -0.7;
-  p.cgl.time_step = 0.05;
-  p.cgl.scheme = scheme;
-  p.cgl.ic.amplitude = 0.5;
+  nfcs_bench_cgl_params(&p, n, dim, scheme);
   double t0 = now_s();
   NFCS_CHECK_GOTO(nfcs_cgl_create(ctx, &p, &cgl), out);
   r->setup_s = now_s() - t0;

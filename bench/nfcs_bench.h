@@ -6,8 +6,13 @@
 #define NFCS_BENCH_H
 
 #include "nfcs_base.h"
+#include "nfcs_params.h"
 
 NFCS_EXTERN_C_BEGIN
+
+/* The CGL case every benchmark runs (nfcs bench and the microbenchmarks): an n^dim grid of side
+ * 0.78 n (spiral-defect chaos, c1 = 2, c3 = -0.7), dt = 0.05, random initial field of amplitude 0.5 */
+NFCS_API void nfcs_bench_cgl_params(nfcs_params *p, int n, int dim, int scheme);
 
 typedef struct nfcs_bench_cgl_result {
   int n, dim, scheme, threads;

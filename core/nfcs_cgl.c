@@ -21,6 +21,7 @@
 #include "nfcs_metrics.h"
 #include "nfcs_internal.h"
 #include "nfcs_rng.h"
+#include "nfcs_stencils.h"
 
 static const nfcs_cgl_scheme_type SCHEMES[] = {
   {"strang", 2, 2, "second-order Strang split step with exact linear and local sub-steps"},
@@ -108,10 +109,8 @@ static int compute_axes(nfcs_cgl *c, coef_slot *s, double h, double growth) {
     /* the constant factor e^{h g} / npts goes into the x axis */
     const double scale = a == 0 ? exp(h * growth) / (double)c->g.npts : 1.0;
     for (int64_t j = 0; j < n; j++) {
-      double k = nfcs_grid_k(&c->g, a, j);
-      int64_t m = j <= (n - 1) / 2 ? j : j - n, am = m < 0 ? -m : m;
-      int keep = c->dealias == NFCS_DEALIAS_NONE || (c->dealias == NFCS_DEALIAS_TWO_THIRDS && 3 * am < n) ||
-                 (c->dealias == NFCS_DEALIAS_HALF && 4 * am < n);
+      const double k = nfcs_grid_k(&c->g, a, j);
+      const int keep = nfcs_dealias_keep(j, n, c->dealias);
       double complex v = keep ? scale * cexp(-h * (1.0 + I * c->c1) * k * k) : 0.0;
       host[2 * j] = (nfcs_real)creal(v);
       host[2 * j + 1] = (nfcs_real)cimag(v);

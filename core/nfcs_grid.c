@@ -1,4 +1,5 @@
 #include "nfcs_grid.h"
+#include "nfcs_stencils.h"
 #include "nfcs_params.h"
 
 #include <math.h>
@@ -22,12 +23,7 @@ int nfcs_grid_init(nfcs_grid *g, int dim, const int64_t *n, const double *L) {
 
 double nfcs_grid_x(const nfcs_grid *g, int axis, int64_t j) { return -0.5 * g->L[axis] + (double)j * g->dx[axis]; }
 
-double nfcs_grid_k(const nfcs_grid *g, int axis, int64_t j) {
-  int64_t n = g->n[axis];
-  /* numpy.fft.fftfreq: 0, 1, ..., (n-1)/2, -(n/2), ..., -1 (over n*d) */
-  int64_t m = j <= (n - 1) / 2 ? j : j - n;
-  return 2.0 * M_PI * (double)m / g->L[axis];
-}
+double nfcs_grid_k(const nfcs_grid *g, int axis, int64_t j) { return nfcs_fft_k(j, g->n[axis], g->L[axis]); }
 
 static void unflatten(const nfcs_grid *g, size_t flat, int64_t idx[3]) {
   idx[0] = (int64_t)(flat % (size_t)g->n[0]);
@@ -47,16 +43,9 @@ double nfcs_grid_k2(const nfcs_grid *g, size_t flat) {
 }
 
 int nfcs_grid_dealias_keep(const nfcs_grid *g, size_t flat, int rule) {
-  if (rule == NFCS_DEALIAS_NONE) return 1;
   int64_t idx[3];
   unflatten(g, flat, idx);
-  for (int a = 0; a < g->dim; a++) {
-    int64_t n = g->n[a];
-    int64_t m = idx[a] <= (n - 1) / 2 ? idx[a] : idx[a] - n;
-    int64_t am = m < 0 ? -m : m;
-    /* keep |m| < n/3 (2/3 rule) or |m| < n/4 (half rule) */
-    if (rule == NFCS_DEALIAS_TWO_THIRDS && 3 * am >= n) return 0;
-    if (rule == NFCS_DEALIAS_HALF && 4 * am >= n) return 0;
-  }
+  for (int a = 0; a < g->dim; a++)
+    if (!nfcs_dealias_keep(idx[a], g->n[a], rule)) return 0;
   return 1;
 }

@@ -55,26 +55,14 @@ void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *wor
       nfcs_real *out = gr + (size_t)(z * ny + y) * (size_t)nx;
       for (int64_t x = 0; x < nx; x++) out[x] = (nfcs_real)nfcs_grad_line(row, x, nx, 1, g->dx[0], 1);
     }
-  /* rho needs d2y - d2x at each point: accumulate |.| after computing d2y per column */
+  /* rho: |d2y - d2x| / 2 pi at each point, summed column by column (the backends sum row by row) */
+  const int twod = g->dim > 1 && ny > 1;
 #pragma omp parallel for collapse(2) reduction(+ : total) schedule(static)
   for (int64_t z = 0; z < nz; z++)
     for (int64_t x = 0; x < nx; x++) {
-      const nfcs_real *col = th + (size_t)z * (size_t)(ny * nx) + (size_t)x;
-      const nfcs_real *gxrow = gr + (size_t)z * (size_t)(ny * nx);
-      for (int64_t y = 0; y < ny; y++) {
-        const nfcs_real *gx = gxrow + (size_t)y * (size_t)nx;
-        double d2x = nfcs_grad_line(gx, x, nx, 1, g->dx[0], 0);
-        double d2y = 0;
-        if (g->dim > 1 && ny > 1) {
-          /* gradient along y of (gradient along y of theta), from the phase column */
-          double gy[3];
-          int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
-          for (int64_t q = lo; q <= hi; q++) gy[q - lo] = nfcs_grad_line(col, q, ny, nx, g->dx[1], 1);
-          double a = gy[hi - lo] - gy[0];
-          d2y = (y == 0 || y == ny - 1) ? a / g->dx[1] : a / (2 * g->dx[1]);
-        }
-        total += fabs(d2y - d2x) / (2 * M_PI);
-      }
+      const nfcs_real *plane = th + (size_t)z * (size_t)(ny * nx), *gxplane = gr + (size_t)z * (size_t)(ny * nx);
+      for (int64_t y = 0; y < ny; y++)
+        total += nfcs_rho_term(plane, gxplane + (size_t)y * (size_t)nx, nx, ny, x, y, g->dx[0], g->dx[1], twod);
     }
   *rho_sum = total;
 }

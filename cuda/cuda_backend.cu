@@ -190,19 +190,14 @@ __global__ void k_moments(const nfcs_real *phi, size_t n, double *out) {
   }
 }
 
-__device__ __forceinline__ double kof(int64_t j, int64_t n, double L) {
-  int64_t m = j <= (n - 1) / 2 ? j : j - n;
-  return 2.0 * M_PI * (double)m / L;
-}
-
 __global__ void k_k2sum(const nfcs_real *s, int64_t nx, int64_t ny, int dim, size_t n, double Lx, double Ly, double Lz,
                         int64_t nz, double *out) {
   double acc = 0;
   GRID_STRIDE(i, n) {
     int64_t ix = (int64_t)(i % (size_t)nx), iy = (int64_t)((i / (size_t)nx) % (size_t)ny), iz = (int64_t)(i / ((size_t)nx * ny));
-    double k = kof(ix, nx, Lx), k2 = k * k;
-    if (dim > 1) { k = kof(iy, ny, Ly); k2 += k * k; }
-    if (dim > 2) { k = kof(iz, nz, Lz); k2 += k * k; }
+    double k = nfcs_fft_k(ix, nx, Lx), k2 = k * k;
+    if (dim > 1) { k = nfcs_fft_k(iy, ny, Ly); k2 += k * k; }
+    if (dim > 2) { k = nfcs_fft_k(iz, nz, Lz); k2 += k * k; }
     acc += k2 * ((double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1]);
   }
   acc = block_sum(acc);
@@ -228,19 +223,9 @@ __global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const
   GRID_STRIDE(i, n) {
     int64_t x = (int64_t)(i % (size_t)nx), y = (int64_t)((i / (size_t)nx) % (size_t)ny), z = (int64_t)(i / ((size_t)nx * ny));
     const nfcs_real *plane = th + (size_t)z * (size_t)(nx * ny);
-    double d2x = nfcs_grad_line(gxa + (i - x), x, nx, 1, dx, 0), d2y = 0;
-    if (twod) {
-      int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
-      double ga = nfcs_grad_line(plane + x, lo, ny, nx, dy, 1), gb = nfcs_grad_line(plane + x, hi, ny, nx, dy, 1);
-      d2y = (y == 0 || y == ny - 1) ? (gb - ga) / dy : (gb - ga) / (2 * dy);
-    }
-    total += fabs(d2y - d2x) * 0.15915494309189535;
-    if (!twod) continue;
-    const int64_t x1 = (x + 1) % nx, y1 = (y + 1) % ny;
-    if (!nfcs_plaquette_counted(phi + 2 * (size_t)z * (size_t)(nx * ny), nx, ny, x, y)) continue;
-    double a = plane[y * nx + x], b = plane[y * nx + x1], c = plane[y1 * nx + x1], d = plane[y1 * nx + x];
-    double w = nfcs_wrap_diff(b - a) + nfcs_wrap_diff(c - b) + nfcs_wrap_diff(d - c) + nfcs_wrap_diff(a - d);
-    long q = lround(w * 0.15915494309189535);
+    total += nfcs_rho_term(plane, gxa + (i - x), nx, ny, x, y, dx, dy, twod);
+    if (!twod || !nfcs_plaquette_counted(phi + 2 * (size_t)z * (size_t)(nx * ny), nx, ny, x, y)) continue;
+    const long q = nfcs_plaquette_winding(plane, nx, ny, x, y);
     if (q > 0) pos += (double)q;
     else if (q < 0) neg -= (double)q;
   }

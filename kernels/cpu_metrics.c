@@ -18,11 +18,6 @@ void nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *su
   *sum_abs2 = b;
 }
 
-static inline double kof(int64_t j, int64_t n, double L) {
-  int64_t m = j <= (n - 1) / 2 ? j : j - n;
-  return 2.0 * M_PI * (double)m / L;
-}
-
 double nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g) {
   const int nt = g->npts > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
   const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
@@ -31,12 +26,12 @@ double nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g
   for (int64_t z = 0; z < nz; z++)
     for (int64_t y = 0; y < ny; y++) {
       double kyz = 0;
-      if (g->dim > 1) { double k = kof(y, ny, g->L[1]); kyz += k * k; }
-      if (g->dim > 2) { double k = kof(z, nz, g->L[2]); kyz += k * k; }
+      if (g->dim > 1) { double k = nfcs_fft_k(y, ny, g->L[1]); kyz += k * k; }
+      if (g->dim > 2) { double k = nfcs_fft_k(z, nz, g->L[2]); kyz += k * k; }
       const nfcs_real *row = spec + 2 * (size_t)((z * ny + y) * nx);
       double acc = 0;
       for (int64_t x = 0; x < nx; x++) {
-        double k = kof(x, nx, g->L[0]);
+        double k = nfcs_fft_k(x, nx, g->L[0]);
         acc += (k * k + kyz) * ((double)row[2 * x] * row[2 * x] + (double)row[2 * x + 1] * row[2 * x + 1]);
       }
       total += acc;
@@ -67,34 +62,20 @@ void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_gri
   int64_t pos = 0, neg = 0;
   const int twod = g->dim > 1 && ny > 1;
 #define P(z, j, i) (phi + 2 * (((z) * ny + (j)) * nx + (i)))
-#define T(z, j, i) ((double)th[((z) * ny + (j)) * nx + (i)])
 #pragma omp parallel for collapse(2) num_threads(nt) schedule(static) reduction(+ : total, pos, neg)
   for (int64_t z = 0; z < nz; z++)
     for (int64_t y = 0; y < ny; y++) {
-      const int64_t y1 = (y + 1) % ny;
-      const nfcs_real *col0 = th + (size_t)z * (size_t)(ny * nx);
+      const nfcs_real *plane = th + (size_t)z * (size_t)(ny * nx);
       const nfcs_real *gxr = gx + (size_t)(z * ny + y) * (size_t)nx;
       for (int64_t x = 0; x < nx; x++) {
-        double d2x = nfcs_grad_line(gxr, x, nx, 1, dx, 0), d2y = 0;
-        if (twod) {
-          int64_t lo = y > 0 ? y - 1 : 0, hi = y < ny - 1 ? y + 1 : ny - 1;
-          double ga = nfcs_grad_line(col0 + x, lo, ny, nx, dy, 1), gb = nfcs_grad_line(col0 + x, hi, ny, nx, dy, 1);
-          d2y = (y == 0 || y == ny - 1) ? (gb - ga) / dy : (gb - ga) / (2 * dy);
-        }
-        total += fabs(d2y - d2x) * 0.15915494309189535;
-        if (!twod) continue;
-        /* winding of the plaquette (x, y)-(x+1, y+1) */
-        const int64_t x1 = (x + 1) % nx;
-        if (!nfcs_plaquette_counted(P(z, 0, 0), nx, ny, x, y)) continue;
-        double a = T(z, y, x), b = T(z, y, x1), cc = T(z, y1, x1), d = T(z, y1, x);
-        double w = nfcs_wrap_diff(b - a) + nfcs_wrap_diff(cc - b) + nfcs_wrap_diff(d - cc) + nfcs_wrap_diff(a - d);
-        long q = lround(w * 0.15915494309189535);
+        total += nfcs_rho_term(plane, gxr, nx, ny, x, y, dx, dy, twod);
+        if (!twod || !nfcs_plaquette_counted(P(z, 0, 0), nx, ny, x, y)) continue;
+        const long q = nfcs_plaquette_winding(plane, nx, ny, x, y);
         if (q > 0) pos += q;
         else if (q < 0) neg -= q;
       }
     }
 #undef P
-#undef T
   *rho_sum = total;
   *positive = pos;
   *negative = neg;

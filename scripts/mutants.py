@@ -43,7 +43,7 @@ MUTANTS = [
     ("cgl-etdrk4-contour-4", "ETDRK4 coefficients from 4 contour points instead of 32",
      [("core/nfcs_cgl.c", "#define ETD_M 32 /* contour points */", "#define ETD_M 4 /* contour points */")]),
     ("cgl-dealias-off-by-one", "the two-thirds dealiasing mask keeps the mode |m| = n/3",
-     [("core/nfcs_cgl.c", "(c->dealias == NFCS_DEALIAS_TWO_THIRDS && 3 * am < n)", "(c->dealias == NFCS_DEALIAS_TWO_THIRDS && 3 * am <= n)")]),
+     [("core/nfcs_stencils.h", "(rule == NFCS_DEALIAS_TWO_THIRDS && 3 * am < n)", "(rule == NFCS_DEALIAS_TWO_THIRDS && 3 * am <= n)")]),
     ("cgl-noise-no-volume", "the field noise forgets the 1/dV of a white noise on the grid",
      [("core/nfcs_cgl.c", "ls.noise.sigma = sqrt(c->noise_D * h / c->g.cell_volume);", "ls.noise.sigma = sqrt(c->noise_D * h);")]),
     ("cgl-noise-same-every-step", "the field noise draws the same numbers every step (counter not advanced)",
