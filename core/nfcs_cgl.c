@@ -65,6 +65,7 @@ struct nfcs_cgl {
   double u_sum2;  /* sum over the grid of |u|^2 (control energy / dV) */
   coef_slot slot[NSLOTS];
   uint64_t use_clock;
+  int64_t coef_builds; /* coefficient sets computed (a diagnostic: prepared sizes are never rebuilt) */
   /* strang: the pending second half of the last step */
   int pending;
   double pending_h;
@@ -124,6 +125,7 @@ static int compute_axes(nfcs_cgl *c, coef_slot *s, double h, double growth) {
 
 /* Fill the slot's arrays for step h (host computation, one upload per array). */
 static int compute_slot(nfcs_cgl *c, coef_slot *s, double h) {
+  c->coef_builds++;
   if (c->scheme == NFCS_SCHEME_STRANG) NFCS_CHECK(compute_axes(c, s, h, 0.0));
   if (c->scheme == NFCS_SCHEME_UPSTREAM) NFCS_CHECK(compute_axes(c, s, 0.5 * h, 1.0));
   if (c->scheme != NFCS_SCHEME_ETDRK4) {
@@ -200,11 +202,18 @@ static int find_slot(nfcs_cgl *c, double h, coef_slot **out) {
   return NFCS_OK;
 }
 
-int nfcs_cgl_prepare(nfcs_cgl *c, double h) {
-  if (!(h > 0) || h > c->dt * (1 + 1e-9))
+/* The coefficients of a step of size h: the one place where a step size is checked and quantised,
+ * for preparing and for stepping alike (so a prepared size is the size a step looks up). */
+static int coefficients(nfcs_cgl *c, double h, coef_slot **out) {
+  const double hq = quantise(c, h);
+  if (!(hq > 0) || hq > c->dt * (1 + 1e-9))
     return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
+  return find_slot(c, hq, out);
+}
+
+int nfcs_cgl_prepare(nfcs_cgl *c, double h) {
   coef_slot *s;
-  return find_slot(c, h, &s);
+  return coefficients(c, h, &s);
 }
 
 /* ---------------------------------------------------------------- create / destroy */
@@ -429,12 +438,9 @@ static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
 }
 
 static int step_h(nfcs_cgl *c, double h) {
-  h = quantise(c, h);
   c->view_valid = 0;
-  if (!(h > 0) || h > c->dt * (1 + 1e-9))
-    return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
   coef_slot *s;
-  NFCS_CHECK(find_slot(c, h, &s));
+  NFCS_CHECK(coefficients(c, h, &s));
   switch (c->scheme) {
   case NFCS_SCHEME_STRANG: NFCS_CHECK(step_strang(c, s->h, s)); break;
   case NFCS_SCHEME_ETDRK4: NFCS_CHECK(step_etdrk4(c, s->h, s)); break;
@@ -535,6 +541,7 @@ int64_t nfcs_cgl_steps(const nfcs_cgl *c) { return c->clock.steps; }
 const nfcs_grid *nfcs_cgl_grid(const nfcs_cgl *c) { return &c->g; }
 double nfcs_cgl_dt(const nfcs_cgl *c) { return c->dt; }
 size_t nfcs_cgl_memory(const nfcs_cgl *c) { return c->bytes; }
+int64_t nfcs_cgl_coefficient_builds(const nfcs_cgl *c) { return c->coef_builds; }
 
 int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_metrics *m, int full) {
   const size_t n = c->g.npts;

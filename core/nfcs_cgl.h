@@ -73,6 +73,9 @@ NFCS_API int nfcs_cgl_metrics(nfcs_cgl *c, struct nfcs_metrics *m, int full);
 NFCS_API int nfcs_cgl_finite(nfcs_cgl *c);
 /* Bytes of backend memory held. */
 NFCS_API size_t nfcs_cgl_memory(const nfcs_cgl *c);
+/* How many sets of step coefficients were computed so far (the full step at create, and one per
+ * other step size): advancing over prepared sizes computes none. */
+NFCS_API int64_t nfcs_cgl_coefficient_builds(const nfcs_cgl *c);
 
 NFCS_EXTERN_C_END
 #endif

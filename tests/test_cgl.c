@@ -758,6 +758,36 @@ static void test_landing_and_observation(void **state) {
   }
 }
 
+/* ---------------------------------------------------------------- prepared step sizes */
+/* Landing on a time between grid times splits a step; nfcs_cgl_prepare_time computes the two
+ * pieces' coefficients before the loop, so that advancing there computes none (no work of that
+ * kind inside a time step), for every scheme and whatever the rounding of the remainders. */
+static void test_prepared_steps(void **state) {
+  (void)state;
+  for (int scheme = 0; scheme < 3; scheme++) {
+    nfcs_ctx *ctx = tu_ctx(1);
+    nfcs_params p;
+    tu_params(&p, 2, 8, 4.0, 0.5, 0.3, scheme, 0.03);
+    nfcs_cgl *c = NULL;
+    TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
+    assert_int_equal(nfcs_cgl_coefficient_builds(c), 1); /* the full step */
+    const double targets[] = {0.25, 0.1, 0.7};
+    for (int k = 0; k < 3; k++) TU_OK(ctx, nfcs_cgl_prepare_time(c, targets[k]));
+    const int64_t prepared = nfcs_cgl_coefficient_builds(c);
+    /* each target splits a step into 0.01 + 0.02 (0.24 + 0.01, 0.09 + 0.01, 0.69 + 0.01), equal in
+     * exact arithmetic though not in their last bits: one set for each piece */
+    assert_int_equal(prepared, 3);
+    TU_OK(ctx, nfcs_cgl_advance_to(c, 0.1));
+    TU_OK(ctx, nfcs_cgl_advance_to(c, 0.25));
+    TU_OK(ctx, nfcs_cgl_advance_to(c, 0.7));
+    print_message("  %s: %lld coefficient sets prepared, %lld computed while advancing\n", SCHEME_NAME[scheme], (long long)prepared,
+                  (long long)(nfcs_cgl_coefficient_builds(c) - prepared));
+    assert_int_equal(nfcs_cgl_coefficient_builds(c), prepared);
+    nfcs_cgl_destroy(&c);
+    nfcs_ctx_destroy(&ctx);
+  }
+}
+
 /* ---------------------------------------------------------------- randomness and threads */
 static void test_random_ic_threads(void **state) {
   (void)state;
@@ -987,6 +1017,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test(test_real_gl_energy),
     cmocka_unit_test(test_spectral_accuracy),
     cmocka_unit_test(test_landing_and_observation),
+    cmocka_unit_test(test_prepared_steps),
     cmocka_unit_test(test_random_ic_threads),
     cmocka_unit_test(test_noise_variance),
   };
