@@ -75,7 +75,9 @@ int nfcs_info_params(FILE *f) {
   const nfcs_param_def *t = nfcs_param_table(&n);
   static nfcs_params p;
   nfcs_params_defaults(&p);
-  fprintf(f, "Every key of the config file (YAML, dotted here; --set KEY=VALUE on the command line).\n\n");
+  fprintf(f, "Every key of the config file (YAML, dotted here; --set KEY=VALUE on the command line).  Keys marked\n"
+             "\"model\" change the trajectory: where the config uses them they are part of the model and its\n"
+             "model_hash (with the contents of the input files).\n\n");
   for (size_t i = 0; i < n; i++) {
     const nfcs_param_def *d = &t[i];
     char def[256], range[256] = "";
@@ -92,8 +94,8 @@ int nfcs_info_params(FILE *f) {
       if (d->type == NFCS_PT_REAL_LIST || d->type == NFCS_PT_INT_LIST)
         snprintf(range + o, sizeof range - o, ", %d to %d entries", d->min_count, d->max_count);
     }
-    fprintf(f, "%s\n  type: %s   default: %s%s%s\n  %s\n\n", d->key, type_name(d->type), def, range[0] ? "   range: " : "",
-            range, d->help);
+    fprintf(f, "%s\n  type: %s   default: %s%s%s%s\n  %s\n\n", d->key, type_name(d->type), def, range[0] ? "   range: " : "",
+            range, (d->flags & NFCS_PF_MODEL) ? "   model: changes the trajectory" : "", d->help);
   }
   return 0;
 }
@@ -146,12 +148,6 @@ static int yaml_value(const char *yaml, const char *key, char *out, size_t len) 
     line = end ? end + 1 : NULL;
   }
   return 0;
-}
-
-static uint64_t fnv1a(const char *s) {
-  uint64_t h = 1469598103934665603ull;
-  for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
-  return h;
 }
 
 typedef struct mctx { hid_t h; FILE *f; } mctx;
@@ -214,7 +210,9 @@ int nfcs_info_file(const char *path, FILE *f) {
   char *yaml = nfcs_h5_read_text(h, "/config/effective_yaml");
   if (yaml) {
     char v[256];
-    fprintf(f, "  %-17s %016llx (FNV-1a of the effective config)\n", "config digest", (unsigned long long)fnv1a(yaml));
+    char mh[72] = "";
+    nfcs_h5_read_attr_text(h, "model_hash", mh, sizeof mh);
+    fprintf(f, "  %-17s %s\n", "model hash", mh[0] ? mh : "(not recorded: written by an nfcs without model hashes)");
     if (yaml_value(yaml, "cgl.grid_size", v, sizeof v)) {
       char e[256] = "", sc[64] = "", dt[64] = "";
       yaml_value(yaml, "cgl.spatial_extent", e, sizeof e);

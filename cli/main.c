@@ -166,22 +166,37 @@ static int fail(nfcs_ctx *ctx, int rc) {
   return rc;
 }
 
-/* --restart: read the checkpoint and refuse one made for another model (65). */
-static int load_restart(nfcs_ctx *ctx, const char *path, const nfcs_params *p, nfcs_bundle *b) {
-  char *yaml = NULL;
-  int rc = nfcs_h5_read_checkpoint(ctx, path, b, &yaml);
+/* --restart: read the checkpoint and refuse one made for another model (65): its model hash
+ * against this config's, and the first difference of the two models named. */
+static int load_restart(nfcs_ctx *ctx, const char *path, const nfcs_params *p, const char *model_text, const char *model_hash,
+                        nfcs_bundle *b) {
+  char *yaml = NULL, *theirs = NULL, their_hash[65];
+  int rc = nfcs_h5_read_checkpoint(ctx, path, b, &yaml, &theirs, their_hash);
   if (rc) return rc;
-  static nfcs_params q;
-  static nfcs_diags d;
-  memset(&d, 0, sizeof d);
-  nfcs_params_defaults(&q);
-  rc = nfcs_config_load_string(path, yaml, &q, &d);
+  char why[1024] = "";
+  if (their_hash[0]) {
+    if (strcmp(their_hash, model_hash) != 0) nfcs_model_difference(theirs, model_text, "the checkpoint", why, sizeof why);
+  } else {
+    /* a checkpoint from before model hashes: its model from the config it stores (the contents of
+     * its input files were not recorded) */
+    static nfcs_params q;
+    static nfcs_diags d;
+    memset(&d, 0, sizeof d);
+    nfcs_params_defaults(&q);
+    if (nfcs_config_load_string(path, yaml, &q, &d)) {
+      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: the config stored in %s does not load: %s", path, d.count ? d.msg[0] : "");
+    } else {
+      char *a = nfcs_params_model_text(&q), *c = nfcs_params_model_text(p);
+      if (!a || !c) rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+      else if (strcmp(a, c) != 0) nfcs_model_difference(a, c, "the checkpoint", why, sizeof why);
+      free(a);
+      free(c);
+    }
+  }
+  if (!rc && why[0]) rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s was written for a different model: %s", path, why);
   free(yaml);
-  if (rc) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: the config stored in %s does not load: %s", path, d.count ? d.msg[0] : "");
-  char why[512];
-  if (nfcs_params_same_model(&q, p, why, sizeof why))
-    return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s was written for a different model: %s", path, why);
-  return NFCS_OK;
+  free(theirs);
+  return rc;
 }
 
 static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
@@ -212,6 +227,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   nfcs_sink sink = {0};
   nfcs_kuramoto_inputs kin = {0};
   nfcs_bundle restart = {0};
+  char *model_text = NULL, model_hash[65] = "";
   char *cmdline = join_argv(argc, argv);
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
   if (rc) goto done;
@@ -222,8 +238,9 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     if (!ic) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto done; }
     if ((rc = nfcs_h5_read_field(ctx, &p, &g, ic))) goto done;
   }
-  if (a->restart && (rc = load_restart(ctx, a->restart, &p, &restart))) goto done;
   if (p.has_kuramoto && (rc = nfcs_h5_read_kuramoto(ctx, &p, nfcs_kuramoto_size(&p), &kin))) goto done;
+  if ((rc = nfcs_model_describe(ctx, &p, &model_text, model_hash))) goto done;
+  if (a->restart && (rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart))) goto done;
   if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
@@ -237,6 +254,8 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     .progress_user = &prog,
     .stop = &g_stop,
     .restart = a->restart ? &restart : NULL,
+    .model_hash = model_hash,
+    .model_text = model_text,
   };
   nfcs_run_summary sum;
   rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
@@ -246,6 +265,7 @@ done:
   if (sink.ops) sink.ops->destroy(&sink.self);
   nfcs_kuramoto_inputs_free(&kin);
   nfcs_bundle_free(&restart);
+  free(model_text);
   free(ic);
   free(cmdline);
   nfcs_ctx_destroy(&ctx);

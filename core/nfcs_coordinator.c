@@ -37,37 +37,6 @@ void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len) {
   else snprintf(out, len, "%s.ckpt.h5", p->output.path);
 }
 
-int nfcs_params_same_model(const nfcs_params *a, const nfcs_params *b, char *why, size_t len) {
-  if (a->has_cgl != b->has_cgl || a->has_kuramoto != b->has_kuramoto) {
-    snprintf(why, len, "the modules differ (cgl %s/%s, kuramoto %s/%s)", a->has_cgl ? "yes" : "no", b->has_cgl ? "yes" : "no",
-             a->has_kuramoto ? "yes" : "no", b->has_kuramoto ? "yes" : "no");
-    return NFCS_ERR_DATA;
-  }
-  static const char *keys[] = {
-    "cgl.c1", "cgl.c3", "cgl.grid_size", "cgl.spatial_extent", "cgl.time_step", "cgl.scheme", "cgl.dealias", "cgl.noise",
-    "cgl.noise_seed", "kuramoto.base_coupling_strength", "kuramoto.time_step", "kuramoto.natural_frequencies",
-    "kuramoto.oscillators", "kuramoto.frequency_distribution.type", "kuramoto.frequency_distribution.center",
-    "kuramoto.frequency_distribution.width", "kuramoto.frequency_distribution.sampling", "kuramoto.frequency_distribution.seed",
-    "kuramoto.coupling", "kuramoto.normalization", "kuramoto.integrator", "kuramoto.noise", "kuramoto.noise_seed",
-    "kuramoto.phase_lag", "kuramoto.matrix.source", "kuramoto.matrix.path", "kuramoto.matrix.dataset",
-    "kuramoto.matrix.lag_dataset", "kuramoto.sparse.path", "kuramoto.sparse.symmetric", "coordinator.sim_time_per_tick",
-    "regulator.type", "regulator.field_gain", "regulator.oscillator_gain", "regulator.limit", "regulator.feedback_gain",
-    "system.coherence_target"};
-  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
-    if (!strncmp(keys[i], "cgl.", 4) && !a->has_cgl) continue;
-    if (!strncmp(keys[i], "kuramoto.", 9) && !a->has_kuramoto) continue;
-    const nfcs_param_def *d = nfcs_param_find(keys[i], NULL);
-    char va[NFCS_PATH_MAX + 64], vb[NFCS_PATH_MAX + 64];
-    nfcs_param_format(a, d, va, sizeof va);
-    nfcs_param_format(b, d, vb, sizeof vb);
-    if (strcmp(va, vb)) {
-      snprintf(why, len, "%s is %s in the checkpoint, %s here", keys[i], va, vb);
-      return NFCS_ERR_DATA;
-    }
-  }
-  return NFCS_OK;
-}
-
 typedef struct coord {
   nfcs_ctx *ctx;
   const nfcs_params *p;
@@ -180,6 +149,8 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_ru
     .threads = nfcs_ctx_threads(ctx),
     .resume_t = -1,
     .checkpoint_path = sum->checkpoint_path,
+    .model_hash = opt->model_hash,
+    .model_text = opt->model_text,
   };
   nfcs_checkpoint_path(p, sum->checkpoint_path, sizeof sum->checkpoint_path);
   for (size_t i = 0; i < c.nm; i++) c.op[i]->describe(c.m[i], &info);

@@ -118,6 +118,7 @@ typedef enum nfcs_ptype {
 /* flags of a row */
 #define NFCS_PF_MIN_EXCLUSIVE 1u /* value must be > min (not >=) */
 #define NFCS_PF_ICASE 2u         /* enum choices compare case-insensitively */
+#define NFCS_PF_MODEL 4u         /* the value changes the trajectory: part of the model (and its hash) */
 
 typedef struct nfcs_param_def {
   const char *key;      /* dotted key, "cgl.time_step" */
@@ -178,6 +179,21 @@ NFCS_API void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *def,
 
 /* Resolve an input path of the config (relative to the config's folder). */
 NFCS_API void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, size_t len);
+
+/* Model identity (core/nfcs_model.c).  A row is in the model of a config when it changes that
+ * config's trajectory: flagged NFCS_PF_MODEL and used by it (its module present, and e.g. the
+ * initial condition's seed only for random_noise, the matrix keys only for coupling matrix). */
+NFCS_API int nfcs_param_in_model(const nfcs_params *p, const nfcs_param_def *def);
+/* The model as canonical text: "modules: ...", then "key: value" for each row in the model, in
+ * table order, but the rows that name input files (whose contents count instead).  malloc'd. */
+NFCS_API char *nfcs_params_model_text(const nfcs_params *p);
+/* The input files the config's run reads: their keys and paths (resolved against the config's
+ * folder).  Returns how many there are (at most max are filled). */
+typedef struct nfcs_input_file {
+  const char *key;
+  char path[NFCS_PATH_MAX];
+} nfcs_input_file;
+NFCS_API int nfcs_params_input_files(const nfcs_params *p, nfcs_input_file *files, int max);
 
 /* Number of grid points and dimension of the CGL field. */
 NFCS_API int nfcs_params_dim(const nfcs_params *p);

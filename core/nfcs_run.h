@@ -33,6 +33,7 @@ typedef struct nfcs_run_options {
                                    writes a checkpoint and closes the file (NFCS_ERR_INTERRUPTED) */
   const struct nfcs_bundle *restart;  /* a checkpoint's state (read by io/): continue from it, or NULL */
   int snapshot_buffers;               /* snapshot buffers in flight to the I/O thread (0: 2) */
+  const char *model_hash, *model_text; /* the model's identity, handed to the sinks (or NULL) */
 } nfcs_run_options;
 
 typedef struct nfcs_run_summary {
@@ -52,9 +53,6 @@ typedef struct nfcs_run_summary {
 
 /* The checkpoint path of a config: output.checkpoint_path, or output.path with .ckpt.h5 in place of .h5. */
 NFCS_API void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len);
-/* Do two configs describe the same model (grid, extent, N, coefficients, scheme, time steps, ...)?
- * 0 when they do; else NFCS_ERR_DATA with the first difference in `why`. */
-NFCS_API int nfcs_params_same_model(const nfcs_params *a, const nfcs_params *b, char *why, size_t len);
 
 NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_run_options *opt,
                       nfcs_run_summary *summary);

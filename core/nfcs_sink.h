@@ -24,6 +24,8 @@ typedef struct nfcs_run_info {
   const double *member_coupling; /* [M] coupling K_m of each member */
   double resume_t;        /* restart: continue the file from this model time; < 0: a new run */
   const char *checkpoint_path;
+  const char *model_hash; /* hex SHA-256 of the model (io/'s nfcs_model_describe), or NULL */
+  const char *model_text; /* its canonical text, or NULL */
 } nfcs_run_info;
 
 /* The coordinator's timing of a run. */

@@ -41,6 +41,8 @@ typedef struct h5sink {
   hsize_t nmsamp;
   double last_snap_t, last_met_t, last_flush;
   char *yaml;           /* the effective config, for checkpoints */
+  char *model_text;     /* the model (canonical text) and its hash, for checkpoints */
+  char model_hash[72];
   char ckpt_path[NFCS_PATH_MAX + 16];
   int broken;           /* a write failed: the file is left as of its last flush */
   hid_t absd, argd;     /* /fields/abs_phi, /fields/arg_phi (output.xdmf) */
@@ -343,6 +345,7 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   if (H5LTpath_valid(s->file, "/coordinator", 1) > 0) H5Ldelete(s->file, "/coordinator", H5P_DEFAULT);
   if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
   nfcs_h5_write_text_attr(s->file, "restarted_from", info->checkpoint_path ? info->checkpoint_path : "");
+  if (s->model_hash[0]) nfcs_h5_write_text_attr(s->file, "model_hash", s->model_hash);
   s->cmem = complex_type(H5_REAL);
   return sink_flush(s);
 }
@@ -353,9 +356,22 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   free(s->yaml);
   s->yaml = strdup(info->effective_yaml ? info->effective_yaml : "");
+  free(s->model_text);
+  s->model_text = info->model_text ? strdup(info->model_text) : NULL;
+  snprintf(s->model_hash, sizeof s->model_hash, "%s", info->model_hash ? info->model_hash : "");
   snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s", info->checkpoint_path ? info->checkpoint_path : "");
   s->last_snap_t = s->last_met_t = -HUGE_VAL;
   if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
+    /* the file being continued must belong to this model: checked read-only, before anything is touched */
+    char theirs[72] = "";
+    hid_t ro = H5Fopen(s->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    if (ro >= 0) {
+      nfcs_h5_read_attr_text(ro, "model_hash", theirs, sizeof theirs);
+      H5Fclose(ro);
+    }
+    if (theirs[0] && s->model_hash[0] && strcmp(theirs, s->model_hash) != 0)
+      return NFCS_ERROR(s->ctx, NFCS_ERR_DATA, "the output file %s belongs to another model (model_hash %.16s..., this run %.16s...); "
+                        "nothing was changed in it", s->path, theirs, s->model_hash);
     if (sink_resume(s, info) == 0) return NFCS_OK;
     return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot continue the output file %s (not a file of nfcs, or not writable)", s->path);
   }
@@ -382,6 +398,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   bad |= nfcs_h5_write_text_attr(f, "engine_precision", NFCS_SINGLE ? "single" : "double");
   int64_t th = info->threads;
   bad |= attr_num(f, "threads", H5T_NATIVE_INT64, &th);
+  if (s->model_hash[0]) bad |= nfcs_h5_write_text_attr(f, "model_hash", s->model_hash);
 
   hid_t g = make_group(f, "/config");
   bad |= nfcs_h5_write_text(g, "effective_yaml", info->effective_yaml);
@@ -649,7 +666,9 @@ static int write_state_file(h5sink *s, const char *path, const nfcs_bundle *b, d
   bad |= attr_num(f, "t", H5T_NATIVE_DOUBLE, &t);
   hid_t g = make_group(f, "/config");
   bad |= nfcs_h5_write_text(g, "effective_yaml", s->yaml ? s->yaml : "");
+  if (s->model_text) bad |= nfcs_h5_write_text(g, "model", s->model_text);
   H5Gclose(g);
+  if (s->model_hash[0]) bad |= nfcs_h5_write_text_attr(f, "model_hash", s->model_hash);
   g = make_group(f, "/state");
   for (int i = 0; i < b->n && !bad; i++) {
     const nfcs_bundle_entry *e = &b->e[i];
@@ -764,6 +783,7 @@ static void sink_destroy(void **self) {
   if (s->file >= 0) sink_close(s, NFCS_ERR_SOFTWARE);
   if (s->cmem >= 0) H5Tclose(s->cmem);
   free(s->yaml);
+  free(s->model_text);
   free(s->snap_times);
   free(*self);
   *self = NULL;

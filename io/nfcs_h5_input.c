@@ -183,8 +183,11 @@ static herr_t ck_visit(hid_t g, const char *name, const H5L_info_t *info, void *
   return 0;
 }
 
-int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, char **yaml) {
+int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, char **yaml, char **model_text,
+                            char model_hash[65]) {
   *yaml = NULL;
+  *model_text = NULL;
+  model_hash[0] = '\0';
   memset(b, 0, sizeof *b);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   FILE *probe = fopen(path, "rb");
@@ -201,6 +204,8 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
     goto out;
   }
   *yaml = nfcs_h5_read_text(f, "/config/effective_yaml");
+  if (H5LTpath_valid(f, "/config/model", 1) > 0) *model_text = nfcs_h5_read_text(f, "/config/model");
+  nfcs_h5_read_attr_text(f, "model_hash", model_hash, 65);
   hid_t g = H5Gopen2(f, "/state", H5P_DEFAULT);
   ck_iter it = {.b = b};
   H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, ck_visit, &it);
@@ -216,6 +221,8 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
     nfcs_bundle_free(b);
     free(*yaml);
     *yaml = NULL;
+    free(*model_text);
+    *model_text = NULL;
   }
 out:
   H5Fclose(f);

@@ -34,10 +34,24 @@ NFCS_API int nfcs_h5_read_field(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_
 struct nfcs_kuramoto_inputs;
 NFCS_API int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, struct nfcs_kuramoto_inputs *in);
 
-/* Read a checkpoint (the state into a bundle, its effective config as YAML text, malloc'd).
- * NFCS_ERR_NOINPUT when it cannot be opened, NFCS_ERR_DATA when it is not a checkpoint. */
+/* Read a checkpoint: the state into a bundle, its effective config as YAML text (malloc'd), and
+ * the model it was written for: its canonical text (malloc'd) and hash (hex), or NULL and "" for a
+ * checkpoint written before nfcs recorded them.  NFCS_ERR_NOINPUT when it cannot be opened,
+ * NFCS_ERR_DATA when it is not a checkpoint. */
 struct nfcs_bundle;
-NFCS_API int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, struct nfcs_bundle *b, char **yaml);
+NFCS_API int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, struct nfcs_bundle *b, char **yaml, char **model_text,
+                                     char model_hash[65]);
+
+/* The model of a config (io/nfcs_model_hash.c): its canonical text, nfcs_params_model_text with a
+ * line "KEY: sha256 HEX" for each input file (the SHA-256 of its contents), malloc'd into *text,
+ * and the hex SHA-256 of that text, the model hash.  NFCS_ERR_NOINPUT when an input file cannot
+ * be read. */
+NFCS_API int nfcs_model_describe(nfcs_ctx *ctx, const nfcs_params *p, char **text, char hash[65]);
+/* The first difference between two model texts, "KEY is A in <where>, B here" (or a key that is
+ * part of one model only), into why. */
+NFCS_API void nfcs_model_difference(const char *theirs, const char *ours, const char *where, char *why, size_t len);
+/* Hex SHA-256 of a buffer; 0 on success. */
+NFCS_API int nfcs_sha256_hex(const void *data, size_t len, char hex[65]);
 
 NFCS_EXTERN_C_END
 #endif

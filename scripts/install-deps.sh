@@ -10,6 +10,7 @@ PACKAGES=(
   libopenblas-dev         # BLAS::BLAS (OpenBLAS)
   libhdf5-dev hdf5-tools  # HDF5 C + HL, h5dump
   libfyaml-dev            # YAML parser
+  libssl-dev              # libcrypto: SHA-256 of the model (model_hash)
   libcmocka-dev           # unit tests
   libbenchmark-dev        # Google Benchmark microbenchmarks
   librandom123-dev        # Philox counter-based RNG (header only)

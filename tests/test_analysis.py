@@ -149,5 +149,5 @@ c.check(proc.returncode == 130, f"the live run stopped by SIGINT: exit {proc.ret
 
 # nfcs info summarises it
 p = run(["info", out], check=0)
-c.check("config digest" in p.stdout and "snapshots         81" in p.stdout and "R   " in p.stdout, f"nfcs info:\n{p.stdout}")
+c.check("model hash" in p.stdout and "snapshots         81" in p.stdout and "R   " in p.stdout, f"nfcs info:\n{p.stdout}")
 c.done()

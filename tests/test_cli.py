@@ -124,5 +124,5 @@ for f in (ens, os.path.join(d, "ens.ckpt.h5")):
     p = run(["info", f])
     c.check(p.returncode == 0 and re.search(r"software +nfcs", p.stdout) is not None, f"info {f}: {p.stdout}{p.stderr}")
     c.check(re.search(r"oscillators +N = 24, coupling all_to_all", p.stdout) is not None, f"info {f} N:\n{p.stdout}")
-    c.check(re.search(r"config digest +[0-9a-f]{16}", p.stdout) is not None, f"info {f} digest:\n{p.stdout}")
+    c.check(re.search(r"model hash +[0-9a-f]{64}", p.stdout) is not None, f"info {f} model hash:\n{p.stdout}")
 c.done()
