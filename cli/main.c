@@ -20,9 +20,9 @@ int nfcs_cmd_bench(int argc, char **argv);
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: nfcs run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE]... [--threads N] [--quiet]\n"
+          "usage: nfcs run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE]... [--restart CHECKPOINT.h5] [--threads N] [--quiet]\n"
           "       nfcs validate CONFIG.yaml [--set KEY=VALUE]...\n"
-          "       nfcs info [--params] [FILE.h5]\n"
+          "       nfcs info [--params [--markdown]] [FILE.h5]\n"
           "       nfcs bench [--grid 128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 2]\n"
           "                  [--min-time S] [--planner measure]\n"
           "       nfcs --version | --help\n"
@@ -30,7 +30,8 @@ static void usage(FILE *f) {
           "  run       advance the modules of CONFIG to run.t_end and write the HDF5 file (output.path)\n"
           "  validate  print the effective config, or every error found in it\n"
           "  info      build, backends and library versions; --params: every key with type, default,\n"
-          "            range and help; FILE.h5: a summary of a run's output\n"
+          "            range and help (--markdown: as the reference docs/configuration.md); FILE.h5: a\n"
+          "            summary of a run's output\n"
           "\n"
           "exit status: 0 ok, 1 non-finite state, 64 usage, 65 bad input data, 66 missing input file,\n"
           "             69 backend unavailable, 73 output cannot be created, 74 I/O error, 78 config error,\n"
@@ -46,7 +47,7 @@ typedef struct cli_args {
   const char *restart;
   int threads;  /* -1: not given */
   int quiet;
-  int params;
+  int params, markdown;
   const char *file;
 } cli_args;
 
@@ -84,6 +85,8 @@ static int parse_args(int argc, char **argv, cli_args *a) {
       a->quiet = 1;
     } else if (!strcmp(s, "--params")) {
       a->params = 1;
+    } else if (!strcmp(s, "--markdown")) {
+      a->markdown = 1;
     } else if (s[0] == '-' && s[1]) {
       fprintf(stderr, "nfcs: unknown option '%s'\n", s);
       return NFCS_ERR_USAGE;
@@ -310,7 +313,7 @@ int main(int argc, char **argv) {
   }
   if (!strcmp(a.cmd, "bench")) return nfcs_cmd_bench(argc - 2, argv + 2);
   if (!strcmp(a.cmd, "info")) {
-    if (a.params) return nfcs_info_params(stdout);
+    if (a.params) return nfcs_info_params(stdout, a.markdown);
     if (a.file) return nfcs_info_file(a.file, stdout);
     return nfcs_info_build(stdout);
   }
