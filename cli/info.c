@@ -29,9 +29,6 @@ int nfcs_info_build(FILE *f) {
     fprintf(f, "  %-14s %s%s%s (%s)\n", types[i]->name, ok ? "available" : "unavailable", why[0] ? ": " : "", why,
             types[i]->description);
   }
-  if (!nfcs_backend_find("cuda"))
-    fprintf(f, "  %-14s not built into this nfcs (CUDA toolkit %s at configure time)\n", "cuda",
-            NFCS_HAVE_CUDA_TOOLKIT ? "found" : "not found");
   fprintf(f, "cgl schemes\n");
   const nfcs_cgl_scheme_type *s = nfcs_cgl_schemes(&n);
   for (size_t i = 0; i < n; i++)

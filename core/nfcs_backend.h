@@ -151,9 +151,24 @@ typedef struct nfcs_backend_type {
   const nfcs_backend_ops *ops;
 } nfcs_backend_type;
 
-/* The registry (core/nfcs_backend.c), in a fixed order: cpu, then cuda where built. */
+/* The registry (core/nfcs_backend.c), in a fixed order: cpu, then cuda.  The cpu backend is built
+ * in; others are modules (shared objects, e.g. libnfcs_cuda.so) loaded the first time they are
+ * asked for, so that a run that does not use them maps none of their libraries.  A module that is
+ * not built, not found or cannot load is listed with a type whose available() says why. */
 NFCS_API const nfcs_backend_type *const *nfcs_backend_types(size_t *count);
 NFCS_API const nfcs_backend_type *nfcs_backend_find(const char *name);
+
+/* The contract of a backend module: it exports
+ *   const nfcs_backend_type *nfcs_backend_module(const nfcs_backend_host *host, long abi);
+ * which returns its type, or NULL when abi is not its own (built for another engine).  The host
+ * hands it the engine's services it may call; everything else a module needs it carries itself. */
+typedef struct nfcs_backend_host {
+  int (*error_vraise)(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, va_list ap);
+} nfcs_backend_host;
+#define NFCS_BACKEND_ABI                                                                                                     \
+  (1000000000L * (1 + NFCS_SINGLE) + 1000000L * (long)sizeof(nfcs_backend_ops) + 1000L * (long)sizeof(nfcs_kur_rhs) +        \
+   (long)sizeof(nfcs_local_step))
+typedef const nfcs_backend_type *(*nfcs_backend_module_fn)(const nfcs_backend_host *host, long abi);
 
 /* Bind a backend to the context (creates it); NFCS_ERR_UNAVAILABLE when missing. */
 NFCS_API int nfcs_ctx_use_backend(nfcs_ctx *ctx, const char *name);

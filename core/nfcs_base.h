@@ -3,6 +3,7 @@
 #ifndef NFCS_BASE_H
 #define NFCS_BASE_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include "nfcs_config.h"
@@ -85,6 +86,9 @@ NFCS_API void nfcs_ctx_set_fft(nfcs_ctx *ctx, int planner, const char *wisdom);
 /* Record an error in the context and return its code.  Use through NFCS_ERROR(). */
 NFCS_API int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func,
                               const char *fmt, ...) NFCS_PRINTF(6, 7);
+/* The same with a va_list (what backends loaded as modules are handed, see nfcs_backend_host). */
+NFCS_API int nfcs_error_vraise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt,
+                               va_list ap);
 /* The last error's code and message ("" when none). */
 NFCS_API int nfcs_error_code(const nfcs_ctx *ctx);
 NFCS_API const char *nfcs_error_message(const nfcs_ctx *ctx);

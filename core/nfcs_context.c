@@ -67,17 +67,21 @@ int nfcs_ctx_threads(const nfcs_ctx *ctx) {
   return n > 0 ? (int)n : 1;
 }
 
-int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func,
-                     const char *fmt, ...) {
+int nfcs_error_vraise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, va_list ap) {
   if (!ctx) return code;
   ctx->err_code = code;
-  va_list ap;
-  va_start(ap, fmt);
   vsnprintf(ctx->err_msg, sizeof ctx->err_msg, fmt, ap);
-  va_end(ap);
   const char *base = strrchr(file, '/');
   snprintf(ctx->err_origin, sizeof ctx->err_origin, "%s:%d (%s)", base ? base + 1 : file, line, func);
   return code;
+}
+
+int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const int rc = nfcs_error_vraise(ctx, code, file, line, func, fmt, ap);
+  va_end(ap);
+  return rc;
 }
 
 int nfcs_error_code(const nfcs_ctx *ctx) { return ctx->err_code; }
