@@ -6,9 +6,10 @@
 #
 #   bench/gpu.sh                 build here (needs the Debian packages of scripts/install-deps.sh)
 #   NFCS_GPU_BUNDLE=DIR bench/gpu.sh
-#                                run prebuilt binaries: DIR/bin-double, DIR/bin-single and DIR/lib
-#                                (the libraries they need, the loader included), for GPU machines
-#                                where the dependencies cannot be installed
+#                                run prebuilt binaries: DIR/bin-double, DIR/bin-single (nfcs, the
+#                                tests and the CUDA module libnfcs_cuda.so) and DIR/lib (the
+#                                libraries they need, the loader included), for GPU machines where
+#                                the dependencies cannot be installed
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-bench/results}
@@ -31,7 +32,9 @@ if [ -n "${NFCS_GPU_BUNDLE:-}" ]; then
     p=$(ldconfig -p 2>/dev/null | awk -v l="$lib" '$1 == l {print $NF; exit}')
     [ -n "$p" ] && extra="$extra:$(dirname "$p")"
   done
-  run() { local prec=$1; shift; local exe=$1; shift; "$B/lib/ld-linux-x86-64.so.2" --library-path "$B/lib$extra" "$B/bin-$prec/$exe" "$@"; }
+  # started through the loader, the executable's folder is not where the CUDA module is looked for: say it
+  run() { local prec=$1; shift; local exe=$1; shift
+          NFCS_MODULE_PATH="$B/bin-$prec" "$B/lib/ld-linux-x86-64.so.2" --library-path "$B/lib$extra" "$B/bin-$prec/$exe" "$@"; }
 else
   cmake -S . -B build-gpu -DCMAKE_BUILD_TYPE=Release -DNFCS_CUDA=ON -DCMAKE_CUDA_ARCHITECTURES="90-real;90-virtual" >/dev/null &&
     cmake --build build-gpu -j >/dev/null || exit 1
