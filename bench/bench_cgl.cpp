@@ -41,33 +41,33 @@ void BM_fft_pair(benchmark::State &st) {
   Fixture fx(static_cast<int>(st.range(0)), 2, NFCS_SCHEME_STRANG, static_cast<int>(st.range(1)));
   const nfcs_grid *g = nfcs_cgl_grid(fx.cgl);
   nfcs_real *a, *b;
-  fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &a);
-  fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &b);
+  fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &a);
+  fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &b);
   nfcs_fft *plan;
-  fx.ctx->ops->fft_create(fx.ctx->backend, g, a, b, &plan);
+  fx.ctx->ops->fft->create(fx.ctx->backend, g, a, b, &plan);
   for (auto _ : st) {
-    fx.ctx->ops->fft_forward(fx.ctx->backend, plan, a, b);
-    fx.ctx->ops->fft_inverse(fx.ctx->backend, plan, b, a);
+    fx.ctx->ops->fft->forward(fx.ctx->backend, plan, a, b);
+    fx.ctx->ops->fft->inverse(fx.ctx->backend, plan, b, a);
     benchmark::ClobberMemory();
   }
-  fx.ctx->ops->fft_destroy(fx.ctx->backend, &plan);
-  fx.ctx->ops->free(fx.ctx->backend, a);
-  fx.ctx->ops->free(fx.ctx->backend, b);
+  fx.ctx->ops->fft->destroy(fx.ctx->backend, &plan);
+  fx.ctx->ops->memory->free(fx.ctx->backend, a);
+  fx.ctx->ops->memory->free(fx.ctx->backend, b);
 }
 
 void BM_local_exact(benchmark::State &st) {
   Fixture fx(static_cast<int>(st.range(0)), 2, NFCS_SCHEME_STRANG, static_cast<int>(st.range(1)));
   const nfcs_grid *g = nfcs_cgl_grid(fx.cgl);
   nfcs_real *a;
-  fx.ctx->ops->alloc(fx.ctx->backend, g->npts, &a);
+  fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &a);
   nfcs_local_step s{};
   s.h = 0.5 * fx.p.cgl.time_step;
   s.c3 = fx.p.cgl.c3;
   for (auto _ : st) {
-    fx.ctx->ops->cgl_local(fx.ctx->backend, a, a, g->npts, &s);
+    fx.ctx->ops->field->local(fx.ctx->backend, a, a, g->npts, &s);
     benchmark::ClobberMemory();
   }
-  fx.ctx->ops->free(fx.ctx->backend, a);
+  fx.ctx->ops->memory->free(fx.ctx->backend, a);
 }
 
 void BM_step(benchmark::State &st, int scheme) {

@@ -42,18 +42,18 @@ double nfcs_bench_copy_bandwidth(const char *backend, int threads) {
   double bw = 0;
   nfcs_real *a = NULL, *b = NULL, one[2];
   const size_t n = (size_t)(512u << 20) / (2 * sizeof(nfcs_real));
-  if (!nfcs_ctx_use_backend(ctx, backend) && !ctx->ops->alloc(ctx->backend, n, &a) && !ctx->ops->alloc(ctx->backend, n, &b)) {
+  if (!nfcs_ctx_use_backend(ctx, backend) && !ctx->ops->memory->alloc(ctx->backend, n, &a) && !ctx->ops->memory->alloc(ctx->backend, n, &b)) {
     for (int rep = 0; rep < 6; rep++) {
-      ctx->ops->download(ctx->backend, one, a, 1); /* drains the queue */
+      ctx->ops->memory->download(ctx->backend, one, a, 1); /* drains the queue */
       double t = now_s();
-      for (int k = 0; k < 4; k++) ctx->ops->copy(ctx->backend, (k & 1) ? a : b, (k & 1) ? b : a, n);
-      ctx->ops->download(ctx->backend, one, a, 1);
+      for (int k = 0; k < 4; k++) ctx->ops->memory->copy(ctx->backend, (k & 1) ? a : b, (k & 1) ? b : a, n);
+      ctx->ops->memory->download(ctx->backend, one, a, 1);
       double g = 4.0 * 2.0 * (double)n * 2 * sizeof(nfcs_real) / (now_s() - t) / 1e9;
       if (g > bw) bw = g;
     }
   }
-  if (a) ctx->ops->free(ctx->backend, a);
-  if (b) ctx->ops->free(ctx->backend, b);
+  if (a) ctx->ops->memory->free(ctx->backend, a);
+  if (b) ctx->ops->memory->free(ctx->backend, b);
   nfcs_ctx_destroy(&ctx);
   return bw;
 }
@@ -108,39 +108,43 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   if (!host) { rc = NFCS_ERR_NOMEM; goto out; }
   nfcs_cgl_pattern(&p, g, host);
   nfcs_cgl_set_field(cgl, host);
-  NFCS_CHECK_GOTO(ctx->ops->alloc(ctx->backend, g->npts, &a), out);
-  NFCS_CHECK_GOTO(ctx->ops->alloc(ctx->backend, g->npts, &b), out);
-  NFCS_CHECK_GOTO(ctx->ops->fft_create(ctx->backend, g, a, b, &plan), out);
+  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &a), out);
+  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &b), out);
+  NFCS_CHECK_GOTO(ctx->ops->fft->create(ctx->backend, g, a, b, &plan), out);
   /* the bare pair runs on zeros: the time of an FFT does not depend on the data, and the data
    * then needs no renormalising copy inside the timed loop */
   /* warm-up, and a batch size of about 20 ms */
   double w = now_s();
   int k = 0;
-  while (now_s() - w < 0.1 || k < 3) {
-    nfcs_cgl_step(cgl, p.cgl.time_step);
-    ctx->ops->fft_forward(ctx->backend, plan, a, b);
-    ctx->ops->fft_inverse(ctx->backend, plan, b, a);
-    ctx->ops->download(ctx->backend, sync1, a, 1); /* an asynchronous backend finishes here */
+  /* every status is kept (the first error wins) and checked after each loop: a failed call gives
+   * no timing */
+#define KEEP(expr) (rc = rc ? rc : (expr))
+  while ((now_s() - w < 0.1 || k < 3) && !rc) {
+    KEEP(nfcs_cgl_step(cgl, p.cgl.time_step));
+    KEEP(ctx->ops->fft->forward(ctx->backend, plan, a, b));
+    KEEP(ctx->ops->fft->inverse(ctx->backend, plan, b, a));
+    KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1)); /* an asynchronous backend finishes here */
     k++;
   }
+  if (rc) goto out;
   double per = (now_s() - w) / k;
   int batch = (int)ceil(0.02 / per);
   if (batch < 1) batch = 1;
   double start = now_s();
   int nb = 0;
-  while (nb < MAXB && (nb < 5 || now_s() - start < min_time)) {
+  while (nb < MAXB && (nb < 5 || now_s() - start < min_time) && !rc) {
     double s0 = now_s();
     for (int i = 0; i < batch; i++) {
-      ctx->ops->fft_forward(ctx->backend, plan, a, b);
-      ctx->ops->fft_inverse(ctx->backend, plan, b, a);
+      KEEP(ctx->ops->fft->forward(ctx->backend, plan, a, b));
+      KEEP(ctx->ops->fft->inverse(ctx->backend, plan, b, a));
     }
-    ctx->ops->download(ctx->backend, sync1, a, 1);
+    KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
     double s1 = now_s();
-    for (int i = 0; i < batch; i++) nfcs_cgl_step(cgl, p.cgl.time_step);
-    ctx->ops->download(ctx->backend, sync1, a, 1);
+    for (int i = 0; i < batch; i++) KEEP(nfcs_cgl_step(cgl, p.cgl.time_step));
+    KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
     double s2 = now_s();
     nfcs_metrics m;
-    nfcs_cgl_metrics(cgl, &m, 1);
+    KEEP(nfcs_cgl_metrics(cgl, &m, 1));
     double s3 = now_s();
     tp[nb] = 1e3 * (s1 - s0) / batch;
     ts[nb] = 1e3 * (s2 - s1) / batch;
@@ -148,6 +152,8 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
     rat[nb] = ts[nb] / tp[nb];
     nb++;
   }
+#undef KEEP
+  if (rc) goto out;
   r->batches = nb;
   r->ratio = quantile(rat, nb, 0.5);
   r->step_ms_q1 = quantile(ts, nb, 0.25);
@@ -162,9 +168,9 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   r->min_bytes = nfcs_bench_cgl_min_bytes(scheme, g->npts);
   if (!nfcs_cgl_finite(cgl)) rc = NFCS_ERR_NONFINITE;
 out:
-  if (plan) ctx->ops->fft_destroy(ctx->backend, &plan);
-  if (a) ctx->ops->free(ctx->backend, a);
-  if (b) ctx->ops->free(ctx->backend, b);
+  if (plan) ctx->ops->fft->destroy(ctx->backend, &plan);
+  if (a) ctx->ops->memory->free(ctx->backend, a);
+  if (b) ctx->ops->memory->free(ctx->backend, b);
   nfcs_cgl_destroy(&cgl);
   free(host);
   free(ts);

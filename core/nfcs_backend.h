@@ -67,80 +67,111 @@ typedef struct nfcs_kur_rhs {
  * depend on the number of threads. */
 #define NFCS_KUR_BLOCK 2048
 
-typedef struct nfcs_backend_ops {
-  /* memory: n complex numbers, aligned for the backend's vector width */
+/* The operations of a backend, in five small tables.  Every operation that computes returns a
+ * status (0, or an error recorded in the context: a failed library or device call is
+ * NFCS_ERR_SOFTWARE, exit 70, naming the call).  A table or an operation marked optional may be
+ * NULL: core then uses a generic implementation (nfcs_backend_generic.c) or says the backend does
+ * not run that module. */
+
+/* Memory: n complex numbers (aligned for the backend's vector width), or raw bytes. */
+typedef struct nfcs_memory_ops {
+  int host;  /* backend memory is host memory: host arrays may be adopted instead of copied */
   int (*alloc)(void *self, size_t n, nfcs_real **out);
   void (*free)(void *self, nfcs_real *p);
   int (*upload)(void *self, nfcs_real *dst, const nfcs_real *host_src, size_t n);
   int (*download)(void *self, nfcs_real *host_dst, const nfcs_real *src, size_t n);
   int (*copy)(void *self, nfcs_real *dst, const nfcs_real *src, size_t n);
-
-  /* FFTs of the grid, planned once on the given arrays (any arrays of the same size and
-   * alignment may be passed at execution).  Unnormalised: inverse(forward(x)) = npts x. */
-  int (*fft_create)(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_real *spec, nfcs_fft **plan);
-  void (*fft_destroy)(void *self, nfcs_fft **plan);
-  void (*fft_forward)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
-  void (*fft_inverse)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
-
-  /* pointwise CGL stages */
-  void (*cgl_local)(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
-  void (*cmul)(void *self, nfcs_real *x, const nfcs_real *coef, size_t n);            /* x *= coef */
-  void (*cmul_to)(void *self, nfcs_real *out, const nfcs_real *x, const nfcs_real *coef, size_t n);
-  /* x *= fx[ix] fy[iy] fz[iz]: a separable Fourier multiplier from per-axis factors (n[a] complex
-   * each; fy, fz unused beyond the grid's dimension).  Reads no full-size coefficient array. */
-  void (*cmul_separable)(void *self, nfcs_real *x, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy,
-                         const nfcs_real *fz);
-  /* upstream explicit Euler of the local part: phi += dt (-(1 + i c3)|phi|^2 phi + u) */
-  void (*cgl_euler)(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
-  /* out = -(1 + i c3)|phi|^2 phi + u (in place allowed) */
-  void (*cgl_nonlinear)(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u);
-  /* out = A x + B y */
-  void (*axpby)(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
-                const nfcs_real *y, size_t n);
-  /* out = A x + B (2 y - z) */
-  void (*axpb2yz)(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
-                  const nfcs_real *y, const nfcs_real *z, size_t n);
-  /* ETDRK4 final stage: v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc + noise */
-  void (*etd_final)(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2,
-                    const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb,
-                    const nfcs_real *Nc, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
-
-  /* raw memory (Kuramoto arrays, coupling matrices); host_memory says backend memory is host memory */
-  int host_memory;
   int (*alloc_bytes)(void *self, size_t bytes, void **out);
   void (*free_bytes)(void *self, void *p);
-  int (*upload_bytes)(void *self, void *dst, const void *src, size_t bytes);
-  int (*download_bytes)(void *self, void *dst, const void *src, size_t bytes);
+  int (*upload_bytes)(void *self, void *dst, const void *host_src, size_t bytes);
+  int (*download_bytes)(void *self, void *host_dst, const void *src, size_t bytes);
+} nfcs_memory_ops;
 
-  /* Kuramoto: out = f(theta + a dir) (dir may be NULL: f(theta)) */
-  void (*kur_rhs)(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
-  /* (arrays of phases hold M members; the elementwise operations below take n = M N) */
+/* FFTs of the grid, planned once on the given arrays (any arrays of the same size and alignment
+ * may be passed at execution).  Unnormalised: inverse(forward(x)) = npts x. */
+typedef struct nfcs_fft_ops {
+  int (*create)(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_real *spec, nfcs_fft **plan);
+  void (*destroy)(void *self, nfcs_fft **plan);
+  int (*forward)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
+  int (*inverse)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
+} nfcs_fft_ops;
+
+/* The CGL field's pointwise stages. */
+typedef struct nfcs_field_ops {
+  int (*local)(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
+  /* x *= fx[ix] fy[iy] fz[iz]: a separable Fourier multiplier from per-axis factors (n[a] complex
+   * each; fy, fz unused beyond the grid's dimension).  Reads no full-size coefficient array. */
+  int (*cmul_separable)(void *self, nfcs_real *x, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy,
+                        const nfcs_real *fz);
+  /* upstream explicit Euler of the local part: phi += dt (-(1 + i c3)|phi|^2 phi + u) */
+  int (*euler)(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
+  /* out = -(1 + i c3)|phi|^2 phi + u (in place allowed) */
+  int (*nonlinear)(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u);
+  /* out = A x + B y */
+  int (*axpby)(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y,
+               size_t n);
+  /* out = A x + B (2 y - z) */
+  int (*axpb2yz)(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y,
+                 const nfcs_real *z, size_t n);
+  /* ETDRK4 final stage: v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc + noise */
+  int (*etd_final)(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3,
+                   const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb, const nfcs_real *Nc, size_t n,
+                   const nfcs_noise *noise, const nfcs_real *mask);
+} nfcs_field_ops;
+
+/* Kuramoto networks (arrays of phases hold M members; the elementwise operations take n = M N). */
+typedef struct nfcs_network_ops {
+  /* out = f(theta + a dir) (dir may be NULL: f(theta)) */
+  int (*rhs)(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
   /* theta += dt/6 (((k1 + 2 k2) + 2 k3) + k4), wrapped to [-pi, pi) (the Python NFCS's order of operations) */
-  void (*kur_rk4_final)(void *self, double *theta, const double *k1, const double *k2, const double *k3,
-                        const double *k4, double dt, int64_t n);
+  int (*rk4_final)(void *self, double *theta, const double *k1, const double *k2, const double *k3, const double *k4,
+                   double dt, int64_t n);
   /* out = theta + dt f1 + sigma xi  (xi: Philox normals of (seed, stream, i, step)); not wrapped */
-  void (*kur_predict)(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
-                      const nfcs_noise *noise, int64_t n);
+  int (*predict)(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+                 const nfcs_noise *noise, int64_t n);
   /* theta += dt f1 + sigma xi (f2 NULL: Euler-Maruyama) or dt/2 (f1 + f2) + sigma xi (Heun), same xi; wrapped */
-  void (*kur_noise_step)(void *self, double *theta, const double *f1, const double *f2, double dt,
-                         const nfcs_noise *noise, int64_t n);
+  int (*noise_step)(void *self, double *theta, const double *f1, const double *f2, double dt, const nfcs_noise *noise,
+                    int64_t n);
   /* sum_j e^{i theta_j} (deterministic blocked reduction; partial: work as in nfcs_kur_rhs) */
-  void (*kur_order)(void *self, const double *theta, int64_t n, double *partial, double *re, double *im);
-  int (*all_finite_real)(void *self, const double *x, size_t n);
+  int (*order)(void *self, const double *theta, int64_t n, double *partial, double *re, double *im);
+} nfcs_network_ops;
 
-  /* metrics of the field: sum |phi| and sum |phi|^2 (one pass) */
-  void (*cgl_moments)(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2);
+/* Reductions: the finiteness checks (required), the field's metrics (optional: generic ones
+ * download the field and compute on the host). */
+typedef struct nfcs_reduce_ops {
+  int (*all_finite)(void *self, const nfcs_real *x, size_t n, int *finite);
+  int (*all_finite_real)(void *self, const double *x, size_t n, int *finite);
+  /* sum |phi| and sum |phi|^2 (one pass) */
+  int (*moments)(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2);
   /* sum over Fourier modes of |k|^2 |s_k|^2 */
-  double (*cgl_k2_sum)(void *self, const nfcs_real *spec, const nfcs_grid *g);
+  int (*k2_sum)(void *self, const nfcs_real *spec, const nfcs_grid *g, double *sum);
   /* phase metrics (nfcs_phase_metrics): upstream defect density summed over the grid, vortices by
    * winding number; work: 2 npts reals of scratch */
-  void (*cgl_phase_metrics)(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
-                            int64_t *positive, int64_t *negative);
+  int (*phase_metrics)(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
+                       int64_t *positive, int64_t *negative);
+} nfcs_reduce_ops;
 
-  /* 1 when every value is finite */
-  int (*all_finite)(void *self, const nfcs_real *x, size_t n);
+typedef struct nfcs_backend_ops {
+  const nfcs_memory_ops *memory;   /* required */
+  const nfcs_fft_ops *fft;         /* required by the field */
+  const nfcs_field_ops *field;     /* optional: NULL, the backend runs no field */
+  const nfcs_network_ops *network; /* optional: NULL, the backend runs no networks */
+  const nfcs_reduce_ops *reduce;   /* required (its metrics optional) */
   void (*destroy)(void **self);
 } nfcs_backend_ops;
+
+/* The field's metrics through a backend's operations, or the generic host implementation where
+ * the backend has none (core/nfcs_backend_generic.c).  host_scratch: 2 npts complex of host memory
+ * for the generic path (unused, and may be NULL, when the backend has the operation). */
+NFCS_API int nfcs_backend_moments(const nfcs_backend_ops *ops, void *be, const nfcs_real *phi, size_t n, nfcs_real *host_scratch,
+                                  double *sum_abs, double *sum_abs2);
+NFCS_API int nfcs_backend_k2_sum(const nfcs_backend_ops *ops, void *be, const nfcs_real *spec, const nfcs_grid *g,
+                                 nfcs_real *host_scratch, double *sum);
+NFCS_API int nfcs_backend_phase_metrics(const nfcs_backend_ops *ops, void *be, const nfcs_real *phi, const nfcs_grid *g,
+                                        nfcs_real *work, nfcs_real *host_scratch, double *rho_sum, int64_t *positive,
+                                        int64_t *negative);
+/* Do these operations need host scratch for the generic metrics? */
+NFCS_API int nfcs_backend_needs_host_scratch(const nfcs_backend_ops *ops);
 
 /* A backend type in the registry: name, whether this build/machine has it, constructor. */
 typedef struct nfcs_backend_type {

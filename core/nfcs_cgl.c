@@ -72,6 +72,7 @@ struct nfcs_cgl {
   nfcs_forcing pending_u;
   nfcs_clock clock;
   int view_valid; /* c->view holds the observable field of the current state */
+  nfcs_real *host_scratch; /* 2 npts complex on the host, for metrics the backend does not compute (else NULL) */
   size_t bytes;
 };
 
@@ -83,14 +84,14 @@ static double complex lin_symbol(const nfcs_cgl *c, size_t i, int with_growth) {
 }
 
 static int alloc_arr(nfcs_cgl *c, nfcs_real **p) {
-  NFCS_CHECK(c->ops->alloc(c->be, c->g.npts, p));
+  NFCS_CHECK(c->ops->memory->alloc(c->be, c->g.npts, p));
   c->bytes += c->g.npts * 2 * sizeof(nfcs_real);
   return NFCS_OK;
 }
 
 static void free_arr(nfcs_cgl *c, nfcs_real **p) {
   if (*p) {
-    c->ops->free(c->be, *p);
+    c->ops->memory->free(c->be, *p);
     c->bytes -= c->g.npts * 2 * sizeof(nfcs_real);
   }
   *p = NULL;
@@ -102,7 +103,7 @@ static int compute_axes(nfcs_cgl *c, coef_slot *s, double h, double growth) {
   for (int a = 0; a < c->g.dim; a++) {
     const int64_t n = c->g.n[a];
     if (!s->ax[a]) {
-      NFCS_CHECK(c->ops->alloc(c->be, (size_t)n, &s->ax[a]));
+      NFCS_CHECK(c->ops->memory->alloc(c->be, (size_t)n, &s->ax[a]));
       c->bytes += (size_t)n * 2 * sizeof(nfcs_real);
     }
     nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * (size_t)n);
@@ -116,7 +117,7 @@ static int compute_axes(nfcs_cgl *c, coef_slot *s, double h, double growth) {
       host[2 * j] = (nfcs_real)creal(v);
       host[2 * j + 1] = (nfcs_real)cimag(v);
     }
-    int rc = c->ops->upload(c->be, s->ax[a], host, (size_t)n);
+    int rc = c->ops->memory->upload(c->be, s->ax[a], host, (size_t)n);
     free(host);
     NFCS_CHECK(rc);
   }
@@ -162,7 +163,7 @@ static int compute_slot(nfcs_cgl *c, coef_slot *s, double h) {
       host[(size_t)a * 2 * n + 2 * i + 1] = (nfcs_real)cimag(v[a]);
     }
   }
-  for (int a = 0; a < 6 && !rc; a++) rc = c->ops->upload(c->be, *dev[a], host + (size_t)a * 2 * n, n);
+  for (int a = 0; a < 6 && !rc; a++) rc = c->ops->memory->upload(c->be, *dev[a], host + (size_t)a * 2 * n, n);
   free(host);
   if (rc) return rc;
   s->h = h;
@@ -221,6 +222,9 @@ int nfcs_cgl_prepare(nfcs_cgl *c, double h) {
 int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
   *out = NULL;
   if (!ctx->ops) return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "no backend bound to the context");
+  if (!ctx->ops->field || !ctx->ops->fft)
+    return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' does not run the CGL field (use backend.device: cpu)",
+                      ctx->backend_type ? ctx->backend_type->name : "?");
   if (p->cgl.noise > 0 && p->cgl.scheme == NFCS_SCHEME_UPSTREAM)
     return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "cgl.noise: the upstream scheme has no noise term (use strang or etdrk4)");
   nfcs_cgl *c = calloc(1, sizeof *c);
@@ -254,8 +258,12 @@ int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
     NFCS_CHECK_GOTO(alloc_arr(c, &c->Nc), fail);
   }
   /* plan before any data is set: FFTW_MEASURE overwrites the arrays it plans on */
-  NFCS_CHECK_GOTO(c->ops->fft_create(c->be, &c->g, c->phi, c->spec, &c->fft), fail);
+  NFCS_CHECK_GOTO(c->ops->fft->create(c->be, &c->g, c->phi, c->spec, &c->fft), fail);
   NFCS_CHECK_GOTO(compute_slot(c, &c->slot[0], c->dt), fail);
+  if (nfcs_backend_needs_host_scratch(c->ops)) {
+    c->host_scratch = malloc(sizeof(nfcs_real) * 4 * c->g.npts);
+    if (!c->host_scratch) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
+  }
   c->slot[0].last_use = ~0ull; /* the full step is never evicted */
   {
     /* zero state after planning */
@@ -275,14 +283,14 @@ fail:
 void nfcs_cgl_destroy(nfcs_cgl **pc) {
   if (!pc || !*pc) return;
   nfcs_cgl *c = *pc;
-  if (c->fft) c->ops->fft_destroy(c->be, &c->fft);
+  if (c->fft) c->ops->fft->destroy(c->be, &c->fft);
   for (int i = 0; i < NSLOTS; i++) {
     coef_slot *s = &c->slot[i];
     nfcs_real **arrs[6] = {&s->E, &s->E2, &s->Q, &s->f1, &s->f2, &s->f3};
     for (int a = 0; a < 6; a++) free_arr(c, arrs[a]);
     for (int a = 0; a < 3; a++)
       if (s->ax[a]) {
-        c->ops->free(c->be, s->ax[a]);
+        c->ops->memory->free(c->be, s->ax[a]);
         c->bytes -= (size_t)c->g.n[a] * 2 * sizeof(nfcs_real);
         s->ax[a] = NULL;
       }
@@ -290,6 +298,7 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
   if (c->view != c->phi) free_arr(c, &c->view);
   nfcs_real **arrs[] = {&c->phi, &c->spec, &c->a, &c->Nv, &c->Na, &c->Nb, &c->Nc, &c->ufield[0], &c->ufield[1]};
   for (size_t a = 0; a < sizeof arrs / sizeof arrs[0]; a++) free_arr(c, arrs[a]);
+  free(c->host_scratch);
   free(c);
   *pc = NULL;
 }
@@ -299,17 +308,17 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
 int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host) {
   c->pending = 0;
   c->view_valid = 0;
-  if (c->scheme != NFCS_SCHEME_ETDRK4) return c->ops->upload(c->be, c->phi, host, c->g.npts);
+  if (c->scheme != NFCS_SCHEME_ETDRK4) return c->ops->memory->upload(c->be, c->phi, host, c->g.npts);
   /* etdrk4 keeps v = FFT(phi)/npts */
   const size_t n = c->g.npts;
   nfcs_real *tmp = malloc(sizeof(nfcs_real) * 2 * n);
   if (!tmp) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
   const double s = 1.0 / (double)n;
   for (size_t i = 0; i < 2 * n; i++) tmp[i] = (nfcs_real)(host[i] * s);
-  int rc = c->ops->upload(c->be, c->phi, tmp, n);
+  int rc = c->ops->memory->upload(c->be, c->phi, tmp, n);
   free(tmp);
   NFCS_CHECK(rc);
-  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
+  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));
   return NFCS_OK;
 }
 
@@ -323,20 +332,20 @@ static int sync_view(nfcs_cgl *c) {
   if (c->view_valid) return NFCS_OK;
   c->view_valid = 1;
   if (c->scheme == NFCS_SCHEME_ETDRK4) {
-    c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+    NFCS_CHECK(c->ops->fft->inverse(c->be, c->fft, c->spec, c->phi));
     return NFCS_OK;
   }
   if (c->scheme == NFCS_SCHEME_STRANG) {
-    if (!c->pending) return c->ops->copy(c->be, c->view, c->phi, c->g.npts);
+    if (!c->pending) return c->ops->memory->copy(c->be, c->view, c->phi, c->g.npts);
     nfcs_local_step s = {.h = 0.5 * c->pending_h, .c3 = c->c3, .a_pre = 0.5 * c->pending_h, .u_pre = c->pending_u};
-    c->ops->cgl_local(c->be, c->view, c->phi, c->g.npts, &s);
+    NFCS_CHECK(c->ops->field->local(c->be, c->view, c->phi, c->g.npts, &s));
   }
   return NFCS_OK;
 }
 
 int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host) {
   NFCS_CHECK(sync_view(c));
-  return c->ops->download(c->be, host, c->view, c->g.npts);
+  return c->ops->memory->download(c->be, host, c->view, c->g.npts);
 }
 
 int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *field) {
@@ -355,7 +364,7 @@ int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *fie
   c->u_sum2 = s2;
   int next = c->has_ufield ? 1 - c->ucur : c->ucur;
   if (!c->ufield[next]) NFCS_CHECK(alloc_arr(c, &c->ufield[next]));
-  NFCS_CHECK(c->ops->upload(c->be, c->ufield[next], field, c->g.npts));
+  NFCS_CHECK(c->ops->memory->upload(c->be, c->ufield[next], field, c->g.npts));
   c->ucur = next;
   c->has_ufield = 1;
   return NFCS_OK;
@@ -378,10 +387,10 @@ static int step_strang(nfcs_cgl *c, double h, const coef_slot *s) {
     ls.noise.stream = NFCS_STREAM_CGL_NOISE;
     ls.noise.step = (uint64_t)c->clock.steps;
   }
-  c->ops->cgl_local(c->be, c->phi, c->phi, c->g.npts, &ls);
-  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
-  c->ops->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]);
-  c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+  NFCS_CHECK(c->ops->field->local(c->be, c->phi, c->phi, c->g.npts, &ls));
+  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));
+  NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]));
+  NFCS_CHECK(c->ops->fft->inverse(c->be, c->fft, c->spec, c->phi));
   c->pending = 1;
   c->pending_h = h;
   c->pending_u = ls.u_post;
@@ -390,13 +399,13 @@ static int step_strang(nfcs_cgl *c, double h, const coef_slot *s) {
 
 static int step_upstream(nfcs_cgl *c, double h, const coef_slot *s) {
   nfcs_forcing u = current_forcing(c);
-  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
-  c->ops->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]);
-  c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
-  c->ops->cgl_euler(c->be, c->phi, c->g.npts, h, c->c3, &u);
-  c->ops->fft_forward(c->be, c->fft, c->phi, c->spec);
-  c->ops->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]);
-  c->ops->fft_inverse(c->be, c->fft, c->spec, c->phi);
+  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));
+  NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]));
+  NFCS_CHECK(c->ops->fft->inverse(c->be, c->fft, c->spec, c->phi));
+  NFCS_CHECK(c->ops->field->euler(c->be, c->phi, c->g.npts, h, c->c3, &u));
+  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));
+  NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, s->ax[0], s->ax[1], s->ax[2]));
+  NFCS_CHECK(c->ops->fft->inverse(c->be, c->fft, c->spec, c->phi));
   return NFCS_OK;
 }
 
@@ -407,24 +416,24 @@ static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
   nfcs_forcing u = current_forcing(c);
   nfcs_real *v = c->spec, *p = c->phi;
   /* Nv */
-  o->fft_inverse(be, c->fft, v, p);
-  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
-  o->fft_forward(be, c->fft, p, c->Nv);
+  NFCS_CHECK(o->fft->inverse(be, c->fft, v, p));
+  NFCS_CHECK(o->field->nonlinear(be, p, p, n, c->c3, &u));
+  NFCS_CHECK(o->fft->forward(be, c->fft, p, c->Nv));
   /* a = E2 v + Q Nv, Na */
-  o->axpby(be, c->a, s->E2, v, s->Q, c->Nv, n);
-  o->fft_inverse(be, c->fft, c->a, p);
-  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
-  o->fft_forward(be, c->fft, p, c->Na);
+  NFCS_CHECK(o->field->axpby(be, c->a, s->E2, v, s->Q, c->Nv, n));
+  NFCS_CHECK(o->fft->inverse(be, c->fft, c->a, p));
+  NFCS_CHECK(o->field->nonlinear(be, p, p, n, c->c3, &u));
+  NFCS_CHECK(o->fft->forward(be, c->fft, p, c->Na));
   /* b = E2 v + Q Na (held in Nc's array until Nc is computed), Nb */
-  o->axpby(be, c->Nc, s->E2, v, s->Q, c->Na, n);
-  o->fft_inverse(be, c->fft, c->Nc, p);
-  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
-  o->fft_forward(be, c->fft, p, c->Nb);
+  NFCS_CHECK(o->field->axpby(be, c->Nc, s->E2, v, s->Q, c->Na, n));
+  NFCS_CHECK(o->fft->inverse(be, c->fft, c->Nc, p));
+  NFCS_CHECK(o->field->nonlinear(be, p, p, n, c->c3, &u));
+  NFCS_CHECK(o->fft->forward(be, c->fft, p, c->Nb));
   /* c = E2 a + Q (2 Nb - Nv), Nc */
-  o->axpb2yz(be, c->Nc, s->E2, c->a, s->Q, c->Nb, c->Nv, n);
-  o->fft_inverse(be, c->fft, c->Nc, p);
-  o->cgl_nonlinear(be, p, p, n, c->c3, &u);
-  o->fft_forward(be, c->fft, p, c->Nc);
+  NFCS_CHECK(o->field->axpb2yz(be, c->Nc, s->E2, c->a, s->Q, c->Nb, c->Nv, n));
+  NFCS_CHECK(o->fft->inverse(be, c->fft, c->Nc, p));
+  NFCS_CHECK(o->field->nonlinear(be, p, p, n, c->c3, &u));
+  NFCS_CHECK(o->fft->forward(be, c->fft, p, c->Nc));
   /* v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc (+ noise, per Fourier mode) */
   nfcs_noise noise = {0};
   if (c->noise_D > 0) {
@@ -433,7 +442,7 @@ static int step_etdrk4(nfcs_cgl *c, double h, const coef_slot *s) {
     noise.stream = NFCS_STREAM_CGL_NOISE;
     noise.step = (uint64_t)c->clock.steps;
   }
-  o->etd_final(be, v, s->E, s->f1, s->f2, s->f3, c->Nv, c->Na, c->Nb, c->Nc, n, &noise, s->E);
+  NFCS_CHECK(o->field->etd_final(be, v, s->E, s->f1, s->f2, s->f3, c->Nv, c->Na, c->Nb, c->Nc, n, &noise, s->E));
   return NFCS_OK;
 }
 
@@ -472,18 +481,18 @@ int nfcs_cgl_save(nfcs_cgl *c, nfcs_bundle *b) {
   const nfcs_real *state = c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi;
   nfcs_real *dst = nfcs_bundle_reserve(b, "cgl/state", NFCS_BK_REAL, 2 * n);
   if (!dst) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
-  NFCS_CHECK(c->ops->download(c->be, dst, state, n));
+  NFCS_CHECK(c->ops->memory->download(c->be, dst, state, n));
   const double clock[] = {c->clock.t, c->pending_h, c->pending_u.re, c->pending_u.im, c->ure, c->uim, c->u_sum2};
   const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending, c->pending_u.field != NULL, c->has_ufield};
   int rc = nfcs_bundle_put(b, "cgl/reals", NFCS_BK_F64, sizeof clock / sizeof clock[0], clock);
   if (!rc) rc = nfcs_bundle_put(b, "cgl/ints", NFCS_BK_I64, sizeof ints / sizeof ints[0], ints);
   if (!rc && c->pending_u.field) {
     nfcs_real *u = nfcs_bundle_reserve(b, "cgl/pending_u_field", NFCS_BK_REAL, 2 * n);
-    rc = u ? c->ops->download(c->be, u, c->pending_u.field, n) : NFCS_ERR_SOFTWARE;
+    rc = u ? c->ops->memory->download(c->be, u, c->pending_u.field, n) : NFCS_ERR_SOFTWARE;
   }
   if (!rc && c->has_ufield) {
     nfcs_real *u = nfcs_bundle_reserve(b, "cgl/u_field", NFCS_BK_REAL, 2 * n);
-    rc = u ? c->ops->download(c->be, u, c->ufield[c->ucur], n) : NFCS_ERR_SOFTWARE;
+    rc = u ? c->ops->memory->download(c->be, u, c->ufield[c->ucur], n) : NFCS_ERR_SOFTWARE;
   }
   if (rc) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   return NFCS_OK;
@@ -495,7 +504,7 @@ int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
   const double *r = nfcs_bundle_get(b, "cgl/reals", NFCS_BK_F64, 7);
   const int64_t *in = nfcs_bundle_get(b, "cgl/ints", NFCS_BK_I64, 5);
   if (!state || !r || !in) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint holds no field of this grid");
-  NFCS_CHECK(c->ops->upload(c->be, c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi, state, n));
+  NFCS_CHECK(c->ops->memory->upload(c->be, c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi, state, n));
   c->view_valid = 0;
   c->clock.t = r[0];
   c->clock.grid_index = in[0];
@@ -518,7 +527,7 @@ int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
     if (!u) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint lacks the pending control field");
     int other = c->has_ufield ? 1 - c->ucur : 1;
     if (!c->ufield[other]) NFCS_CHECK(alloc_arr(c, &c->ufield[other]));
-    NFCS_CHECK(c->ops->upload(c->be, c->ufield[other], u, n));
+    NFCS_CHECK(c->ops->memory->upload(c->be, c->ufield[other], u, n));
     c->pending_u.field = c->ufield[other];
   }
   c->u_sum2 = r[6];
@@ -548,7 +557,7 @@ int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_metrics *m, int full) {
   const double dV = c->g.cell_volume;
   NFCS_CHECK(sync_view(c));
   double s1, s2;
-  c->ops->cgl_moments(c->be, c->view, n, &s1, &s2);
+  NFCS_CHECK(nfcs_backend_moments(c->ops, c->be, c->view, n, c->host_scratch, &s1, &s2));
   m->has_field = 1;
   m->R_global = s1 / (double)n;
   m->field_energy = s2 * dV;
@@ -556,24 +565,33 @@ int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_metrics *m, int full) {
   if (!full) return NFCS_OK;
   /* gradient energy by Parseval: sum_x |grad phi|^2 = (1/N) sum_k k^2 |phi_k|^2; etdrk4 holds
    * v = phi_k / N already, the others transform the view once (spec is scratch between steps) */
+  double k2sum;
   if (c->scheme == NFCS_SCHEME_ETDRK4) {
-    m->gradient_energy = c->ops->cgl_k2_sum(c->be, c->spec, &c->g) * (double)n * dV;
+    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
+    m->gradient_energy = k2sum * (double)n * dV;
   } else {
-    c->ops->fft_forward(c->be, c->fft, c->view, c->spec);
-    m->gradient_energy = c->ops->cgl_k2_sum(c->be, c->spec, &c->g) / (double)n * dV;
+    NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->view, c->spec));
+    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
+    m->gradient_energy = k2sum / (double)n * dV;
   }
   double rho_sum;
   nfcs_real *work = c->scheme == NFCS_SCHEME_ETDRK4 ? c->a : c->spec;
-  c->ops->cgl_phase_metrics(c->be, c->view, &c->g, work, &rho_sum, &m->defects.positive, &m->defects.negative);
+  NFCS_CHECK(nfcs_backend_phase_metrics(c->ops, c->be, c->view, &c->g, work, c->host_scratch, &rho_sum, &m->defects.positive,
+                                        &m->defects.negative));
   m->defects.total_charge = m->defects.positive - m->defects.negative;
   m->defect_density = rho_sum / (double)n;
   m->hallucination_number = rho_sum * dV;
   return NFCS_OK;
 }
 
-int nfcs_cgl_finite(nfcs_cgl *c) {
+int nfcs_cgl_check_finite(nfcs_cgl *c, int *finite) {
   const nfcs_real *state = c->scheme == NFCS_SCHEME_ETDRK4 ? c->spec : c->phi;
-  return c->ops->all_finite(c->be, state, c->g.npts);
+  return c->ops->reduce->all_finite(c->be, state, c->g.npts, finite);
+}
+
+int nfcs_cgl_finite(nfcs_cgl *c) {
+  int finite = 0;
+  return nfcs_cgl_check_finite(c, &finite) == NFCS_OK && finite;
 }
 
 /* ---------------------------------------------------------------- initial patterns */

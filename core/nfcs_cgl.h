@@ -69,7 +69,9 @@ NFCS_API double nfcs_cgl_dt(const nfcs_cgl *c);
 struct nfcs_metrics;
 NFCS_API int nfcs_cgl_metrics(nfcs_cgl *c, struct nfcs_metrics *m, int full);
 
-/* 1 when the state is finite everywhere. */
+/* Is the state finite everywhere?  *finite set; the status of the check (a failed device call). */
+NFCS_API int nfcs_cgl_check_finite(nfcs_cgl *c, int *finite);
+/* 1 when the state is finite everywhere (and the check succeeded). */
 NFCS_API int nfcs_cgl_finite(nfcs_cgl *c);
 /* Bytes of backend memory held. */
 NFCS_API size_t nfcs_cgl_memory(const nfcs_cgl *c);

@@ -245,7 +245,9 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_ru
       int arc = c.op[i]->advance(c.m[i], target, stop);
       if (arc == NFCS_ERR_INTERRUPTED) { interrupted = 1; break; }
       NFCS_CHECK_GOTO(arc, finish);
-      if (!c.op[i]->finite(c.m[i])) {
+      int finite = 0;
+      NFCS_CHECK_GOTO(c.op[i]->finite(c.m[i], &finite), finish);
+      if (!finite) {
         rc = NFCS_ERROR(ctx, NFCS_ERR_NONFINITE,
                         "%s: the state became non-finite between t = %.10g and t = %.10g (step %lld); the file keeps the "
                         "last good snapshot (t = %.10g) and the last checkpoint. Try a smaller time step.",

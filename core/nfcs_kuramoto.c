@@ -133,8 +133,8 @@ int nfcs_kuramoto_initial_phases(const nfcs_params *p, int64_t n, double *theta)
 /* ---------------------------------------------------------------- create / destroy */
 
 static int bytes_alloc(nfcs_kuramoto *k, size_t bytes, void **out) {
-  NFCS_CHECK(k->ops->alloc_bytes(k->be, bytes, out));
-  memset(*out, 0, k->ops->host_memory ? bytes : 0);
+  NFCS_CHECK(k->ops->memory->alloc_bytes(k->be, bytes, out));
+  memset(*out, 0, k->ops->memory->host ? bytes : 0);
   k->bytes += bytes;
   return NFCS_OK;
 }
@@ -142,7 +142,7 @@ static int bytes_alloc(nfcs_kuramoto *k, size_t bytes, void **out) {
 /* Put a host array into backend memory: adopt it where the backend's memory is host memory. */
 static int place(nfcs_kuramoto *k, double **host, size_t count, void **dev, int *adopted) {
   *adopted = 0;
-  if (k->ops->host_memory) {
+  if (k->ops->memory->host) {
     *dev = *host;
     *host = NULL;
     *adopted = 1;
@@ -150,7 +150,7 @@ static int place(nfcs_kuramoto *k, double **host, size_t count, void **dev, int 
     return NFCS_OK;
   }
   NFCS_CHECK(bytes_alloc(k, count * sizeof(double), dev));
-  NFCS_CHECK(k->ops->upload_bytes(k->be, *dev, *host, count * sizeof(double)));
+  NFCS_CHECK(k->ops->memory->upload_bytes(k->be, *dev, *host, count * sizeof(double)));
   free(*host);
   *host = NULL;
   return NFCS_OK;
@@ -239,7 +239,7 @@ static int build_sparse(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_in
   }
   free(fill);
   int rc = NFCS_OK;
-  if (k->ops->host_memory) {
+  if (k->ops->memory->host) {
     k->rowptr = rp;
     k->col = col;
     k->w = w;
@@ -252,9 +252,9 @@ static int build_sparse(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_in
   rc = bytes_alloc(k, sizeof(int64_t) * ((size_t)n + 1), &drp);
   if (!rc) rc = bytes_alloc(k, sizeof(int32_t) * (size_t)(nnz ? nnz : 1), &dcol);
   if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)(nnz ? nnz : 1), &dw);
-  if (!rc) rc = k->ops->upload_bytes(k->be, drp, rp, sizeof(int64_t) * ((size_t)n + 1));
-  if (!rc) rc = k->ops->upload_bytes(k->be, dcol, col, sizeof(int32_t) * (size_t)nnz);
-  if (!rc) rc = k->ops->upload_bytes(k->be, dw, w, sizeof(double) * (size_t)nnz);
+  if (!rc) rc = k->ops->memory->upload_bytes(k->be, drp, rp, sizeof(int64_t) * ((size_t)n + 1));
+  if (!rc) rc = k->ops->memory->upload_bytes(k->be, dcol, col, sizeof(int32_t) * (size_t)nnz);
+  if (!rc) rc = k->ops->memory->upload_bytes(k->be, dw, w, sizeof(double) * (size_t)nnz);
   k->rowptr = drp;
   k->col = dcol;
   k->w = dw;
@@ -268,7 +268,7 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   if (!in) in = &none;
   const int64_t n = nfcs_kuramoto_size(p);
   if (n < 1) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto: N = %lld, expected at least one oscillator", (long long)n);
-  if (!ctx->ops->kur_rhs)
+  if (!ctx->ops->network)
     return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' does not run Kuramoto networks in this version (use backend.device: cpu)",
                       ctx->backend_type ? ctx->backend_type->name : "?");
   nfcs_kuramoto *k = calloc(1, sizeof *k);
@@ -312,7 +312,7 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
       }
       nfcs_kuramoto_frequencies(&q, n, host + mm * n);
     }
-    rc = k->ops->upload_bytes(k->be, k->omega, host, vb);
+    rc = k->ops->memory->upload_bytes(k->be, k->omega, host, vb);
     for (int64_t mm = 0; mm < M && !rc; mm++) {
       q = *p;
       if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_PHASES) q.kuramoto.phases.seed = p->kuramoto.phases.seed + mm;
@@ -323,7 +323,7 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
         nfcs_kuramoto_initial_phases(&q, n, host + mm * n);
       }
     }
-    if (!rc) rc = k->ops->upload_bytes(k->be, k->theta, host, vb);
+    if (!rc) rc = k->ops->memory->upload_bytes(k->be, k->theta, host, vb);
     const double kb = p->kuramoto.base_coupling_strength;
     for (int64_t mm = 0; mm < M; mm++) {
       double Km = kb;
@@ -333,7 +333,7 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
       k->Km[mm] = Km;
       host[mm] = kb != 0 ? Km / kb : 1.0;
     }
-    if (!rc) rc = k->ops->upload_bytes(k->be, k->gscale, host, sizeof(double) * (size_t)M);
+    if (!rc) rc = k->ops->memory->upload_bytes(k->be, k->gscale, host, sizeof(double) * (size_t)M);
   }
   free(host);
   if (rc) goto fail;
@@ -381,14 +381,14 @@ void nfcs_kuramoto_destroy(nfcs_kuramoto **pk) {
   double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s, &k->work, &k->partial, &k->ufield,
                      &k->gscale, &k->xw, &k->yw};
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
-    if (*vecs[i]) k->ops->free_bytes(k->be, *vecs[i]);
+    if (*vecs[i]) k->ops->memory->free_bytes(k->be, *vecs[i]);
   free(k->Km);
-  if (k->ops->host_memory) {
+  if (k->ops->memory->host) {
     /* adopted host arrays (malloc) */
     free(k->Kmat); free(k->W); free(k->rowptr); free(k->col); free(k->w);
   } else {
     void *dev[] = {k->Kmat, k->W, k->rowptr, k->col, k->w};
-    for (size_t i = 0; i < 5; i++) if (dev[i]) k->ops->free_bytes(k->be, dev[i]);
+    for (size_t i = 0; i < 5; i++) if (dev[i]) k->ops->memory->free_bytes(k->be, dev[i]);
   }
   free(k);
   *pk = NULL;
@@ -406,17 +406,17 @@ int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host) {
   double *tmp = malloc(sizeof(double) * (size_t)nm);
   if (!tmp) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory");
   for (int64_t i = 0; i < nm; i++) tmp[i] = wrap_pi(host[i]);
-  int rc = k->ops->upload_bytes(k->be, k->theta, tmp, sizeof(double) * (size_t)nm);
+  int rc = k->ops->memory->upload_bytes(k->be, k->theta, tmp, sizeof(double) * (size_t)nm);
   free(tmp);
   return rc;
 }
 
 int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host) {
-  return k->ops->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)(k->n * k->m));
+  return k->ops->memory->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)(k->n * k->m));
 }
 
 int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host) {
-  return k->ops->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)(k->n * k->m));
+  return k->ops->memory->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)(k->n * k->m));
 }
 
 int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *field) {
@@ -426,7 +426,7 @@ int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *fi
     return NFCS_OK;
   }
   if (!k->ufield) NFCS_CHECK(bytes_alloc(k, sizeof(double) * (size_t)k->n, (void **)&k->ufield));
-  NFCS_CHECK(k->ops->upload_bytes(k->be, k->ufield, field, sizeof(double) * (size_t)k->n));
+  NFCS_CHECK(k->ops->memory->upload_bytes(k->be, k->ufield, field, sizeof(double) * (size_t)k->n));
   k->rhs.u_field = k->ufield;
   return NFCS_OK;
 }
@@ -440,23 +440,23 @@ static int step_h(nfcs_kuramoto *k, double h) {
   if (k->integrator == NFCS_KINT_RK4 || k->integrator == NFCS_KINT_UPSTREAM) {
     /* classic RK4 with K, alpha and u frozen over the step, as the Python NFCS */
     const double half = 0.5 * h;
-    o->kur_rhs(be, r, k->theta, 0.0, NULL, k->k1);
-    o->kur_rhs(be, r, k->theta, half, k->k1, k->k2);
-    o->kur_rhs(be, r, k->theta, half, k->k2, k->k3);
-    o->kur_rhs(be, r, k->theta, h, k->k3, k->k4);
-    o->kur_rk4_final(be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n * k->m);
+    NFCS_CHECK(o->network->rhs(be, r, k->theta, 0.0, NULL, k->k1));
+    NFCS_CHECK(o->network->rhs(be, r, k->theta, half, k->k1, k->k2));
+    NFCS_CHECK(o->network->rhs(be, r, k->theta, half, k->k2, k->k3));
+    NFCS_CHECK(o->network->rhs(be, r, k->theta, h, k->k3, k->k4));
+    NFCS_CHECK(o->network->rk4_final(be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n * k->m));
     return NFCS_OK;
   }
   nfcs_noise noise = {.sigma = sqrt(2 * k->D * h), .seed = k->noise_seed, .stream = NFCS_STREAM_KURAMOTO_NOISE,
                       .step = (uint64_t)k->clock.steps};
-  o->kur_rhs(be, r, k->theta, 0.0, NULL, k->k1);
+  NFCS_CHECK(o->network->rhs(be, r, k->theta, 0.0, NULL, k->k1));
   if (k->integrator == NFCS_KINT_HEUN) {
     /* stochastic Heun: predictor with the step's noise, corrector with the same noise */
-    o->kur_predict(be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, k->n * k->m);
-    o->kur_rhs(be, r, k->k3, 0.0, NULL, k->k2);
-    o->kur_noise_step(be, k->theta, k->k1, k->k2, h, &noise, k->n * k->m);
+    NFCS_CHECK(o->network->predict(be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, k->n * k->m));
+    NFCS_CHECK(o->network->rhs(be, r, k->k3, 0.0, NULL, k->k2));
+    NFCS_CHECK(o->network->noise_step(be, k->theta, k->k1, k->k2, h, &noise, k->n * k->m));
   } else {
-    o->kur_noise_step(be, k->theta, k->k1, NULL, h, &noise, k->n * k->m);
+    NFCS_CHECK(o->network->noise_step(be, k->theta, k->k1, NULL, h, &noise, k->n * k->m));
   }
   return NFCS_OK;
 }
@@ -481,14 +481,14 @@ int nfcs_kuramoto_save(nfcs_kuramoto *k, nfcs_bundle *b) {
   const size_t nb = sizeof(double) * (size_t)k->n;
   double *th = nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)(k->n * k->m));
   if (!th) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
-  NFCS_CHECK(k->ops->download_bytes(k->be, th, k->theta, nb * (size_t)k->m));
+  NFCS_CHECK(k->ops->memory->download_bytes(k->be, th, k->theta, nb * (size_t)k->m));
   const double reals[] = {k->clock.t, k->rhs.u};
   const int64_t ints[] = {k->clock.grid_index, k->clock.steps, k->rhs.u_field != NULL};
   int rc = nfcs_bundle_put(b, "kuramoto/reals", NFCS_BK_F64, 2, reals);
   if (!rc) rc = nfcs_bundle_put(b, "kuramoto/ints", NFCS_BK_I64, 3, ints);
   if (!rc && k->rhs.u_field) {
     double *u = nfcs_bundle_reserve(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n);
-    rc = u ? k->ops->download_bytes(k->be, u, k->ufield, nb) : NFCS_ERR_SOFTWARE;
+    rc = u ? k->ops->memory->download_bytes(k->be, u, k->ufield, nb) : NFCS_ERR_SOFTWARE;
   }
   if (rc) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   return NFCS_OK;
@@ -499,7 +499,7 @@ int nfcs_kuramoto_restore(nfcs_kuramoto *k, const nfcs_bundle *b) {
   const double *r = nfcs_bundle_get(b, "kuramoto/reals", NFCS_BK_F64, 2);
   const int64_t *in = nfcs_bundle_get(b, "kuramoto/ints", NFCS_BK_I64, 3);
   if (!th || !r || !in) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint holds no phases of %lld oscillators", (long long)k->n);
-  NFCS_CHECK(k->ops->upload_bytes(k->be, k->theta, th, sizeof(double) * (size_t)(k->n * k->m)));
+  NFCS_CHECK(k->ops->memory->upload_bytes(k->be, k->theta, th, sizeof(double) * (size_t)(k->n * k->m)));
   k->clock.t = r[0];
   k->clock.grid_index = in[0];
   k->clock.steps = in[1];
@@ -511,7 +511,7 @@ int nfcs_kuramoto_restore(nfcs_kuramoto *k, const nfcs_bundle *b) {
 int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi) {
   for (int64_t mm = 0; mm < k->m; mm++) {
     double re, im;
-    k->ops->kur_order(k->be, k->theta + mm * k->n, k->n, k->partial, &re, &im);
+    NFCS_CHECK(k->ops->network->order(k->be, k->theta + mm * k->n, k->n, k->partial, &re, &im));
     re /= (double)k->n;
     im /= (double)k->n;
     R[mm] = hypot(re, im);
@@ -522,7 +522,7 @@ int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi) {
 
 int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi) {
   double re, im;
-  k->ops->kur_order(k->be, k->theta, k->n, k->partial, &re, &im);
+  NFCS_CHECK(k->ops->network->order(k->be, k->theta, k->n, k->partial, &re, &im));
   re /= (double)k->n;
   im /= (double)k->n;
   *R = hypot(re, im);
@@ -534,4 +534,11 @@ double nfcs_kuramoto_time(const nfcs_kuramoto *k) { return k->clock.t; }
 int64_t nfcs_kuramoto_steps(const nfcs_kuramoto *k) { return k->clock.steps; }
 double nfcs_kuramoto_dt(const nfcs_kuramoto *k) { return k->clock.dt; }
 size_t nfcs_kuramoto_memory(const nfcs_kuramoto *k) { return k->bytes; }
-int nfcs_kuramoto_finite(nfcs_kuramoto *k) { return k->ops->all_finite_real(k->be, k->theta, (size_t)(k->n * k->m)); }
+int nfcs_kuramoto_check_finite(nfcs_kuramoto *k, int *finite) {
+  return k->ops->reduce->all_finite_real(k->be, k->theta, (size_t)(k->n * k->m), finite);
+}
+
+int nfcs_kuramoto_finite(nfcs_kuramoto *k) {
+  int finite = 0;
+  return nfcs_kuramoto_check_finite(k, &finite) == NFCS_OK && finite;
+}

@@ -63,6 +63,8 @@ NFCS_API int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi);
 NFCS_API double nfcs_kuramoto_time(const nfcs_kuramoto *k);
 NFCS_API int64_t nfcs_kuramoto_steps(const nfcs_kuramoto *k);
 NFCS_API double nfcs_kuramoto_dt(const nfcs_kuramoto *k);
+/* Are the phases finite?  *finite set; the status of the check.  _finite: 1 when checked and finite. */
+NFCS_API int nfcs_kuramoto_check_finite(nfcs_kuramoto *k, int *finite);
 NFCS_API int nfcs_kuramoto_finite(nfcs_kuramoto *k);
 NFCS_API size_t nfcs_kuramoto_memory(const nfcs_kuramoto *k);
 

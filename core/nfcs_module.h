@@ -34,7 +34,8 @@ typedef struct nfcs_module_ops {
   int (*prepare)(void *self, double t);
   /* advance to model time t; NFCS_ERR_INTERRUPTED after the step during which *stop was set */
   int (*advance)(void *self, double t, const volatile int *stop);
-  int (*finite)(void *self);
+  /* is the state finite? (*finite set; the status of the check) */
+  int (*finite)(void *self, int *finite);
   /* this module's metrics into m (full = 0: only what the regulator needs) */
   int (*observe)(void *self, nfcs_metrics *m, int full);
   /* apply the regulator's controls for the next tick */

@@ -34,7 +34,7 @@ static double time_(void *self) { return nfcs_cgl_time(self); }
 static int64_t steps(void *self) { return nfcs_cgl_steps(self); }
 static int prepare(void *self, double t) { return nfcs_cgl_prepare_time(self, t); }
 static int advance(void *self, double t, const volatile int *stop) { return nfcs_cgl_advance(self, t, stop); }
-static int is_finite(void *self) { return nfcs_cgl_finite(self); }
+static int is_finite(void *self, int *finite) { return nfcs_cgl_check_finite(self, finite); }
 static int observe(void *self, nfcs_metrics *m, int full) { return nfcs_cgl_metrics(self, m, full); }
 static int control(void *self, const nfcs_controls *u) { return nfcs_cgl_set_control(self, u->field, 0.0, NULL); }
 static void describe(void *self, nfcs_run_info *info) { info->grid = nfcs_cgl_grid(self); }

@@ -47,7 +47,7 @@ static double time_(void *self) { return nfcs_kuramoto_time(K(self)); }
 static int64_t steps(void *self) { return nfcs_kuramoto_steps(K(self)); }
 static int prepare(void *self, double t) { (void)self; (void)t; return NFCS_OK; }
 static int advance(void *self, double t, const volatile int *stop) { return nfcs_kuramoto_advance(K(self), t, stop); }
-static int is_finite(void *self) { return nfcs_kuramoto_finite(K(self)); }
+static int is_finite(void *self, int *finite) { return nfcs_kuramoto_check_finite(K(self), finite); }
 static int observe(void *self, nfcs_metrics *m, int full) {
   (void)full;
   NFCS_CHECK(nfcs_kuramoto_order(K(self), &m->R, &m->psi));

@@ -44,8 +44,37 @@ inline unsigned blocks(size_t n) {
 #define GRID_STRIDE(i, n) for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < (n); i += (size_t)blockDim.x * gridDim.x)
 
 int cuda_fail(gpu *g, cudaError_t e, const char *what) {
-  return NFCS_ERROR(g->ctx, e == cudaErrorMemoryAllocation ? NFCS_ERR_NOMEM : NFCS_ERR_SOFTWARE, "CUDA: %s: %s", what,
+  return NFCS_ERROR(g->ctx, e == cudaErrorMemoryAllocation ? NFCS_ERR_NOMEM : NFCS_ERR_SOFTWARE, "CUDA: %s failed: %s", what,
                     cudaGetErrorString(e));
+}
+
+// A CUDA call's status: 0, or an error naming the call (exit 70; 71 for memory).
+int cuda_check(gpu *g, cudaError_t e, const char *what) { return e == cudaSuccess ? NFCS_OK : cuda_fail(g, e, what); }
+
+// After kernel launches: a launch that failed (or an earlier asynchronous failure reported now).
+int launched(gpu *g, const char *what) { return cuda_check(g, cudaGetLastError(), what); }
+
+const char *cufft_name(cufftResult r) {
+  switch (r) {
+  case CUFFT_INVALID_PLAN: return "CUFFT_INVALID_PLAN";
+  case CUFFT_ALLOC_FAILED: return "CUFFT_ALLOC_FAILED";
+  case CUFFT_INVALID_TYPE: return "CUFFT_INVALID_TYPE";
+  case CUFFT_INVALID_VALUE: return "CUFFT_INVALID_VALUE";
+  case CUFFT_INTERNAL_ERROR: return "CUFFT_INTERNAL_ERROR";
+  case CUFFT_EXEC_FAILED: return "CUFFT_EXEC_FAILED";
+  case CUFFT_SETUP_FAILED: return "CUFFT_SETUP_FAILED";
+  case CUFFT_INVALID_SIZE: return "CUFFT_INVALID_SIZE";
+  case CUFFT_UNALIGNED_DATA: return "CUFFT_UNALIGNED_DATA";
+  case CUFFT_INVALID_DEVICE: return "CUFFT_INVALID_DEVICE";
+  case CUFFT_NOT_SUPPORTED: return "CUFFT_NOT_SUPPORTED";
+  default: return "cuFFT error";
+  }
+}
+
+int cufft_check(gpu *g, cufftResult r, const char *what) {
+  if (r == CUFFT_SUCCESS) return NFCS_OK;
+  return NFCS_ERROR(g->ctx, r == CUFFT_ALLOC_FAILED ? NFCS_ERR_NOMEM : NFCS_ERR_SOFTWARE, "cuFFT: %s failed: %s (%d)", what,
+                    cufft_name(r), (int)r);
 }
 
 // ---------------------------------------------------------------- kernels
@@ -80,17 +109,6 @@ __global__ void k_local(nfcs_real *phi, const nfcs_real *src, size_t n, double h
   }
 }
 
-__global__ void k_cmul(nfcs_real *out, const nfcs_real *x, const nfcs_real *c, size_t n) {
-  const cplx *x2 = reinterpret_cast<const cplx *>(x), *c2 = reinterpret_cast<const cplx *>(c);
-  cplx *o2 = reinterpret_cast<cplx *>(out);
-  GRID_STRIDE(i, n) {
-    const cplx a = x2[i], b = c2[i];
-    cplx o = {a.x * b.x - a.y * b.y, a.x * b.y + a.y * b.x};
-    o2[i] = o;
-  }
-}
-
-// one row of x per blockIdx.y (strided), columns across blockIdx.x: no index division per point
 __global__ void k_cmul_sep(nfcs_real *x, int64_t nx, int64_t ny, int64_t rows, int dim, const nfcs_real *fx,
                            const nfcs_real *fy, const nfcs_real *fz) {
   const cplx *fx2 = reinterpret_cast<const cplx *>(fx);
@@ -290,11 +308,11 @@ int g_fft_create(void *self, const nfcs_grid *gr, nfcs_real *phys, nfcs_real *sp
   if (!f) return NFCS_ERROR(g->ctx, NFCS_ERR_NOMEM, "out of memory");
   int dims[3];
   for (int a = 0; a < gr->dim; a++) dims[a] = (int)gr->n[gr->dim - 1 - a];
-  cufftResult r = cufftPlanMany(&f->plan, gr->dim, dims, nullptr, 1, 0, nullptr, 1, 0, FFT_TYPE, 1);
-  if (r == CUFFT_SUCCESS) r = cufftSetStream(f->plan, g->stream);
-  if (r != CUFFT_SUCCESS) {
+  int rc = cufft_check(g, cufftPlanMany(&f->plan, gr->dim, dims, nullptr, 1, 0, nullptr, 1, 0, FFT_TYPE, 1), "cufftPlanMany");
+  if (!rc && (rc = cufft_check(g, cufftSetStream(f->plan, g->stream), "cufftSetStream"))) cufftDestroy(f->plan);
+  if (rc) {
     free(f);
-    return NFCS_ERROR(g->ctx, NFCS_ERR_SOFTWARE, "cuFFT could not plan a %dD transform (error %d)", gr->dim, (int)r);
+    return rc;
   }
   *out = f;
   return NFCS_OK;
@@ -306,99 +324,105 @@ void g_fft_destroy(void *self, nfcs_fft **f) {
   free(*f);
   *f = nullptr;
 }
-void g_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
-  (void)self;
-  FFT_EXEC(f->plan, (fft_c *)(void *)(uintptr_t)in, (fft_c *)out, CUFFT_FORWARD);
+int g_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+  return cufft_check(G(self), FFT_EXEC(f->plan, (fft_c *)(void *)(uintptr_t)in, (fft_c *)out, CUFFT_FORWARD), "forward transform");
 }
-void g_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
-  (void)self;
-  FFT_EXEC(f->plan, (fft_c *)(void *)(uintptr_t)in, (fft_c *)out, CUFFT_INVERSE);
+int g_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+  return cufft_check(G(self), FFT_EXEC(f->plan, (fft_c *)(void *)(uintptr_t)in, (fft_c *)out, CUFFT_INVERSE), "inverse transform");
 }
 
-void g_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s) {
+int g_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s) {
   const nfcs_real *fpre = s->a_pre != 0 ? s->u_pre.field : nullptr, *fpost = s->a_post != 0 ? s->u_post.field : nullptr;
   k_local<<<blocks(n), BS, 0, G(self)->stream>>>(phi, src, n, s->h, s->c3, s->a_pre * s->u_pre.re, s->a_pre * s->u_pre.im,
                                                   s->a_post * s->u_post.re, s->a_post * s->u_post.im, fpre, s->a_pre, fpost,
                                                   s->a_post, s->noise);
+  return launched(G(self), "kernel k_local");
 }
-void g_cmul(void *self, nfcs_real *x, const nfcs_real *c, size_t n) { k_cmul<<<blocks(n), BS, 0, G(self)->stream>>>(x, x, c, n); }
-void g_cmul_to(void *self, nfcs_real *o, const nfcs_real *x, const nfcs_real *c, size_t n) {
-  k_cmul<<<blocks(n), BS, 0, G(self)->stream>>>(o, x, c, n);
-}
-void g_cmul_sep(void *self, nfcs_real *x, const nfcs_grid *gr, const nfcs_real *fx, const nfcs_real *fy, const nfcs_real *fz) {
+int g_cmul_sep(void *self, nfcs_real *x, const nfcs_grid *gr, const nfcs_real *fx, const nfcs_real *fy, const nfcs_real *fz) {
   const int64_t rows = gr->n[1] * gr->n[2];
   dim3 grid((unsigned)((gr->n[0] + BS - 1) / BS), (unsigned)(rows < 65535 ? rows : 65535));
   k_cmul_sep<<<grid, BS, 0, G(self)->stream>>>(x, gr->n[0], gr->n[1], rows, gr->dim, fx, fy, fz);
+  return launched(G(self), "kernel k_cmul_sep");
 }
-void g_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u) {
+int g_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u) {
   k_nonlinear<<<blocks(n), BS, 0, G(self)->stream>>>(phi, phi, n, c3, u->re, u->im, u->field, dt, 1);
+  return launched(G(self), "kernel k_nonlinear (Euler)");
 }
-void g_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u) {
+int g_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u) {
   k_nonlinear<<<blocks(n), BS, 0, G(self)->stream>>>(out, phi, n, c3, u->re, u->im, u->field, 0.0, 0);
+  return launched(G(self), "kernel k_nonlinear");
 }
-void g_axpby(void *self, nfcs_real *o, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y, size_t n) {
+int g_axpby(void *self, nfcs_real *o, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y, size_t n) {
   k_axpby<<<blocks(n), BS, 0, G(self)->stream>>>(o, A, x, B, y, nullptr, n);
+  return launched(G(self), "kernel k_axpby");
 }
-void g_axpb2yz(void *self, nfcs_real *o, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y,
-               const nfcs_real *z, size_t n) {
+int g_axpb2yz(void *self, nfcs_real *o, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B, const nfcs_real *y,
+              const nfcs_real *z, size_t n) {
   k_axpby<<<blocks(n), BS, 0, G(self)->stream>>>(o, A, x, B, y, z, n);
+  return launched(G(self), "kernel k_axpby (2y - z)");
 }
-void g_etd_final(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3,
-                 const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb, const nfcs_real *Nc, size_t n,
-                 const nfcs_noise *noise, const nfcs_real *mask) {
+int g_etd_final(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3,
+                const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb, const nfcs_real *Nc, size_t n,
+                const nfcs_noise *noise, const nfcs_real *mask) {
   (void)mask;
   nfcs_noise nz = noise ? *noise : nfcs_noise{};
   k_etd_final<<<blocks(n), BS, 0, G(self)->stream>>>(v, E, f1, f2, f3, Nv, Na, Nb, Nc, n, nz);
+  return launched(G(self), "kernel k_etd_final");
 }
 
-int g_all_finite(void *self, const nfcs_real *x, size_t n) {
+// a reduction's result back to the host: the launch, the copy and the synchronisation checked
+int reduced(gpu *g, void *host, const void *dev, size_t bytes, const char *what) {
+  NFCS_CHECK(launched(g, what));
+  NFCS_CHECK(cuda_check(g, cudaMemcpyAsync(host, dev, bytes, cudaMemcpyDeviceToHost, g->stream), "cudaMemcpyAsync (a reduction)"));
+  return cuda_check(g, cudaStreamSynchronize(g->stream), what);
+}
+
+int g_all_finite(void *self, const nfcs_real *x, size_t n, int *finite) {
   gpu *g = G(self);
   int bad = 0;
-  cudaMemsetAsync(g->flag, 0, sizeof(int), g->stream);
+  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->flag, 0, sizeof(int), g->stream), "cudaMemsetAsync"));
   k_finite<<<blocks(2 * n), BS, 0, g->stream>>>(x, 2 * n, g->flag);
-  cudaMemcpyAsync(&bad, g->flag, sizeof(int), cudaMemcpyDeviceToHost, g->stream);
-  cudaStreamSynchronize(g->stream);
-  return !bad;
+  NFCS_CHECK(reduced(g, &bad, g->flag, sizeof(int), "kernel k_finite"));
+  *finite = !bad;
+  return NFCS_OK;
 }
 
-void g_moments(void *self, const nfcs_real *phi, size_t n, double *sa, double *s2) {
+int g_moments(void *self, const nfcs_real *phi, size_t n, double *sa, double *s2) {
   gpu *g = G(self);
   double h[2];
-  cudaMemsetAsync(g->scratch, 0, 2 * sizeof(double), g->stream);
+  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->scratch, 0, 2 * sizeof(double), g->stream), "cudaMemsetAsync"));
   k_moments<<<blocks(n), BS, 0, g->stream>>>(phi, n, g->scratch);
-  cudaMemcpyAsync(h, g->scratch, 2 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);
-  cudaStreamSynchronize(g->stream);
+  NFCS_CHECK(reduced(g, h, g->scratch, 2 * sizeof(double), "kernel k_moments"));
   *sa = h[0];
   *s2 = h[1];
+  return NFCS_OK;
 }
 
-double g_k2sum(void *self, const nfcs_real *s, const nfcs_grid *gr) {
+int g_k2sum(void *self, const nfcs_real *s, const nfcs_grid *gr, double *sum) {
   gpu *g = G(self);
-  double h = 0;
-  cudaMemsetAsync(g->scratch, 0, sizeof(double), g->stream);
+  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->scratch, 0, sizeof(double), g->stream), "cudaMemsetAsync"));
   k_k2sum<<<blocks(gr->npts), BS, 0, g->stream>>>(s, gr->n[0], gr->n[1], gr->dim, gr->npts, gr->L[0], gr->L[1], gr->L[2], gr->n[2],
                                                     g->scratch);
-  cudaMemcpyAsync(&h, g->scratch, sizeof(double), cudaMemcpyDeviceToHost, g->stream);
-  cudaStreamSynchronize(g->stream);
-  return h;
+  return reduced(g, sum, g->scratch, sizeof(double), "kernel k_k2sum");
 }
 
-void g_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *gr, nfcs_real *work, double *rho, int64_t *pos,
-                     int64_t *neg) {
+int g_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *gr, nfcs_real *work, double *rho, int64_t *pos,
+                    int64_t *neg) {
   gpu *g = G(self);
   const size_t n = gr->npts;
   nfcs_real *th = work, *gx = work + n;
   k_phase<<<blocks(n), BS, 0, g->stream>>>(phi, th, n);
   k_gradx<<<blocks(n), BS, 0, g->stream>>>(th, gx, gr->n[0], n, gr->dx[0]);
-  cudaMemsetAsync(g->scratch, 0, 3 * sizeof(double), g->stream);
+  NFCS_CHECK(launched(g, "kernels k_phase, k_gradx"));
+  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->scratch, 0, 3 * sizeof(double), g->stream), "cudaMemsetAsync"));
   k_phase_metrics<<<blocks(n), BS, 0, g->stream>>>(phi, th, gx, gr->n[0], gr->n[1], gr->dim, n, gr->dx[0], gr->dx[1],
                                                      g->scratch, g->scratch + 1);
   double h[3];
-  cudaMemcpyAsync(h, g->scratch, 3 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);
-  cudaStreamSynchronize(g->stream);
+  NFCS_CHECK(reduced(g, h, g->scratch, 3 * sizeof(double), "kernel k_phase_metrics"));
   *rho = h[0];
   *pos = (int64_t)llround(h[1]);
   *neg = (int64_t)llround(h[2]);
+  return NFCS_OK;
 }
 
 int g_available(char *why, size_t len) {
@@ -443,50 +467,21 @@ void g_destroy(void **self) {
   *self = nullptr;
 }
 
-nfcs_backend_ops make_ops() {
-  nfcs_backend_ops o;
-  memset(&o, 0, sizeof o);
-  o.alloc = g_alloc;
-  o.free = g_free;
-  o.upload = g_upload;
-  o.download = g_download;
-  o.copy = g_copy;
-  o.fft_create = g_fft_create;
-  o.fft_destroy = g_fft_destroy;
-  o.fft_forward = g_fft_forward;
-  o.fft_inverse = g_fft_inverse;
-  o.cgl_local = g_cgl_local;
-  o.cmul = g_cmul;
-  o.cmul_to = g_cmul_to;
-  o.cmul_separable = g_cmul_sep;
-  o.cgl_euler = g_euler;
-  o.cgl_nonlinear = g_nonlinear;
-  o.axpby = g_axpby;
-  o.axpb2yz = g_axpb2yz;
-  o.etd_final = g_etd_final;
-  o.cgl_moments = g_moments;
-  o.cgl_k2_sum = g_k2sum;
-  o.cgl_phase_metrics = g_phase_metrics;
-  o.all_finite = g_all_finite;
-  o.host_memory = 0;
-  o.alloc_bytes = g_alloc_bytes;
-  o.free_bytes = g_free_bytes;
-  o.upload_bytes = g_up_bytes;
-  o.download_bytes = g_down_bytes;
-  o.kur_rhs = nfcs_gpu_kur_rhs;
-  o.kur_rk4_final = nfcs_gpu_kur_rk4_final;
-  o.kur_predict = nfcs_gpu_kur_predict;
-  o.kur_noise_step = nfcs_gpu_kur_noise_step;
-  o.kur_order = nfcs_gpu_kur_order;
-  o.all_finite_real = nfcs_gpu_all_finite_real;
-  o.destroy = g_destroy;
-  return o;
-}
-
-const nfcs_backend_ops CUDA_OPS = make_ops();
+const nfcs_memory_ops CUDA_MEMORY = {
+  0, g_alloc, g_free, g_upload, g_download, g_copy, g_alloc_bytes, g_free_bytes, g_up_bytes, g_down_bytes,
+};
+const nfcs_fft_ops CUDA_FFT = {g_fft_create, g_fft_destroy, g_fft_forward, g_fft_inverse};
+const nfcs_field_ops CUDA_FIELD = {g_cgl_local, g_cmul_sep, g_euler, g_nonlinear, g_axpby, g_axpb2yz, g_etd_final};
+const nfcs_network_ops CUDA_NETWORK = {nfcs_gpu_kur_rhs, nfcs_gpu_kur_rk4_final, nfcs_gpu_kur_predict, nfcs_gpu_kur_noise_step,
+                                       nfcs_gpu_kur_order};
+const nfcs_reduce_ops CUDA_REDUCE = {g_all_finite, nfcs_gpu_all_finite_real, g_moments, g_k2sum, g_phase_metrics};
+const nfcs_backend_ops CUDA_OPS = {&CUDA_MEMORY, &CUDA_FFT, &CUDA_FIELD, &CUDA_NETWORK, &CUDA_REDUCE, g_destroy};
 
 }  // namespace
 
 extern "C" const nfcs_backend_type nfcs_backend_cuda = {
   "cuda", "CUDA: cuFFT + the project's kernels for the field, fused kernels for the networks", g_available, g_create, &CUDA_OPS,
 };
+
+int nfcs_gpu_check(nfcs_gpu *g, cudaError_t e, const char *what) { return cuda_check(g, e, what); }
+int nfcs_gpu_launched(nfcs_gpu *g, const char *what) { return launched(g, what); }

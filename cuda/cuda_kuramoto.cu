@@ -201,7 +201,7 @@ nfcs_gpu *GP(void *self) { return (nfcs_gpu *)self; }
 
 }  // namespace
 
-void nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
+int nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
   nfcs_gpu *g = GP(self);
   cudaStream_t st = g->stream;
   const int64_t n = r->n, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
@@ -212,16 +212,20 @@ void nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, do
     k_reduce_parts<<<(unsigned)M, BS, 0, st>>>(r->partial, nbm, z);
     k_mf_finish<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, z, r->omega, r->u_field, r->kappa * r->K, r->gscale, r->cos_a, r->sin_a,
                                                r->u, out, n, M);
-    return;
+    return nfcs_gpu_launched(g, "kernels of the mean-field right-hand side");
   }
   int gemm = 0;
   const double *ab = r->work;
   if (r->coupling == NFCS_COUPLING_MATRIX && M > 1) {
     /* the ensemble: Y [N][2M] = K [N][N] X [N][2M], one GEMM (row-major as column-major transposes) */
     k_pack<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, r->x, n, M);
+    NFCS_CHECK(nfcs_gpu_launched(g, "kernels k_phases, k_pack"));
     const double one = 1.0, zero = 0.0;
-    cublasDgemm(g->blas, CUBLAS_OP_N, CUBLAS_OP_N, (int)(2 * M), (int)n, (int)n, &one, r->x, (int)(2 * M), r->Kmat, (int)n, &zero,
-                r->y, (int)(2 * M));
+    const cublasStatus_t bs = cublasDgemm(g->blas, CUBLAS_OP_N, CUBLAS_OP_N, (int)(2 * M), (int)n, (int)n, &one, r->x, (int)(2 * M),
+                                          r->Kmat, (int)n, &zero, r->y, (int)(2 * M));
+    if (bs != CUBLAS_STATUS_SUCCESS)
+      return NFCS_ERROR(g->ctx, bs == CUBLAS_STATUS_ALLOC_FAILED ? NFCS_ERR_NOMEM : NFCS_ERR_SOFTWARE, "cuBLAS: cublasDgemm failed: %s",
+                        cublasGetStatusString(bs));
     gemm = 1;
     ab = r->y;
   } else if (r->coupling == NFCS_COUPLING_MATRIX) {
@@ -234,43 +238,52 @@ void nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, do
   }
   k_finish<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, ab, gemm, r->omega, r->u_field, r->kappa, r->gscale, r->cos_a, r->sin_a, r->u,
                                           out, n, M);
+  return nfcs_gpu_launched(g, "kernels of the coupled right-hand side");
 }
 
-void nfcs_gpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3, const double *k4,
-                            double dt, int64_t n) {
+int nfcs_gpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3, const double *k4,
+                           double dt, int64_t n) {
   k_rk4_final<<<nblocks(n), BS, 0, GP(self)->stream>>>(theta, k1, k2, k3, k4, dt / 6.0, n);
+  return nfcs_gpu_launched(GP(self), "kernel k_rk4_final");
 }
 
-void nfcs_gpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
-                          const nfcs_noise *noise, int64_t n) {
+int nfcs_gpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+                         const nfcs_noise *noise, int64_t n) {
   nfcs_noise nz = *noise;
   nz.sigma = sigma;
   k_noise<<<nblocks(n), BS, 0, GP(self)->stream>>>(out, theta, f1, nullptr, dt, nz, 1, n);
+  return nfcs_gpu_launched(GP(self), "kernel k_noise (predictor)");
 }
 
-void nfcs_gpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt, const nfcs_noise *noise,
-                             int64_t n) {
+int nfcs_gpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt, const nfcs_noise *noise,
+                            int64_t n) {
   k_noise<<<nblocks(n), BS, 0, GP(self)->stream>>>(theta, theta, f1, f2, dt, *noise, 0, n);
+  return nfcs_gpu_launched(GP(self), "kernel k_noise");
 }
 
-void nfcs_gpu_kur_order(void *self, const double *theta, int64_t n, double *partial, double *re, double *im) {
+int nfcs_gpu_kur_order(void *self, const double *theta, int64_t n, double *partial, double *re, double *im) {
   nfcs_gpu *g = GP(self);
   const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
   k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, g->stream>>>(theta, 0.0, nullptr, nullptr, nullptr, partial, n, 1, 1);
   k_reduce_parts<<<1, BS, 0, g->stream>>>(partial, nb, g->scratch + 10);
+  NFCS_CHECK(nfcs_gpu_launched(g, "kernels k_phases, k_reduce_parts"));
   double h[2];
-  cudaMemcpyAsync(h, g->scratch + 10, 2 * sizeof(double), cudaMemcpyDeviceToHost, g->stream);
-  cudaStreamSynchronize(g->stream);
+  NFCS_CHECK(nfcs_gpu_check(g, cudaMemcpyAsync(h, g->scratch + 10, 2 * sizeof(double), cudaMemcpyDeviceToHost, g->stream),
+                            "cudaMemcpyAsync (order parameter)"));
+  NFCS_CHECK(nfcs_gpu_check(g, cudaStreamSynchronize(g->stream), "cudaStreamSynchronize (order parameter)"));
   *re = h[0];
   *im = h[1];
+  return NFCS_OK;
 }
 
-int nfcs_gpu_all_finite_real(void *self, const double *x, size_t n) {
+int nfcs_gpu_all_finite_real(void *self, const double *x, size_t n, int *finite) {
   nfcs_gpu *g = GP(self);
   int bad = 0;
-  cudaMemsetAsync(g->flag, 0, sizeof(int), g->stream);
+  NFCS_CHECK(nfcs_gpu_check(g, cudaMemsetAsync(g->flag, 0, sizeof(int), g->stream), "cudaMemsetAsync"));
   k_finite_real<<<nblocks((int64_t)n), BS, 0, g->stream>>>(x, (int64_t)n, g->flag);
-  cudaMemcpyAsync(&bad, g->flag, sizeof(int), cudaMemcpyDeviceToHost, g->stream);
-  cudaStreamSynchronize(g->stream);
-  return !bad;
+  NFCS_CHECK(nfcs_gpu_launched(g, "kernel k_finite_real"));
+  NFCS_CHECK(nfcs_gpu_check(g, cudaMemcpyAsync(&bad, g->flag, sizeof(int), cudaMemcpyDeviceToHost, g->stream), "cudaMemcpyAsync"));
+  NFCS_CHECK(nfcs_gpu_check(g, cudaStreamSynchronize(g->stream), "cudaStreamSynchronize (finiteness)"));
+  *finite = !bad;
+  return NFCS_OK;
 }

@@ -151,14 +151,16 @@ static void cpu_fft_destroy(void *self, nfcs_fft **f) {
   *f = NULL;
 }
 
-static void cpu_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+static int cpu_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
   (void)self;
   FFTW(execute_dft)(f->fwd, (fft_cplx *)(void *)(uintptr_t)in, (fft_cplx *)out);
+  return NFCS_OK;
 }
 
-static void cpu_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
+static int cpu_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
   (void)self;
   FFTW(execute_dft)(f->inv, (fft_cplx *)(void *)(uintptr_t)in, (fft_cplx *)out);
+  return NFCS_OK;
 }
 
 static int cpu_upload(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) { return cpu_copy(self, dst, src, n); }
@@ -178,60 +180,76 @@ static int cpu_copy_bytes(void *self, void *dst, const void *src, size_t bytes) 
   return NFCS_OK;
 }
 
-static int cpu_all_finite_real(void *self, const double *x, size_t n) {
+static int cpu_all_finite_real(void *self, const double *x, size_t n, int *finite) {
   nfcs_cpu *c = self;
   const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
   int bad = 0;
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
   for (size_t i = 0; i < n; i++) bad |= !isfinite(x[i]);
-  return !bad;
+  *finite = !bad;
+  return NFCS_OK;
 }
 
-static int cpu_all_finite(void *self, const nfcs_real *x, size_t n) {
+static int cpu_all_finite(void *self, const nfcs_real *x, size_t n, int *finite) {
   nfcs_cpu *c = self;
   const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
   int bad = 0;
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
   for (size_t i = 0; i < 2 * n; i++) bad |= !isfinite(x[i]);
-  return !bad;
+  *finite = !bad;
+  return NFCS_OK;
 }
 
-static const nfcs_backend_ops CPU_OPS = {
+static const nfcs_memory_ops CPU_MEMORY = {
+  .host = 1,
   .alloc = cpu_alloc,
   .free = cpu_free,
   .upload = cpu_upload,
   .download = cpu_download,
   .copy = cpu_copy,
-  .fft_create = cpu_fft_create,
-  .fft_destroy = cpu_fft_destroy,
-  .fft_forward = cpu_fft_forward,
-  .fft_inverse = cpu_fft_inverse,
-  .cgl_local = nfcs_cpu_cgl_local,
-  .cmul = nfcs_cpu_cmul,
-  .cmul_to = nfcs_cpu_cmul_to,
-  .cmul_separable = nfcs_cpu_cmul_separable,
-  .cgl_euler = nfcs_cpu_cgl_euler,
-  .cgl_nonlinear = nfcs_cpu_cgl_nonlinear,
-  .axpby = nfcs_cpu_axpby,
-  .axpb2yz = nfcs_cpu_axpb2yz,
-  .etd_final = nfcs_cpu_etd_final,
-  .all_finite = cpu_all_finite,
-  .cgl_moments = nfcs_cpu_cgl_moments,
-  .cgl_k2_sum = nfcs_cpu_cgl_k2_sum,
-  .cgl_phase_metrics = nfcs_cpu_cgl_phase_metrics,
-  .host_memory = 1,
   .alloc_bytes = cpu_alloc_bytes,
   .free_bytes = cpu_free_bytes,
   .upload_bytes = cpu_copy_bytes,
   .download_bytes = cpu_copy_bytes,
-  .kur_rhs = nfcs_cpu_kur_rhs,
-  .kur_rk4_final = nfcs_cpu_kur_rk4_final,
-  .kur_predict = nfcs_cpu_kur_predict,
-  .kur_noise_step = nfcs_cpu_kur_noise_step,
-  .kur_order = nfcs_cpu_kur_order,
+};
+static const nfcs_fft_ops CPU_FFT = {
+  .create = cpu_fft_create,
+  .destroy = cpu_fft_destroy,
+  .forward = cpu_fft_forward,
+  .inverse = cpu_fft_inverse,
+};
+static const nfcs_field_ops CPU_FIELD = {
+  .local = nfcs_cpu_cgl_local,
+  .cmul_separable = nfcs_cpu_cmul_separable,
+  .euler = nfcs_cpu_cgl_euler,
+  .nonlinear = nfcs_cpu_cgl_nonlinear,
+  .axpby = nfcs_cpu_axpby,
+  .axpb2yz = nfcs_cpu_axpb2yz,
+  .etd_final = nfcs_cpu_etd_final,
+};
+static const nfcs_network_ops CPU_NETWORK = {
+  .rhs = nfcs_cpu_kur_rhs,
+  .rk4_final = nfcs_cpu_kur_rk4_final,
+  .predict = nfcs_cpu_kur_predict,
+  .noise_step = nfcs_cpu_kur_noise_step,
+  .order = nfcs_cpu_kur_order,
+};
+static const nfcs_reduce_ops CPU_REDUCE = {
+  .all_finite = cpu_all_finite,
   .all_finite_real = cpu_all_finite_real,
+  .moments = nfcs_cpu_cgl_moments,
+  .k2_sum = nfcs_cpu_cgl_k2_sum,
+  .phase_metrics = nfcs_cpu_cgl_phase_metrics,
+};
+static const nfcs_backend_ops CPU_OPS = {
+  .memory = &CPU_MEMORY,
+  .fft = &CPU_FFT,
+  .field = &CPU_FIELD,
+  .network = &CPU_NETWORK,
+  .reduce = &CPU_REDUCE,
   .destroy = cpu_destroy,
 };
+
 
 const nfcs_backend_type nfcs_backend_cpu = {
   .name = "cpu",

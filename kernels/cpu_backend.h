@@ -13,34 +13,32 @@ typedef struct nfcs_cpu {
 #define NFCS_CPU_PAR_MIN 8192
 
 /* pointwise kernels (kernels/cpu_pointwise.c, built with vector math) */
-void nfcs_cpu_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
-void nfcs_cpu_cmul(void *self, nfcs_real *x, const nfcs_real *coef, size_t n);
-void nfcs_cpu_cmul_to(void *self, nfcs_real *out, const nfcs_real *x, const nfcs_real *coef, size_t n);
-void nfcs_cpu_cmul_separable(void *self, nfcs_real *x, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy,
+int nfcs_cpu_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);
+int nfcs_cpu_cmul_separable(void *self, nfcs_real *x, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy,
                              const nfcs_real *fz);
-void nfcs_cpu_cgl_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
-void nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u);
-void nfcs_cpu_axpby(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
+int nfcs_cpu_cgl_euler(void *self, nfcs_real *phi, size_t n, double dt, double c3, const nfcs_forcing *u);
+int nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3, const nfcs_forcing *u);
+int nfcs_cpu_axpby(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
                     const nfcs_real *y, size_t n);
-void nfcs_cpu_axpb2yz(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
+int nfcs_cpu_axpb2yz(void *self, nfcs_real *out, const nfcs_real *A, const nfcs_real *x, const nfcs_real *B,
                       const nfcs_real *y, const nfcs_real *z, size_t n);
-void nfcs_cpu_etd_final(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2,
+int nfcs_cpu_etd_final(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2,
                         const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb,
                         const nfcs_real *Nc, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
 /* metrics (kernels/cpu_metrics.c) */
-void nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2);
-double nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g);
-void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
+int nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2);
+int nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g, double *sum);
+int nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
                                 int64_t *positive, int64_t *negative);
 /* Kuramoto (kernels/cpu_kuramoto.c, kernels/cpu_kuramoto_exact.c) */
-void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
-void nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3,
+int nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out);
+int nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3,
                             const double *k4, double dt, int64_t n);
-void nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+int nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
                           const nfcs_noise *noise, int64_t n);
-void nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt,
+int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt,
                              const nfcs_noise *noise, int64_t n);
-void nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im);
+int nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im);
 /* additive noise (kernels/cpu_noise.c, exact libm so that every backend draws the same numbers) */
 void nfcs_cpu_add_noise(int threads, nfcs_real *x, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
 

@@ -223,10 +223,10 @@ static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
   finish(threads_for(self, (double)n), r, ab, 0, out);
 }
 
-void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
+int nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
   if (r->coupling != NFCS_COUPLING_MATRIX && r->coupling != NFCS_COUPLING_SPARSE) {
     rhs_mean_field(self, r, theta, a, dir, out);
-    return;
+    return NFCS_OK;
   }
   phases(threads_for(self, (double)(r->n * r->members)), theta, a, dir, r->c, r->s, r->n * r->members);
   switch (r->coupling) {
@@ -237,4 +237,5 @@ void nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, do
     break;
   default: rhs_sparse(self, r, out); break;
   }
+  return NFCS_OK;
 }

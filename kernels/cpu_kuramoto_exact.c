@@ -13,15 +13,16 @@ static int threads_for(const void *self, double work) {
 
 static inline double wrap(double x) { return nfcs_wrap_phase(x); }
 
-void nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3,
+int nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3,
                             const double *k4, double dt, int64_t n) {
   const int nt = threads_for(self, (double)n);
   const double h6 = dt / 6.0;
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t i = 0; i < n; i++) theta[i] = wrap(theta[i] + h6 * (((k1[i] + 2.0 * k2[i]) + 2.0 * k3[i]) + k4[i]));
+  return NFCS_OK;
 }
 
-void nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
+int nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
                           const nfcs_noise *noise, int64_t n) {
   const int nt = threads_for(self, (double)n);
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -30,9 +31,10 @@ void nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const do
     if (sigma > 0) nfcs_rng_normal2(noise->seed, noise->stream, (uint64_t)i, noise->step, &g0, &g1);
     out[i] = theta[i] + dt * f1[i] + sigma * g0;
   }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt,
+int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt,
                              const nfcs_noise *noise, int64_t n) {
   const int nt = threads_for(self, (double)n);
   const double sigma = noise->sigma;
@@ -43,9 +45,10 @@ void nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const 
     double drift = f2 ? 0.5 * dt * (f1[i] + f2[i]) : dt * f1[i];
     theta[i] = wrap(theta[i] + drift + sigma * g0);
   }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im) {
+int nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im) {
   const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
   const int nt = threads_for(self, (double)n);
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -66,4 +69,5 @@ void nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part
   }
   *re = zr;
   *im = zi;
+  return NFCS_OK;
 }

@@ -5,7 +5,7 @@
 #include "nfcs_metrics.h"
 #include "nfcs_stencils.h"
 
-void nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2) {
+int nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2) {
   const int nt = n > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
   double a = 0, b = 0;
 #pragma omp parallel for simd num_threads(nt) schedule(static) reduction(+ : a, b)
@@ -16,9 +16,10 @@ void nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *su
   }
   *sum_abs = a;
   *sum_abs2 = b;
+  return NFCS_OK;
 }
 
-double nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g) {
+int nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g, double *sum) {
   const int nt = g->npts > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
   const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
   double total = 0;
@@ -36,14 +37,15 @@ double nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g
       }
       total += acc;
     }
-  return total;
+  *sum = total;
+  return NFCS_OK;
 }
 
 /* The phase metrics in three passes over the grid: the phase (one atan2 a point, vectorised),
  * its x derivative, then per column the y derivatives, the upstream rho and the plaquette
  * winding from wrapped phase differences (no further atan2).  Same results as the reference in
  * core/nfcs_metrics.c (checked by a test), several times faster. */
-void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
+int nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
                                 int64_t *positive, int64_t *negative) {
   const size_t np = g->npts;
   const int nt = np > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
@@ -79,4 +81,5 @@ void nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_gri
   *rho_sum = total;
   *positive = pos;
   *negative = neg;
+  return NFCS_OK;
 }

@@ -21,7 +21,7 @@
  * vectorised function: an OpenMP `if` clause would make gcc fall back to a scalar serial copy. */
 #define NT(self) (n > NFCS_CPU_PAR_MIN ? ((const nfcs_cpu *)(self))->threads : 1)
 
-void nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *src, size_t n, const nfcs_local_step *s) {
+int nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *src, size_t n, const nfcs_local_step *s) {
   const int nt = NT(self);
   const nfcs_real eh = (nfcs_real)exp(s->h), em1 = (nfcs_real)expm1(2.0 * s->h);
   const nfcs_real hc3 = (nfcs_real)(-0.5 * s->c3);
@@ -54,29 +54,10 @@ void nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *sr
     }
   }
   if (s->noise.sigma > 0) nfcs_cpu_add_noise(nt, phi, n, &s->noise, NULL);
+  return NFCS_OK;
 }
 
-void nfcs_cpu_cmul(void *self, nfcs_real *restrict x, const nfcs_real *restrict coef, size_t n) {
-  const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static)
-  for (size_t i = 0; i < n; i++) {
-    nfcs_real a = x[2 * i], b = x[2 * i + 1], c = coef[2 * i], d = coef[2 * i + 1];
-    x[2 * i] = a * c - b * d;
-    x[2 * i + 1] = a * d + b * c;
-  }
-}
-
-void nfcs_cpu_cmul_to(void *self, nfcs_real *restrict out, const nfcs_real *restrict x, const nfcs_real *restrict coef, size_t n) {
-  const int nt = NT(self);
-#pragma omp parallel for simd num_threads(nt) schedule(static)
-  for (size_t i = 0; i < n; i++) {
-    nfcs_real a = x[2 * i], b = x[2 * i + 1], c = coef[2 * i], d = coef[2 * i + 1];
-    out[2 * i] = a * c - b * d;
-    out[2 * i + 1] = a * d + b * c;
-  }
-}
-
-void nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *g, const nfcs_real *restrict fx,
+int nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *g, const nfcs_real *restrict fx,
                              const nfcs_real *restrict fy, const nfcs_real *restrict fz) {
   const size_t n = g->npts;
   const int nt = NT(self);
@@ -100,9 +81,10 @@ void nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid 
         row[2 * ix + 1] = a * ci + b * cr;
       }
     }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_cgl_euler(void *self, nfcs_real *restrict phi, size_t n, double dt_, double c3_, const nfcs_forcing *u) {
+int nfcs_cpu_cgl_euler(void *self, nfcs_real *restrict phi, size_t n, double dt_, double c3_, const nfcs_forcing *u) {
   const int nt = NT(self);
   const nfcs_real dt = (nfcs_real)dt_, c3 = (nfcs_real)c3_, ur = (nfcs_real)u->re, ui = (nfcs_real)u->im;
   const nfcs_real *f = u->field;
@@ -115,9 +97,10 @@ void nfcs_cpu_cgl_euler(void *self, nfcs_real *restrict phi, size_t n, double dt
     phi[2 * i] = re + dt * nr;
     phi[2 * i + 1] = im + dt * ni;
   }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3_, const nfcs_forcing *u) {
+int nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, size_t n, double c3_, const nfcs_forcing *u) {
   const int nt = NT(self);
   const nfcs_real c3 = (nfcs_real)c3_, ur = (nfcs_real)u->re, ui = (nfcs_real)u->im;
   const nfcs_real *f = u->field;
@@ -130,9 +113,10 @@ void nfcs_cpu_cgl_nonlinear(void *self, nfcs_real *out, const nfcs_real *phi, si
     out[2 * i] = nr;
     out[2 * i + 1] = ni;
   }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_axpby(void *self, nfcs_real *restrict out, const nfcs_real *restrict A, const nfcs_real *restrict x,
+int nfcs_cpu_axpby(void *self, nfcs_real *restrict out, const nfcs_real *restrict A, const nfcs_real *restrict x,
                     const nfcs_real *restrict B, const nfcs_real *restrict y, size_t n) {
   const int nt = NT(self);
 #pragma omp parallel for simd num_threads(nt) schedule(static)
@@ -142,9 +126,10 @@ void nfcs_cpu_axpby(void *self, nfcs_real *restrict out, const nfcs_real *restri
     out[2 * i] = ar * xr - ai * xi + br * yr - bi * yi;
     out[2 * i + 1] = ar * xi + ai * xr + br * yi + bi * yr;
   }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_axpb2yz(void *self, nfcs_real *restrict out, const nfcs_real *restrict A, const nfcs_real *restrict x,
+int nfcs_cpu_axpb2yz(void *self, nfcs_real *restrict out, const nfcs_real *restrict A, const nfcs_real *restrict x,
                       const nfcs_real *restrict B, const nfcs_real *restrict y, const nfcs_real *restrict z, size_t n) {
   const int nt = NT(self);
 #pragma omp parallel for simd num_threads(nt) schedule(static)
@@ -155,9 +140,10 @@ void nfcs_cpu_axpb2yz(void *self, nfcs_real *restrict out, const nfcs_real *rest
     out[2 * i] = ar * xr - ai * xi + br * wr - bi * wi;
     out[2 * i + 1] = ar * xi + ai * xr + br * wi + bi * wr;
   }
+  return NFCS_OK;
 }
 
-void nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *restrict E, const nfcs_real *restrict f1,
+int nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *restrict E, const nfcs_real *restrict f1,
                         const nfcs_real *restrict f2, const nfcs_real *restrict f3, const nfcs_real *restrict Nv,
                         const nfcs_real *restrict Na, const nfcs_real *restrict Nb, const nfcs_real *restrict Nc, size_t n,
                         const nfcs_noise *noise, const nfcs_real *mask) {
@@ -174,4 +160,5 @@ void nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *rest
     v[m] = vi;
   }
   if (noise && noise->sigma > 0) nfcs_cpu_add_noise(nt, v, n, noise, mask);
+  return NFCS_OK;
 }

@@ -375,12 +375,12 @@ static void engine_counts(nfcs_ctx *ctx, const nfcs_grid *g, const nfcs_real *f,
   nfcs_real *df = NULL, *dw = NULL;
   double rho;
   nfcs_defects_count(f, g, ref);
-  TU_OK(ctx, ctx->ops->alloc(ctx->backend, g->npts, &df));
-  TU_OK(ctx, ctx->ops->alloc(ctx->backend, g->npts, &dw));
-  TU_OK(ctx, ctx->ops->upload(ctx->backend, df, f, g->npts));
-  ctx->ops->cgl_phase_metrics(ctx->backend, df, g, dw, &rho, pos, neg);
-  ctx->ops->free(ctx->backend, df);
-  ctx->ops->free(ctx->backend, dw);
+  TU_OK(ctx, ctx->ops->memory->alloc(ctx->backend, g->npts, &df));
+  TU_OK(ctx, ctx->ops->memory->alloc(ctx->backend, g->npts, &dw));
+  TU_OK(ctx, ctx->ops->memory->upload(ctx->backend, df, f, g->npts));
+  TU_OK(ctx, ctx->ops->reduce->phase_metrics(ctx->backend, df, g, dw, &rho, pos, neg));
+  ctx->ops->memory->free(ctx->backend, df);
+  ctx->ops->memory->free(ctx->backend, dw);
 }
 
 /* A periodic field with four vortices placed inside the plaquettes that wrap across the seams:
@@ -538,12 +538,12 @@ static void test_phase_metrics_backend(void **state) {
     int64_t pos, neg;
     nfcs_phase_metrics(f, g, work, &rho_ref, &ref);
     nfcs_real *df = NULL, *dw = NULL;
-    TU_OK(ctx, ctx->ops->alloc(ctx->backend, g->npts, &df));
-    TU_OK(ctx, ctx->ops->alloc(ctx->backend, g->npts, &dw));
-    TU_OK(ctx, ctx->ops->upload(ctx->backend, df, f, g->npts));
-    ctx->ops->cgl_phase_metrics(ctx->backend, df, g, dw, &rho, &pos, &neg);
-    ctx->ops->free(ctx->backend, df);
-    ctx->ops->free(ctx->backend, dw);
+    TU_OK(ctx, ctx->ops->memory->alloc(ctx->backend, g->npts, &df));
+    TU_OK(ctx, ctx->ops->memory->alloc(ctx->backend, g->npts, &dw));
+    TU_OK(ctx, ctx->ops->memory->upload(ctx->backend, df, f, g->npts));
+    TU_OK(ctx, ctx->ops->reduce->phase_metrics(ctx->backend, df, g, dw, &rho, &pos, &neg));
+    ctx->ops->memory->free(ctx->backend, df);
+    ctx->ops->memory->free(ctx->backend, dw);
     print_message("  field %d: %lld+%lld vortices, rho sum %.6g (reference %lld+%lld, %.6g)\n", k, (long long)pos,
                   (long long)neg, rho, (long long)ref.positive, (long long)ref.negative, rho_ref);
     assert_int_equal(pos, ref.positive);
@@ -601,13 +601,13 @@ static double free_energy(nfcs_ctx *ctx, const nfcs_grid *g, const nfcs_real *f)
   /* F = int (|grad phi|^2 - |phi|^2 + |phi|^4 / 2) dx, gradient spectrally (Parseval) */
   nfcs_real *a = NULL, *s = NULL;
   nfcs_fft *plan = NULL;
-  TU_OK(ctx, ctx->ops->alloc(ctx->backend, g->npts, &a));
-  TU_OK(ctx, ctx->ops->alloc(ctx->backend, g->npts, &s));
-  TU_OK(ctx, ctx->ops->fft_create(ctx->backend, g, a, s, &plan));
-  TU_OK(ctx, ctx->ops->upload(ctx->backend, a, f, g->npts));
-  ctx->ops->fft_forward(ctx->backend, plan, a, s);
+  TU_OK(ctx, ctx->ops->memory->alloc(ctx->backend, g->npts, &a));
+  TU_OK(ctx, ctx->ops->memory->alloc(ctx->backend, g->npts, &s));
+  TU_OK(ctx, ctx->ops->fft->create(ctx->backend, g, a, s, &plan));
+  TU_OK(ctx, ctx->ops->memory->upload(ctx->backend, a, f, g->npts));
+  TU_OK(ctx, ctx->ops->fft->forward(ctx->backend, plan, a, s));
   nfcs_real *hs = tu_field(g);
-  TU_OK(ctx, ctx->ops->download(ctx->backend, hs, s, g->npts));
+  TU_OK(ctx, ctx->ops->memory->download(ctx->backend, hs, s, g->npts));
   double grad = 0, pot = 0;
   for (size_t i = 0; i < g->npts; i++) {
     double k2 = nfcs_grid_k2(g, i);
@@ -617,9 +617,9 @@ static double free_energy(nfcs_ctx *ctx, const nfcs_grid *g, const nfcs_real *f)
   }
   grad /= (double)g->npts;
   free(hs);
-  ctx->ops->fft_destroy(ctx->backend, &plan);
-  ctx->ops->free(ctx->backend, a);
-  ctx->ops->free(ctx->backend, s);
+  ctx->ops->fft->destroy(ctx->backend, &plan);
+  ctx->ops->memory->free(ctx->backend, a);
+  ctx->ops->memory->free(ctx->backend, s);
   return (grad + pot) * g->cell_volume;
 }
 

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "nfcs_bundle.h"
+#include "nfcs_metrics.h"
 #include "nfcs_run.h"
 
 /* a sink that records every call (from the I/O thread) */
@@ -268,6 +269,120 @@ static void test_realtime_pacing(void **state) {
   nfcs_ctx_destroy(&ctx);
 }
 
+/* ---------------------------------------------------------------- failures of the backend */
+/* The CPU backend with one operation replaced by a failing one (what a failed cuFFT, cuBLAS or
+ * CUDA call looks like to core): the run stops with that error (NFCS_ERR_SOFTWARE, exit 70, the
+ * call named), never as a "non-finite state", and the sink is closed with that status. */
+static const nfcs_backend_ops *real_ops;
+static nfcs_backend_ops faulty;
+static nfcs_fft_ops faulty_fft;
+static nfcs_network_ops faulty_network;
+static nfcs_reduce_ops generic_reduce;
+static nfcs_ctx *fault_ctx;
+static int calls, fail_at;
+
+static int failing_plan(void *self, const nfcs_grid *g, nfcs_real *a, nfcs_real *b, nfcs_fft **plan) {
+  (void)self; (void)g; (void)a; (void)b; (void)plan;
+  return NFCS_ERROR(fault_ctx, NFCS_ERR_SOFTWARE, "cuFFT: cufftPlanMany failed: CUFFT_ALLOC_FAILED (injected)");
+}
+static int failing_forward(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out) {
+  if (++calls == fail_at) return NFCS_ERROR(fault_ctx, NFCS_ERR_SOFTWARE, "cuFFT: forward transform failed: CUFFT_EXEC_FAILED (injected)");
+  return real_ops->fft->forward(self, plan, in, out);
+}
+static int failing_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
+  if (++calls == fail_at) return NFCS_ERROR(fault_ctx, NFCS_ERR_SOFTWARE, "cuBLAS: cublasDgemm failed: CUBLAS_STATUS_EXECUTION_FAILED (injected)");
+  return real_ops->network->rhs(self, r, theta, a, dir, out);
+}
+
+/* bind the faulty table to the context (the CPU backend underneath) */
+static void make_faulty(nfcs_ctx *ctx) {
+  real_ops = ctx->ops;
+  faulty = *real_ops;
+  faulty_fft = *real_ops->fft;
+  faulty_network = *real_ops->network;
+  faulty.fft = &faulty_fft;
+  faulty.network = &faulty_network;
+  ctx->ops = &faulty;
+  fault_ctx = ctx;
+  calls = 0;
+}
+
+static void test_backend_failures(void **state) {
+  (void)state;
+  const struct { const char *what, *needle; } cases[] = {
+    {"FFT plan", "cufftPlanMany failed"}, {"FFT execution mid-run", "forward transform failed"}, {"network right-hand side", "cublasDgemm failed"}};
+  for (int q = 0; q < 3; q++) {
+    nfcs_ctx *ctx = ctx_();
+    make_faulty(ctx);
+    if (q == 0) faulty_fft.create = failing_plan;
+    if (q == 1) { faulty_fft.forward = failing_forward; fail_at = 40; }
+    if (q == 2) { faulty_network.rhs = failing_rhs; fail_at = 60; }
+    static nfcs_params p;
+    params(&p);
+    static rec r;
+    memset(&r, 0, sizeof r);
+    nfcs_sink sink = {&REC, &r};
+    nfcs_run_options opt = {0};
+    nfcs_run_summary sum;
+    const int rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
+    print_message("  %s: exit %d, \"%s\"\n", cases[q].what, rc, nfcs_error_message(ctx));
+    assert_int_equal(rc, NFCS_ERR_SOFTWARE);
+    assert_non_null(strstr(nfcs_error_message(ctx), cases[q].needle));
+    if (q > 0) {
+      /* the run had started: the sink got the snapshots before the failure, and the status */
+      assert_true(r.opened && r.closed && r.close_status == NFCS_ERR_SOFTWARE);
+      assert_true(r.nsnap >= 1 && sum.t_reached < p.run.t_end);
+    }
+    nfcs_bundle_free(&r.last_ckpt);
+    ctx->ops = real_ops;
+    nfcs_ctx_destroy(&ctx);
+  }
+}
+
+/* A backend that computes none of the field's metrics gets the generic ones (a download and the
+ * host's reference implementation): the same metrics. */
+static void test_generic_metrics(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = ctx_();
+  static nfcs_params p;
+  params(&p);
+  p.cgl.grid_size.v[0] = p.cgl.grid_size.v[1] = 48;
+  p.cgl.spatial_extent.v[0] = p.cgl.spatial_extent.v[1] = 30;
+  nfcs_cgl *a = NULL, *b = NULL;
+  TU_OK(ctx, nfcs_cgl_create(ctx, &p, &a));
+  real_ops = ctx->ops;
+  faulty = *real_ops;
+  generic_reduce = *real_ops->reduce;
+  generic_reduce.moments = NULL;
+  generic_reduce.k2_sum = NULL;
+  generic_reduce.phase_metrics = NULL;
+  faulty.reduce = &generic_reduce;
+  ctx->ops = &faulty;
+  TU_OK(ctx, nfcs_cgl_create(ctx, &p, &b));
+  nfcs_real *f = tu_field(nfcs_cgl_grid(a));
+  TU_OK(ctx, nfcs_cgl_pattern(&p, nfcs_cgl_grid(a), f));
+  TU_OK(ctx, nfcs_cgl_set_field(a, f));
+  TU_OK(ctx, nfcs_cgl_set_field(b, f));
+  TU_OK(ctx, nfcs_cgl_advance_to(a, 2.0));
+  TU_OK(ctx, nfcs_cgl_advance_to(b, 2.0));
+  nfcs_metrics ma, mb;
+  memset(&ma, 0, sizeof ma);
+  memset(&mb, 0, sizeof mb);
+  TU_OK(ctx, nfcs_cgl_metrics(a, &ma, 1));
+  TU_OK(ctx, nfcs_cgl_metrics(b, &mb, 1));
+  tu_check(fabs(ma.R_global - mb.R_global) / ma.R_global, tu_roundoff(100), "generic R_global vs the backend's (relative)");
+  tu_check(fabs(ma.field_energy - mb.field_energy) / ma.field_energy, tu_roundoff(100), "generic field energy (relative)");
+  tu_check(fabs(ma.gradient_energy - mb.gradient_energy) / ma.gradient_energy, tu_roundoff(100), "generic gradient energy (relative)");
+  tu_check(fabs(ma.defect_density - mb.defect_density) / ma.defect_density, tu_roundoff(1e3), "generic defect density (relative)");
+  assert_int_equal(ma.defects.positive, mb.defects.positive);
+  assert_int_equal(ma.defects.negative, mb.defects.negative);
+  free(f);
+  nfcs_cgl_destroy(&b);
+  ctx->ops = real_ops;
+  nfcs_cgl_destroy(&a);
+  nfcs_ctx_destroy(&ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tick_arithmetic),
@@ -275,6 +390,8 @@ int main(void) {
     cmocka_unit_test(test_restart_bits),
     cmocka_unit_test(test_interrupt_and_continue),
     cmocka_unit_test(test_realtime_pacing),
+    cmocka_unit_test(test_backend_failures),
+    cmocka_unit_test(test_generic_metrics),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
