@@ -261,7 +261,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     .model_text = model_text,
   };
   nfcs_run_summary sum;
-  rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
+  rc = nfcs_run(ctx, &p, &sink, 1, &opt, &sum);
   if (rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) print_summary(&p, &sum);
 done:
   if (rc) fail(ctx, rc);

@@ -121,7 +121,8 @@ static void sleep_until(double deadline) {
   }
 }
 
-int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_run_options *opt, nfcs_run_summary *sum) {
+int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,
+             nfcs_run_summary *sum) {
   const double t0_wall = now_s();
   int rc = NFCS_OK;
   coord c = {.ctx = ctx, .p = p};
@@ -207,7 +208,7 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_ru
   }
   yaml = nfcs_params_to_yaml(p);
   info.effective_yaml = yaml ? yaml : "";
-  NFCS_CHECK_GOTO(nfcs_output_start(ctx, sink, &info, snap_bytes, opt->snapshot_buffers > 0 ? opt->snapshot_buffers : 2,
+  NFCS_CHECK_GOTO(nfcs_output_start(ctx, sinks, nsinks, &info, snap_bytes, opt->snapshot_buffers > 0 ? opt->snapshot_buffers : 2,
                                     state_bytes, 64, &c.out),
                   out);
   const double ticks_left = ceil((T - t) / tick - 1e-9) + 2;

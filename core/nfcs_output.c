@@ -23,7 +23,9 @@ typedef struct job {
 
 struct nfcs_output {
   nfcs_ctx *ctx;
-  nfcs_sink *sink;
+  nfcs_sink sinks[NFCS_MAX_SINKS];
+  int live[NFCS_MAX_SINKS]; /* opened and not failed (best-effort sinks drop out when they fail) */
+  int nsinks;
   nfcs_run_info info;
   pthread_t thread;
   int started;
@@ -59,10 +61,59 @@ static void fail(nfcs_output *o, int rc) {
   pthread_mutex_unlock(&o->mu);
 }
 
+/* A sink's call failed: an essential sink's error stops the run; a best-effort sink is left out
+ * from then on, with a warning. */
+static void sink_failed(nfcs_output *o, int k, int rc) {
+  if (!o->sinks[k].best_effort) {
+    fail(o, rc);
+    return;
+  }
+  o->live[k] = 0;
+  nfcs_log(o->ctx, NFCS_LOG_WARNING, "output: a best-effort sink failed and is left out from now on: %s", o->ctx->err_msg);
+  if (o->sinks[k].ops->close) o->sinks[k].ops->close(o->sinks[k].self, rc); /* it is closed with its error */
+}
+
+/* one item to every live sink that takes it */
+static void dispatch(nfcs_output *o, const job *j) {
+  for (int k = 0; k < o->nsinks && !o->err; k++) {
+    if (!o->live[k]) continue;
+    const nfcs_sink_ops *op = o->sinks[k].ops;
+    void *self = o->sinks[k].self;
+    int rc = NFCS_OK;
+    switch (j->type) {
+    case JOB_SNAPSHOT:
+      if (op->snapshot) rc = op->snapshot(self, &j->snap);
+      break;
+    case JOB_METRICS:
+      if (op->metrics) {
+        nfcs_metrics_sample m = {.t = j->t, .count = j->count, .names = j->names, .values = j->values};
+        rc = op->metrics(self, &m);
+      }
+      break;
+    case JOB_CHECKPOINT:
+      if (op->checkpoint) rc = op->checkpoint(self, &o->ckpt, j->t);
+      break;
+    default:
+      if (op->timing && o->tick_ms) rc = op->timing(self, o->tick_ms, o->nticks, &o->stats);
+      break;
+    }
+    if (rc) sink_failed(o, k, rc);
+  }
+}
+
 static void *io_main(void *arg) {
   nfcs_output *o = arg;
-  nfcs_sink *sk = o->sink;
-  int rc = sk->ops->open(sk->self, &o->info);
+  int rc = NFCS_OK;
+  for (int k = 0; k < o->nsinks && !rc; k++) {
+    const nfcs_sink_ops *op = o->sinks[k].ops;
+    const int orc = op->open ? op->open(o->sinks[k].self, &o->info) : NFCS_OK;
+    o->live[k] = !orc;
+    if (orc && !o->sinks[k].best_effort) rc = orc;
+    else if (orc) nfcs_log(o->ctx, NFCS_LOG_WARNING, "output: a best-effort sink could not start: %s", o->ctx->err_msg);
+  }
+  if (rc) /* an essential sink did not open: close those that did */
+    for (int k = 0; k < o->nsinks; k++)
+      if (o->live[k] && o->sinks[k].ops->close) o->sinks[k].ops->close(o->sinks[k].self, rc);
   pthread_mutex_lock(&o->mu);
   o->opened = 1;
   o->open_rc = rc;
@@ -78,25 +129,15 @@ static void *io_main(void *arg) {
     while (o->len == 0) pthread_cond_wait(&o->cv_job, &o->mu);
     job *j = &o->q[o->head];
     pthread_mutex_unlock(&o->mu);
-    int broken = o->err != 0;
-    int finish = j->type == JOB_FINISH;
-    if (!broken) {
-      switch (j->type) {
-      case JOB_SNAPSHOT: rc = sk->ops->snapshot(sk->self, &j->snap); break;
-      case JOB_METRICS: {
-        nfcs_metrics_sample m = {.t = j->t, .count = j->count, .names = j->names, .values = j->values};
-        rc = sk->ops->metrics(sk->self, &m);
-        break;
+    const int finish = j->type == JOB_FINISH;
+    if (!o->err) dispatch(o, j);
+    if (finish) /* every sink that opened is closed, with the run's status */
+      for (int k = 0; k < o->nsinks; k++) {
+        const nfcs_sink_ops *op = o->sinks[k].ops;
+        if (!op->close || (!o->live[k] && o->sinks[k].best_effort)) continue; /* dropped ones are closed already */
+        const int crc = op->close(o->sinks[k].self, o->status ? o->status : o->err);
+        if (crc) sink_failed(o, k, crc);
       }
-      case JOB_CHECKPOINT: rc = sk->ops->checkpoint(sk->self, &o->ckpt, j->t); break;
-      default: rc = o->tick_ms ? sk->ops->timing(sk->self, o->tick_ms, o->nticks, &o->stats) : NFCS_OK; break;
-      }
-      if (rc) fail(o, rc);
-    }
-    if (finish) {
-      int crc = sk->ops->close(sk->self, o->status ? o->status : o->err);
-      if (crc) fail(o, crc);
-    }
     pthread_mutex_lock(&o->mu);
     if (j->type == JOB_SNAPSHOT) {
       o->slot_busy[j->slot] = 0;
@@ -112,13 +153,18 @@ static void *io_main(void *arg) {
   }
 }
 
-int nfcs_output_start(nfcs_ctx *ctx, nfcs_sink *sink, const nfcs_run_info *info, size_t snap_bytes, int nslots,
-                      size_t state_bytes, int state_entries, nfcs_output **out) {
+int nfcs_output_start(nfcs_ctx *ctx, const nfcs_sink *sinks, int nsinks, const nfcs_run_info *info, size_t snap_bytes,
+                      int nslots, size_t state_bytes, int state_entries, nfcs_output **out) {
   *out = NULL;
+  if (nsinks < 0 || nsinks > NFCS_MAX_SINKS)
+    return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "%d sinks: at most %d", nsinks, NFCS_MAX_SINKS);
+  for (int k = 0; k < nsinks; k++)
+    if (!sinks[k].ops) return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "sink %d has no operations", k);
   nfcs_output *o = calloc(1, sizeof *o);
   if (!o) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   o->ctx = ctx;
-  o->sink = sink;
+  for (int k = 0; k < nsinks; k++) o->sinks[k] = sinks[k];
+  o->nsinks = nsinks;
   o->info = *info;
   o->nslots = nslots;
   o->slot = calloc((size_t)nslots, sizeof(void *));

@@ -13,11 +13,12 @@ NFCS_EXTERN_C_BEGIN
 
 typedef struct nfcs_output nfcs_output;
 
-/* Start the I/O thread and open the sink through it (errors of the open are returned here).
- * snap_bytes: size of one snapshot buffer; nslots: buffers in flight; state_bytes/entries: the
- * checkpoint bundle. */
-NFCS_API int nfcs_output_start(nfcs_ctx *ctx, nfcs_sink *sink, const nfcs_run_info *info, size_t snap_bytes, int nslots,
-                               size_t state_bytes, int state_entries, nfcs_output **out);
+/* Start the I/O thread and open the sinks through it (an essential sink's failure to open is
+ * returned here).  snap_bytes: size of one snapshot buffer; nslots: buffers in flight;
+ * state_bytes/entries: the checkpoint bundle. */
+#define NFCS_MAX_SINKS 8
+NFCS_API int nfcs_output_start(nfcs_ctx *ctx, const nfcs_sink *sinks, int nsinks, const nfcs_run_info *info, size_t snap_bytes,
+                               int nslots, size_t state_bytes, int state_entries, nfcs_output **out);
 /* A free snapshot buffer (waits while every buffer is queued). */
 NFCS_API int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf);
 /* Queue the snapshot whose data lies in the buffer from nfcs_output_snapshot_buffer. */

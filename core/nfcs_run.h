@@ -54,7 +54,9 @@ typedef struct nfcs_run_summary {
 /* The checkpoint path of a config: output.checkpoint_path, or output.path with .ckpt.h5 in place of .h5. */
 NFCS_API void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len);
 
-NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink, const nfcs_run_options *opt,
+/* Run p to run.t_end (or from opt->restart), writing to the list of sinks (nsinks of them, at
+ * most NFCS_MAX_SINKS; 0 for none). */
+NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,
                       nfcs_run_summary *summary);
 
 NFCS_EXTERN_C_END

@@ -56,6 +56,7 @@ typedef struct nfcs_metrics_sample {
   const double *values;
 } nfcs_metrics_sample;
 
+/* Every operation is optional (NULL: the sink takes no interest in that kind of data). */
 typedef struct nfcs_sink_ops {
   int (*open)(void *self, const nfcs_run_info *info);
   int (*snapshot)(void *self, const nfcs_snapshot *s);
@@ -69,9 +70,13 @@ typedef struct nfcs_sink_ops {
   void (*destroy)(void **self);
 } nfcs_sink_ops;
 
+/* A run writes to a list of sinks; the I/O thread hands every item to each of them in turn.  The
+ * failure of an essential sink (the file) stops the run; a best-effort sink (live metrics, say)
+ * that fails is reported as a warning, closed with its error and left out from then on. */
 typedef struct nfcs_sink {
   const nfcs_sink_ops *ops;
   void *self;
+  int best_effort;
 } nfcs_sink;
 
 NFCS_EXTERN_C_END

@@ -20,8 +20,10 @@ NFCS_API int nfcs_config_load(const char *path, nfcs_params *p, nfcs_diags *diag
 /* Load from a string (tests, --config-text); name is used in messages. */
 NFCS_API int nfcs_config_load_string(const char *name, const char *text, nfcs_params *p, nfcs_diags *diags);
 
-/* The HDF5 sink writing SPEC.md §3 to `path`. */
+/* The HDF5 sink writing the output file (docs/file-format.md) to `path`. */
 NFCS_API int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink);
+/* A sink that takes nothing (benchmarks: the run's cost without a disk). */
+NFCS_API void nfcs_null_sink_create(nfcs_sink *sink);
 
 /* Read the initial field of params->cgl.initial_condition (type file) into host (npts complex).
  * NFCS_ERR_NOINPUT when the file cannot be opened, NFCS_ERR_DATA for a missing dataset, a wrong

@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "nfcs_bundle.h"
+#include "nfcs_io.h"
 #include "nfcs_metrics.h"
 #include "nfcs_run.h"
 
@@ -58,6 +59,7 @@ static int r_close(void *self, int status) {
   return 0;
 }
 static void r_destroy(void **self) { (void)self; }
+static nfcs_ctx *g_sink_ctx; /* for the messages of the sinks that fail on purpose */
 static const nfcs_sink_ops REC = {.open = r_open, .snapshot = r_snapshot, .metrics = r_metrics, .checkpoint = r_checkpoint,
                                   .timing = r_timing, .close = r_close, .destroy = r_destroy};
 
@@ -89,10 +91,10 @@ static void test_tick_arithmetic(void **state) {
   params(&p);
   static rec r;
   memset(&r, 0, sizeof r);
-  nfcs_sink sink = {&REC, &r};
+  nfcs_sink sink = {&REC, &r, 0};
   nfcs_run_options opt = {0};
   nfcs_run_summary sum;
-  int rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
+  int rc = nfcs_run(ctx, &p, &sink, 1, &opt, &sum);
   if (rc) fail_msg("%s", nfcs_error_message(ctx));
   assert_true(r.opened && r.closed && r.close_status == 0);
   /* snapshots at exactly k * 0.25 */
@@ -129,10 +131,10 @@ static void test_back_pressure(void **state) {
   static rec r;
   memset(&r, 0, sizeof r);
   r.sleep_ms = 20; /* a disk far slower than the run */
-  nfcs_sink sink = {&REC, &r};
+  nfcs_sink sink = {&REC, &r, 0};
   nfcs_run_options opt = {.snapshot_buffers = 2};
   nfcs_run_summary sum;
-  assert_int_equal(nfcs_run(ctx, &p, &sink, &opt, &sum), 0);
+  assert_int_equal(nfcs_run(ctx, &p, &sink, 1, &opt, &sum), 0);
   /* every snapshot arrives, in order, and never more than the two buffers were in flight */
   assert_int_equal(r.nsnap, 21);
   for (int k = 0; k < 21; k++) assert_true(fabs(r.snap_t[k] - k * 0.05) < 1e-12);
@@ -161,15 +163,15 @@ static void test_restart_bits(void **state) {
     memset(&a, 0, sizeof a);
     memset(&b, 0, sizeof b);
     memset(&c2, 0, sizeof c2);
-    nfcs_sink sa = {&REC, &a}, sb = {&REC, &b}, sc = {&REC, &c2};
+    nfcs_sink sa = {&REC, &a, 0}, sb = {&REC, &b, 0}, sc = {&REC, &c2, 0};
     nfcs_run_options opt = {0};
     nfcs_run_summary sum;
-    assert_int_equal(nfcs_run(ctx, &p, &sa, &opt, &sum), 0);
+    assert_int_equal(nfcs_run(ctx, &p, &sa, 1, &opt, &sum), 0);
     p.run.t_end = 0.5;
-    assert_int_equal(nfcs_run(ctx, &p, &sb, &opt, &sum), 0);
+    assert_int_equal(nfcs_run(ctx, &p, &sb, 1, &opt, &sum), 0);
     p.run.t_end = 1.0;
     opt.restart = &b.last_ckpt;
-    int rc = nfcs_run(ctx, &p, &sc, &opt, &sum);
+    int rc = nfcs_run(ctx, &p, &sc, 1, &opt, &sum);
     if (rc) fail_msg("restart: %s", nfcs_error_message(ctx));
     const nfcs_bundle *x = &a.last_ckpt, *y = &c2.last_ckpt;
     const void *fx = nfcs_bundle_get(x, "cgl/state", NFCS_BK_REAL, 512), *fy = nfcs_bundle_get(y, "cgl/state", NFCS_BK_REAL, 512);
@@ -208,14 +210,14 @@ static void test_interrupt_and_continue(void **state) {
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);
   memset(&c2, 0, sizeof c2);
-  nfcs_sink sa = {&REC, &a}, sb = {&REC, &b}, sc = {&REC, &c2};
+  nfcs_sink sa = {&REC, &a, 0}, sb = {&REC, &b, 0}, sc = {&REC, &c2, 0};
   nfcs_run_options opt = {0};
   nfcs_run_summary sum;
-  assert_int_equal(nfcs_run(ctx, &p, &sa, &opt, &sum), 0);
+  assert_int_equal(nfcs_run(ctx, &p, &sa, 1, &opt, &sum), 0);
   stop_flag = 0;
   opt.stop = &stop_flag;
   opt.progress = raise_stop;
-  int rc = nfcs_run(ctx, &p, &sb, &opt, &sum);
+  int rc = nfcs_run(ctx, &p, &sb, 1, &opt, &sum);
   assert_int_equal(rc, NFCS_ERR_INTERRUPTED);
   assert_true(b.closed && b.close_status == NFCS_ERR_INTERRUPTED);
   double tc = -1;
@@ -231,7 +233,7 @@ static void test_interrupt_and_continue(void **state) {
   opt.stop = NULL;
   opt.progress = NULL;
   opt.restart = &b.last_ckpt;
-  rc = nfcs_run(ctx, &p, &sc, &opt, &sum);
+  rc = nfcs_run(ctx, &p, &sc, 1, &opt, &sum);
   if (rc) fail_msg("continue: %s", nfcs_error_message(ctx));
   const size_t n = 2 * 64 * 64;
   assert_memory_equal(nfcs_bundle_get(&a.last_ckpt, "cgl/state", NFCS_BK_REAL, n), nfcs_bundle_get(&c2.last_ckpt, "cgl/state", NFCS_BK_REAL, n),
@@ -255,10 +257,10 @@ static void test_realtime_pacing(void **state) {
   p.run.t_end = 1.0; /* 10 ticks at 20 Hz: 0.5 s */
   static rec r;
   memset(&r, 0, sizeof r);
-  nfcs_sink sink = {&REC, &r};
+  nfcs_sink sink = {&REC, &r, 0};
   nfcs_run_options opt = {0};
   nfcs_run_summary sum;
-  assert_int_equal(nfcs_run(ctx, &p, &sink, &opt, &sum), 0);
+  assert_int_equal(nfcs_run(ctx, &p, &sink, 1, &opt, &sum), 0);
   print_message("  10 ticks at 20 Hz: %.3f Hz achieved, %lld overruns\n", sum.ticks.achieved_rate_hz, (long long)sum.ticks.overruns);
   /* not a timing test (those are benchmarks): the run was paced — never faster than the rate —
    * and a slower rate shows up as counted overruns, not as silent drift */
@@ -266,6 +268,53 @@ static void test_realtime_pacing(void **state) {
   assert_true(sum.ticks.achieved_rate_hz >= 20 * 0.95 || sum.ticks.overruns > 0);
   assert_int_equal(sum.ticks.ticks, 10);
   nfcs_bundle_free(&r.last_ckpt);
+  nfcs_ctx_destroy(&ctx);
+}
+
+/* ---------------------------------------------------------------- a list of sinks */
+/* A sink that fails on its third snapshot, and one that takes only metrics. */
+static int fail_snap(void *self, const nfcs_snapshot *s) {
+  rec *r = self;
+  if (r->nsnap == 2) return NFCS_ERROR(g_sink_ctx, NFCS_ERR_IO, "the live dashboard went away (injected)");
+  return r_snapshot(self, s);
+}
+static const nfcs_sink_ops FAILING = {.open = r_open, .snapshot = fail_snap, .metrics = r_metrics, .close = r_close};
+static const nfcs_sink_ops METRICS_ONLY = {.metrics = r_metrics};
+
+static void test_sink_list(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = ctx_();
+  g_sink_ctx = ctx;
+  static nfcs_params p;
+  params(&p);
+  static rec a, b, m;
+  /* the file, a best-effort sink that fails, one that takes only metrics, the null sink */
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  memset(&m, 0, sizeof m);
+  nfcs_sink sinks[4] = {{&REC, &a, 0}, {&FAILING, &b, 1}, {&METRICS_ONLY, &m, 0}};
+  nfcs_null_sink_create(&sinks[3]);
+  nfcs_run_options opt = {0};
+  nfcs_run_summary sum;
+  nfcs_ctx_set_log_level(ctx, NFCS_LOG_ERROR); /* the warning about the dropped sink is expected */
+  TU_OK(ctx, nfcs_run(ctx, &p, sinks, 4, &opt, &sum));
+  /* every sink got what it takes; the failed best-effort sink stopped at its failure */
+  assert_int_equal(a.nsnap, 5);
+  assert_int_equal(a.nmet, 11);
+  assert_true(a.closed && a.close_status == 0 && a.nckpt == 4);
+  assert_int_equal(b.nsnap, 2);
+  assert_true(b.opened && b.closed && b.close_status == NFCS_ERR_IO); /* closed when it was dropped, with its error */
+  assert_int_equal(m.nmet, 11);
+  assert_true(m.nsnap == 0 && !m.opened);
+  /* the same failure in an essential sink stops the run with its error */
+  memset(&a, 0, sizeof a);
+  memset(&b, 0, sizeof b);
+  sinks[1].best_effort = 0;
+  const int rc = nfcs_run(ctx, &p, sinks, 2, &opt, &sum);
+  assert_int_equal(rc, NFCS_ERR_IO);
+  assert_non_null(strstr(nfcs_error_message(ctx), "went away"));
+  assert_true(a.closed && a.close_status == NFCS_ERR_IO);
+  nfcs_bundle_free(&a.last_ckpt);
   nfcs_ctx_destroy(&ctx);
 }
 
@@ -321,10 +370,10 @@ static void test_backend_failures(void **state) {
     params(&p);
     static rec r;
     memset(&r, 0, sizeof r);
-    nfcs_sink sink = {&REC, &r};
+    nfcs_sink sink = {&REC, &r, 0};
     nfcs_run_options opt = {0};
     nfcs_run_summary sum;
-    const int rc = nfcs_run(ctx, &p, &sink, &opt, &sum);
+    const int rc = nfcs_run(ctx, &p, &sink, 1, &opt, &sum);
     print_message("  %s: exit %d, \"%s\"\n", cases[q].what, rc, nfcs_error_message(ctx));
     assert_int_equal(rc, NFCS_ERR_SOFTWARE);
     assert_non_null(strstr(nfcs_error_message(ctx), cases[q].needle));
@@ -390,6 +439,7 @@ int main(void) {
     cmocka_unit_test(test_restart_bits),
     cmocka_unit_test(test_interrupt_and_continue),
     cmocka_unit_test(test_realtime_pacing),
+    cmocka_unit_test(test_sink_list),
     cmocka_unit_test(test_backend_failures),
     cmocka_unit_test(test_generic_metrics),
   };
