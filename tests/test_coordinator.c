@@ -307,6 +307,7 @@ static void test_sink_list(void **state) {
   assert_int_equal(m.nmet, 11);
   assert_true(m.nsnap == 0 && !m.opened);
   /* the same failure in an essential sink stops the run with its error */
+  nfcs_bundle_free(&a.last_ckpt);
   memset(&a, 0, sizeof a);
   memset(&b, 0, sizeof b);
   sinks[1].best_effort = 0;
