@@ -30,9 +30,15 @@ int nfcs_info_build(FILE *f) {
             types[i]->description);
   }
   fprintf(f, "cgl schemes\n");
-  const nfcs_cgl_scheme_type *s = nfcs_cgl_schemes(&n);
-  for (size_t i = 0; i < n; i++)
-    fprintf(f, "  %-14s order %d, %d FFTs a step: %s\n", s[i].name, s[i].order, s[i].ffts_per_step, s[i].description);
+  for (size_t i = 0; i < nfcs_cgl_scheme_count(); i++) {
+    const nfcs_cgl_scheme_type *s = nfcs_cgl_scheme_at(i);
+    fprintf(f, "  %-14s order %d, %d FFTs a step: %s\n", s->name, s->order, s->ffts_per_step, s->description);
+  }
+  fprintf(f, "cgl initial conditions\n");
+  for (size_t i = 0; i < nfcs_cgl_ic_count(); i++) {
+    const nfcs_cgl_ic_type *s = nfcs_cgl_ic_at(i);
+    fprintf(f, "  %-14s %s\n", s->name, s->description);
+  }
   unsigned maj, min, rel;
   H5get_libversion(&maj, &min, &rel);
   fprintf(f, "libraries\n");

@@ -27,32 +27,32 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # name, what the fault is, [(file, exact text, replacement), ...]
 MUTANTS = [
     ("cgl-etdrk4-nan", "an ETDRK4 step that returns NaN everywhere (its E coefficient is NaN)",
-     [("core/nfcs_cgl.c", "const double complex v[6] = {keep * cexp(z),", "const double complex v[6] = {NAN,")]),
+     [("core/cgl/etdrk4.c", "const double complex v[6] = {keep * cexp(z),", "const double complex v[6] = {NAN,")]),
     ("cgl-upstream-frozen", "the upstream scheme ignores dt: its step leaves the field as it was",
-     [("core/nfcs_cgl.c", "  nfcs_forcing u = current_forcing(c);\n  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));",
-       "  nfcs_forcing u = current_forcing(c);\n  if (h > 0) return NFCS_OK;\n  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));")]),
+     [("core/cgl/upstream.c", "  const nfcs_forcing u = nfcs_cgl_forcing(c);\n  NFCS_CHECK(half_linear(c, s));",
+       "  const nfcs_forcing u = nfcs_cgl_forcing(c);\n  if (s->h > 0) return NFCS_OK;\n  NFCS_CHECK(half_linear(c, s));")]),
     ("cgl-upstream-euler-full-dt", "the upstream Euler sub-step ignores the step size: a split step takes a full dt",
-     [("core/nfcs_cgl.c", "c->ops->field->euler(c->be, c->phi, c->g.npts, h, c->c3, &u)",
+     [("core/cgl/upstream.c", "c->ops->field->euler(c->be, c->phi, c->g.npts, s->h, c->c3, &u)",
        "c->ops->field->euler(c->be, c->phi, c->g.npts, c->dt, c->c3, &u)")]),
     ("cgl-strang-c3-sign", "the sign of c3 flipped in the exact nonlinear sub-step",
      [("kernels/cpu_pointwise.c", "const nfcs_real hc3 = (nfcs_real)(-0.5 * s->c3);", "const nfcs_real hc3 = (nfcs_real)(0.5 * s->c3);")]),
     ("cgl-strang-half-nonlinear", "the fused nonlinear sub-step of Strang advances dt/2 instead of dt",
-     [("core/nfcs_cgl.c", "ls.h = 0.5 * c->pending_h + 0.5 * h;", "ls.h = 0.25 * c->pending_h + 0.25 * h;")]),
+     [("core/cgl/strang.c", "ls.h = 0.5 * c->pending_h + 0.5 * h;", "ls.h = 0.25 * c->pending_h + 0.25 * h;")]),
     ("cgl-linear-c1-sign", "the sign of c1 flipped in Strang's linear multiplier",
-     [("core/nfcs_cgl.c", "scale * cexp(-h * (1.0 + I * c->c1) * k * k)", "scale * cexp(-h * (1.0 - I * c->c1) * k * k)")]),
+     [("core/cgl/cgl.c", "scale * cexp(-h * (1.0 + I * c->c1) * k * k)", "scale * cexp(-h * (1.0 - I * c->c1) * k * k)")]),
     ("cgl-etdrk4-contour-4", "ETDRK4 coefficients from 4 contour points instead of 32",
-     [("core/nfcs_cgl.c", "#define ETD_M 32 /* contour points */", "#define ETD_M 4 /* contour points */")]),
+     [("core/cgl/etdrk4.c", "#define ETD_M 32 /* contour points */", "#define ETD_M 4 /* contour points */")]),
     ("cgl-dealias-off-by-one", "the two-thirds dealiasing mask keeps the mode |m| = n/3",
      [("core/nfcs_stencils.h", "(rule == NFCS_DEALIAS_TWO_THIRDS && 3 * am < n)", "(rule == NFCS_DEALIAS_TWO_THIRDS && 3 * am <= n)")]),
     ("cgl-noise-no-volume", "the field noise forgets the 1/dV of a white noise on the grid",
-     [("core/nfcs_cgl.c", "ls.noise.sigma = sqrt(c->noise_D * h / c->g.cell_volume);", "ls.noise.sigma = sqrt(c->noise_D * h);")]),
+     [("core/cgl/cgl.c", ": sqrt(c->noise_D * h / c->g.cell_volume);", ": sqrt(c->noise_D * h);")]),
     ("cgl-noise-same-every-step", "the field noise draws the same numbers every step (counter not advanced)",
-     [("core/nfcs_cgl.c", "ls.noise.step = (uint64_t)c->clock.steps;", "ls.noise.step = 0;")]),
+     [("core/cgl/cgl.c", "noise.step = (uint64_t)c->clock.steps;", "noise.step = 0;")]),
     ("cgl-checkpoint-drops-pending", "the checkpoint forgets Strang's pending half step",
-     [("core/nfcs_cgl.c", "const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending,",
+     [("core/cgl/cgl.c", "const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending,",
        "const int64_t ints[] = {c->clock.grid_index, c->clock.steps, 0,")]),
     ("metrics-gradient-energy-etdrk4", "the gradient energy of the ETDRK4 state misses its factor N",
-     [("core/nfcs_cgl.c", "m->gradient_energy = k2sum * (double)n * dV;", "m->gradient_energy = k2sum * dV;")]),
+     [("core/cgl/cgl.c", "m->gradient_energy = k2sum * (double)n * dV;", "m->gradient_energy = k2sum * dV;")]),
     ("defects-drop-seam-plaquette", "plaquettes across the x seam are never counted, even where the field is periodic",
      [("core/nfcs_stencils.h", "const int ok_x = x1 != 0 || nx <= 2 ||", "const int ok_x = x1 != 0 || nx <= 2 || 0 &&")]),
     ("stencil-gradient-one-sided", "numpy.gradient's interior stencil taken one-sided (forward difference)",
@@ -69,12 +69,12 @@ MUTANTS = [
     ("heun-is-euler", "the stochastic Heun corrector dropped: Heun is Euler-Maruyama",
      [("kernels/cpu_kuramoto_exact.c", "double drift = f2 ? 0.5 * dt * (f1[i] + f2[i]) : dt * f1[i];", "double drift = dt * f1[i];")]),
     ("kuramoto-noise-amplitude", "the oscillator noise has sqrt(D dt) instead of sqrt(2 D dt)",
-     [("core/nfcs_kuramoto.c", ".sigma = sqrt(2 * k->D * h)", ".sigma = sqrt(k->D * h)")]),
+     [("core/kuramoto/kuramoto.c", ".sigma = sqrt(2 * k->D * h)", ".sigma = sqrt(k->D * h)")]),
     ("kuramoto-phase-lag-sign", "the phase lag alpha enters with the wrong sign (every coupling path)",
-     [("core/nfcs_kuramoto.c", "r->sin_a = sin(p->kuramoto.phase_lag);", "r->sin_a = -sin(p->kuramoto.phase_lag);"),
-      ("core/nfcs_kuramoto.c", "W[2 * i + 1] = -K[i] * sin(in->lag[i]);", "W[2 * i + 1] = K[i] * sin(in->lag[i]);")]),
+     [("core/kuramoto/kuramoto.c", "r->sin_a = sin(p->kuramoto.phase_lag);", "r->sin_a = -sin(p->kuramoto.phase_lag);"),
+      ("core/kuramoto/kuramoto.c", "W[2 * i + 1] = -K[i] * sin(in->lag[i]);", "W[2 * i + 1] = K[i] * sin(in->lag[i]);")]),
     ("restart-skips-rng-counter", "a restart does not restore the oscillators' step (noise counter)",
-     [("core/nfcs_kuramoto.c", "  k->clock.steps = in[1];\n", "")]),
+     [("core/kuramoto/kuramoto.c", "  k->clock.steps = in[1];\n", "")]),
     ("regulator-gain-ignored", "regulator.field_gain ignored (the default 0.1 hard-wired)",
      [("core/nfcs_regulator.c", "clip(p->regulator.field_gain * (target - m->R_global), lim)", "clip(0.1 * (target - m->R_global), lim)")]),
     ("snapshot-late", "a snapshot falls due but is taken at the next stop of the loop (labelled with its own time)",
@@ -110,14 +110,22 @@ def sh(cmd, cwd, log=None, check=True, timeout=None, env=None):
 def copy_tree(dst, suite):
     files = subprocess.run(["git", "ls-files", "-co", "--exclude-standard", "-z"], cwd=ROOT, stdout=subprocess.PIPE,
                            check=True).stdout.decode().split("\0")
+    keep = set()
     for rel in filter(None, files):
         src = os.path.join(ROOT, rel)
         if not os.path.isfile(src):
             continue
+        keep.add(rel)
         out = os.path.join(dst, rel)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         if not os.path.exists(out) or open(src, "rb").read() != open(out, "rb").read():
             shutil.copy2(src, out)
+    # files gone from the working tree (moved, deleted) go from the copy too: the build globs folders
+    for where, _, names in os.walk(dst):
+        for name in names:
+            rel = os.path.relpath(os.path.join(where, name), dst)
+            if rel not in keep:
+                os.remove(os.path.join(where, name))
     if suite:
         shutil.rmtree(os.path.join(dst, "tests"))
         tar = subprocess.run(["git", "archive", suite, "tests"], cwd=ROOT, stdout=subprocess.PIPE, check=True).stdout

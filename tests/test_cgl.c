@@ -788,6 +788,29 @@ static void test_prepared_steps(void **state) {
   }
 }
 
+/* The registries of schemes and initial conditions are in the order of the table's choices (the
+ * value of cgl.scheme indexes the registry). */
+static const char *scheme_name(size_t i) { return nfcs_cgl_scheme_at(i)->name; }
+static const char *ic_name(size_t i) { return nfcs_cgl_ic_at(i)->name; }
+
+static void test_registries_match_choices(void **state) {
+  (void)state;
+  const struct { const char *key; size_t count; const char *(*name)(size_t); } regs[] = {
+    {"cgl.scheme", nfcs_cgl_scheme_count(), scheme_name},
+    {"cgl.initial_condition.type", nfcs_cgl_ic_count(), ic_name},
+  };
+  for (size_t r = 0; r < 2; r++) {
+    const nfcs_param_def *d = nfcs_param_find(regs[r].key, NULL);
+    assert_non_null(d);
+    char names[512] = "";
+    for (size_t i = 0; i < regs[r].count; i++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? "|" : "", regs[r].name(i));
+    if (strcmp(names, d->choices)) fail_msg("%s: registry %s, table choices %s", regs[r].key, names, d->choices);
+  }
+  assert_null(nfcs_cgl_scheme_at(nfcs_cgl_scheme_count()));
+  assert_null(nfcs_cgl_ic_at(nfcs_cgl_ic_count()));
+}
+
 /* ---------------------------------------------------------------- randomness and threads */
 static void test_random_ic_threads(void **state) {
   (void)state;
@@ -1018,6 +1041,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test(test_spectral_accuracy),
     cmocka_unit_test(test_landing_and_observation),
     cmocka_unit_test(test_prepared_steps),
+    cmocka_unit_test(test_registries_match_choices),
     cmocka_unit_test(test_random_ic_threads),
     cmocka_unit_test(test_noise_variance),
   };

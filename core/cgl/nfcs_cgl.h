@@ -13,14 +13,24 @@ NFCS_EXTERN_C_BEGIN
 
 typedef struct nfcs_cgl nfcs_cgl;
 
-/* A scheme in the registry (cgl.scheme). */
+/* A scheme in the registry (cgl.scheme), in the order of the key's choices. */
 typedef struct nfcs_cgl_scheme_type {
   const char *name;
   int order;            /* temporal order */
   int ffts_per_step;
   const char *description;
 } nfcs_cgl_scheme_type;
-NFCS_API const nfcs_cgl_scheme_type *nfcs_cgl_schemes(size_t *count);
+NFCS_API size_t nfcs_cgl_scheme_count(void);
+NFCS_API const nfcs_cgl_scheme_type *nfcs_cgl_scheme_at(size_t i);
+
+/* An initial condition in the registry (cgl.initial_condition.type), in the order of the choices. */
+typedef struct nfcs_cgl_ic_type {
+  const char *name;
+  const char *description;
+  const char *keys; /* the keys of cgl.initial_condition it reads, space-separated ("amplitude seed") */
+} nfcs_cgl_ic_type;
+NFCS_API size_t nfcs_cgl_ic_count(void);
+NFCS_API const nfcs_cgl_ic_type *nfcs_cgl_ic_at(size_t i);
 
 /* Create the field for params->cgl on the context's backend: allocates every array, plans the
  * FFTs and precomputes the coefficients of a full step.  The field starts at zero, t = 0. */
@@ -32,8 +42,10 @@ NFCS_API int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host);
 /* The observable field at the current time into host memory (npts complex).  Never changes the
  * trajectory (pending split-step halves are applied to a copy). */
 NFCS_API int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host);
+/* The observable field in backend memory (npts complex), valid until the field next changes. */
+NFCS_API int nfcs_cgl_view(nfcs_cgl *c, const nfcs_real **field);
 /* Fill host (npts complex) with the initial pattern of params->cgl.initial_condition (all types
- * but file, which io/ reads).  Pure function of the params: the same on every backend. */
+ * but file, which io/ reads: NFCS_ERR_CONFIG).  Pure function of the params: the same on every backend. */
 NFCS_API int nfcs_cgl_pattern(const nfcs_params *p, const nfcs_grid *g, nfcs_real *host);
 
 /* The forcing u(x) = (re + i im) + field(x) from now on (field: host, npts complex, or NULL). */
