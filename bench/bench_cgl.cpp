@@ -61,8 +61,8 @@ void BM_local_exact(benchmark::State &st) {
   nfcs_real *a;
   fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &a);
   nfcs_local_step s{};
-  s.h = 0.5 * fx.p.cgl.time_step;
-  s.c3 = fx.p.cgl.c3;
+  s.h = 0.5 * nfcs_cgl_section(&fx.p)->time_step;
+  s.c3 = nfcs_cgl_section(&fx.p)->c3;
   for (auto _ : st) {
     fx.ctx->ops->field->local(fx.ctx->backend, a, a, g->npts, &s);
     benchmark::ClobberMemory();

@@ -60,17 +60,17 @@ double nfcs_bench_copy_bandwidth(const char *backend, int threads) {
 
 void nfcs_bench_cgl_params(nfcs_params *p, int n, int dim, int scheme) {
   nfcs_params_defaults(p);
-  p->has_cgl = 1;
-  p->cgl.grid_size.n = p->cgl.spatial_extent.n = dim;
+  nfcs_params_set_present(p, "cgl", 1);
+  nfcs_cgl_section_rw(p)->grid_size.n = nfcs_cgl_section_rw(p)->spatial_extent.n = dim;
   for (int i = 0; i < dim; i++) {
-    p->cgl.grid_size.v[i] = n;
-    p->cgl.spatial_extent.v[i] = 0.78 * n;
+    nfcs_cgl_section_rw(p)->grid_size.v[i] = n;
+    nfcs_cgl_section_rw(p)->spatial_extent.v[i] = 0.78 * n;
   }
-  p->cgl.c1 = 2.0;
-  p->cgl.c3 = -0.7;
-  p->cgl.time_step = 0.05;
-  p->cgl.scheme = scheme;
-  p->cgl.ic.amplitude = 0.5;
+  nfcs_cgl_section_rw(p)->c1 = 2.0;
+  nfcs_cgl_section_rw(p)->c3 = -0.7;
+  nfcs_cgl_section_rw(p)->time_step = 0.05;
+  nfcs_cgl_section_rw(p)->scheme = scheme;
+  nfcs_cgl_section_rw(p)->ic.amplitude = 0.5;
 }
 
 int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time, nfcs_bench_cgl_result *r) {
@@ -120,7 +120,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
    * no timing */
 #define KEEP(expr) (rc = rc ? rc : (expr))
   while ((now_s() - w < 0.1 || k < 3) && !rc) {
-    KEEP(nfcs_cgl_step(cgl, p.cgl.time_step));
+    KEEP(nfcs_cgl_step(cgl, nfcs_cgl_section_rw(&p)->time_step));
     KEEP(ctx->ops->fft->forward(ctx->backend, plan, a, b));
     KEEP(ctx->ops->fft->inverse(ctx->backend, plan, b, a));
     KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1)); /* an asynchronous backend finishes here */
@@ -140,7 +140,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
     }
     KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
     double s1 = now_s();
-    for (int i = 0; i < batch; i++) KEEP(nfcs_cgl_step(cgl, p.cgl.time_step));
+    for (int i = 0; i < batch; i++) KEEP(nfcs_cgl_step(cgl, nfcs_cgl_section_rw(&p)->time_step));
     KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
     double s2 = now_s();
     nfcs_metrics m;
@@ -217,14 +217,14 @@ static int bench_kur(const char *backend, int64_t n, int coupling, int blas, int
   double *ts = malloc(sizeof(double) * MAXB);
   if (rc || !ts) goto out;
   nfcs_params_defaults(&p);
-  p.has_kuramoto = 1;
-  p.kuramoto.oscillators = n;
-  p.kuramoto.coupling = coupling;
-  p.kuramoto.matrix.source = NFCS_MATRIX_UPSTREAM; /* K built in memory: no file to read */
-  p.kuramoto.matrix.kernel = blas ? NFCS_DENSE_BLAS : NFCS_DENSE_FUSED;
-  p.kuramoto.normalization = NFCS_NORM_MEAN;
-  p.kuramoto.time_step = 0.01;
-  p.kuramoto.ensemble = members;
+  nfcs_params_set_present(&p, "kuramoto", 1);
+  nfcs_kuramoto_section_rw(&p)->oscillators = n;
+  nfcs_kuramoto_section_rw(&p)->coupling = coupling;
+  nfcs_kuramoto_section_rw(&p)->matrix.source = NFCS_MATRIX_UPSTREAM; /* K built in memory: no file to read */
+  nfcs_kuramoto_section_rw(&p)->matrix.kernel = blas ? NFCS_DENSE_BLAS : NFCS_DENSE_FUSED;
+  nfcs_kuramoto_section_rw(&p)->normalization = NFCS_NORM_MEAN;
+  nfcs_kuramoto_section_rw(&p)->time_step = 0.01;
+  nfcs_kuramoto_section_rw(&p)->ensemble = members;
   nfcs_kuramoto_inputs in = {0};
   if (coupling == NFCS_COUPLING_SPARSE) {
     /* a ring with 10 neighbours on each side */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nfcs_bench.h"
+#include "nfcs_cgl.h"
 #include "nfcs_params.h"
 #include "nfcs_kuramoto.h"
 #include "nfcs_io.h"
@@ -72,12 +73,13 @@ static void coordinator_target(int threads, targets *tg) {
   nfcs_ctx_set_fft(ctx, NFCS_PLAN_MEASURE, "auto");
   static nfcs_params p;
   nfcs_params_defaults(&p);
-  p.has_cgl = p.has_kuramoto = 1;
+  nfcs_params_set_present(&p, "cgl", 1);
+  nfcs_params_set_present(&p, "kuramoto", 1);
   static const double w[8] = {2.0, 3.5, 4.0, 6.0, 8.0, 10.0, 12.0, 15.0};
-  p.kuramoto.natural_frequencies.n = 8;
+  nfcs_kuramoto_section_rw(&p)->natural_frequencies.n = 8;
   for (int i = 0; i < 8; i++) {
-    snprintf(p.kuramoto.natural_frequencies.name[i], NFCS_NAME_MAX, "m%d", i);
-    p.kuramoto.natural_frequencies.value[i] = w[i];
+    snprintf(nfcs_kuramoto_section_rw(&p)->natural_frequencies.name[i], NFCS_NAME_MAX, "m%d", i);
+    nfcs_kuramoto_section_rw(&p)->natural_frequencies.value[i] = w[i];
   }
   p.coordinator.realtime = 1;
   p.run.t_end = 3.0;
@@ -100,12 +102,12 @@ static void sync_target(targets *tg) {
   nfcs_ctx_set_threads(ctx, 1);
   static nfcs_params p;
   nfcs_params_defaults(&p);
-  p.has_kuramoto = 1;
-  p.kuramoto.oscillators = 50;
-  p.kuramoto.normalization = NFCS_NORM_MEAN;
-  p.kuramoto.base_coupling_strength = 4.0;
-  p.kuramoto.freq.sampling = NFCS_SAMPLING_QUANTILE;
-  p.kuramoto.freq.width = 0.5;
+  nfcs_params_set_present(&p, "kuramoto", 1);
+  nfcs_kuramoto_section_rw(&p)->oscillators = 50;
+  nfcs_kuramoto_section_rw(&p)->normalization = NFCS_NORM_MEAN;
+  nfcs_kuramoto_section_rw(&p)->base_coupling_strength = 4.0;
+  nfcs_kuramoto_section_rw(&p)->freq.sampling = NFCS_SAMPLING_QUANTILE;
+  nfcs_kuramoto_section_rw(&p)->freq.width = 0.5;
   nfcs_kuramoto *k = NULL;
   if (!nfcs_ctx_use_backend(ctx, "cpu") && !nfcs_kuramoto_create(ctx, &p, NULL, &k)) {
     const double target = 0.95 * sqrt(1 - 2 * 0.5 / 4.0);

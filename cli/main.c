@@ -206,8 +206,8 @@ static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
   printf("output: %s\n", p->output.path);
   printf("  model time %.6g%s reached in %.3f s (setup %.3f s)\n", s->t_reached, s->t_start > 0 ? " (from a checkpoint)" : "",
          s->wall_s, s->setup_s);
-  if (p->has_cgl) printf("  field: %lld steps\n", (long long)s->cgl_steps);
-  if (p->has_kuramoto) printf("  oscillators: %lld, %lld steps\n", (long long)nfcs_kuramoto_size(p), (long long)s->kuramoto_steps);
+  if (nfcs_params_has(p, "cgl")) printf("  field: %lld steps\n", (long long)s->cgl_steps);
+  if (nfcs_params_has(p, "kuramoto")) printf("  oscillators: %lld, %lld steps\n", (long long)nfcs_kuramoto_size(nfcs_kuramoto_section(p)), (long long)s->kuramoto_steps);
   printf("  %lld snapshots, %lld metric samples, checkpoint %s\n", (long long)s->snapshots, (long long)s->metric_samples,
          s->checkpoint_path);
   const nfcs_tick_stats *t = &s->ticks;
@@ -234,14 +234,14 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   char *cmdline = join_argv(argc, argv);
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
   if (rc) goto done;
-  if (p.has_cgl && p.cgl.ic.type == NFCS_IC_FILE) {
+  if (nfcs_params_has(&p, "cgl") && nfcs_cgl_section_rw(&p)->ic.type == NFCS_IC_FILE) {
     nfcs_grid g;
-    nfcs_grid_init(&g, p.cgl.grid_size.n, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+    nfcs_grid_init(&g, nfcs_cgl_section_rw(&p)->grid_size.n, nfcs_cgl_section_rw(&p)->grid_size.v, nfcs_cgl_section_rw(&p)->spatial_extent.v);
     ic = malloc(sizeof(nfcs_real) * 2 * g.npts);
     if (!ic) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto done; }
     if ((rc = nfcs_h5_read_field(ctx, &p, &g, ic))) goto done;
   }
-  if (p.has_kuramoto && (rc = nfcs_h5_read_kuramoto(ctx, &p, nfcs_kuramoto_size(&p), &kin))) goto done;
+  if (nfcs_params_has(&p, "kuramoto") && (rc = nfcs_h5_read_kuramoto(ctx, &p, nfcs_kuramoto_size(nfcs_kuramoto_section(&p)), &kin))) goto done;
   if ((rc = nfcs_model_describe(ctx, &p, &model_text, model_hash))) goto done;
   if (a->restart && (rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart))) goto done;
   if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
@@ -251,7 +251,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   cli_progress_init(&prog, a->quiet);
   nfcs_run_options opt = {
     .initial_field = ic,
-    .kuramoto_inputs = p.has_kuramoto ? &kin : NULL,
+    .kuramoto_inputs = nfcs_params_has(&p, "kuramoto") ? &kin : NULL,
     .command_line = cmdline,
     .progress = cli_progress_update,
     .progress_user = &prog,

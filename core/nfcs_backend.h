@@ -40,8 +40,9 @@ typedef struct nfcs_fft nfcs_fft; /* backend-owned FFT plan pair */
 
 /* Everything a Kuramoto right-hand side needs (arrays in backend memory; phases are double in
  * every build):  f_i = omega_i + kappa sum_j K_ij sin(theta_j - theta_i - alpha_ij) + u_i. */
+enum { NFCS_RHS_MEAN_FIELD = 1, NFCS_RHS_DENSE = 2, NFCS_RHS_SPARSE = 3 };
 typedef struct nfcs_kur_rhs {
-  int coupling;           /* NFCS_COUPLING_MEAN_FIELD (all_to_all too), _MATRIX or _SPARSE */
+  int coupling;           /* NFCS_RHS_MEAN_FIELD, _DENSE (K, or W with lags) or _SPARSE (CSR) */
   int blas;               /* dense: OpenBLAS GEMM/GEMV instead of the fused row kernel */
   int64_t n;              /* oscillators of one member */
   int64_t members;        /* ensemble members M: arrays of phases are [M][N] */

@@ -16,6 +16,12 @@
 #define NFCS_EXTERN_C_END
 #endif
 
+#ifdef __cplusplus
+#define NFCS_ALIGNAS(n) alignas(n)
+#else
+#define NFCS_ALIGNAS(n) _Alignas(n)
+#endif
+
 #if defined(__GNUC__)
 #define NFCS_API __attribute__((visibility("default")))
 #define NFCS_PRINTF(a, b) __attribute__((format(printf, a, b)))

@@ -40,7 +40,7 @@ void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len) {
 typedef struct coord {
   nfcs_ctx *ctx;
   const nfcs_params *p;
-  const nfcs_module_ops *op[MAXMOD];
+  const nfcs_module_type *op[MAXMOD];
   void *m[MAXMOD];
   size_t nm;
   double *theta;          /* host phases for the regulator */
@@ -134,9 +134,9 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
 
   /* modules, in registry order */
   size_t nreg;
-  const nfcs_module_ops *const *reg = nfcs_modules(&nreg);
+  const nfcs_module_type *const *reg = nfcs_modules(&nreg);
   for (size_t i = 0; i < nreg && c.nm < MAXMOD; i++) {
-    if (!reg[i]->present(p)) continue;
+    if (!p->present[i]) continue;
     c.op[c.nm] = reg[i];
     NFCS_CHECK_GOTO(reg[i]->create(ctx, p, &env, &c.m[c.nm]), out);
     c.nm++;

@@ -6,6 +6,9 @@
 
 NFCS_EXTERN_C_BEGIN
 
+/* Dealiasing rules (the order of cgl.dealias's choices): keep every mode, |m| < n/3, |m| < n/4. */
+enum { NFCS_DEALIAS_NONE = 0, NFCS_DEALIAS_TWO_THIRDS = 1, NFCS_DEALIAS_HALF = 2 };
+
 typedef struct nfcs_grid {
   int dim;             /* 1, 2 or 3 */
   int64_t n[3];        /* points per axis, n[0] = nx (fastest), n[1] = ny, n[2] = nz; 1 beyond dim */

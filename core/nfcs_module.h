@@ -1,7 +1,8 @@
-/* NFCS core — the module interface: what the coordinator drives each tick.  A module is a data
- * pointer plus this table; the registry (core/nfcs_modules.c) lists them in a fixed order — the
- * order in which they advance, are measured and are written.  Adding a module is one new file
- * (core/nfcs_module_<name>.c) and one registry line. */
+/* NFCS core — the module interface.  A module is a type object: its config section (rows in the
+ * one parameter table, its own params struct, cross-key checks, which rows its model uses) and
+ * the operations the coordinator drives each tick.  The registry (core/nfcs_modules.def) lists
+ * the modules in a fixed order — the order in which they advance, are measured and are written.
+ * Adding a module is one folder (core/<name>/) and one registry line. */
 #ifndef NFCS_MODULE_H
 #define NFCS_MODULE_H
 
@@ -22,9 +23,20 @@ typedef struct nfcs_module_env {
   struct nfcs_kuramoto_inputs *kuramoto_inputs;
 } nfcs_module_env;
 
-typedef struct nfcs_module_ops {
-  const char *name;
-  int (*present)(const nfcs_params *p);
+typedef struct nfcs_module_type {
+  const char *name;        /* its config section: the first component of each of its keys */
+  const char *description;
+  /* the section: rows whose offsets are into the module's own params struct (the list ends with
+   * a row whose key is NULL), and the struct's size */
+  const nfcs_param_def *params;
+  size_t params_size;
+  /* optional: cross-key checks of the section (nfcs_params_error for each) */
+  int (*validate)(const nfcs_params *p, nfcs_diags *diags);
+  /* optional: is a row of the section flagged NFCS_PF_MODEL used by this config?  (NULL: every one) */
+  int (*in_model)(const nfcs_params *p, const nfcs_param_def *d);
+  /* the regulator's controls it takes (NULL-terminated names), or NULL */
+  const char *const *controls;
+
   int (*create)(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self);
   void (*destroy)(void **self);
   double (*dt)(void *self);
@@ -49,10 +61,12 @@ typedef struct nfcs_module_ops {
   size_t (*state_bytes)(void *self);
   int (*save)(void *self, nfcs_bundle *b);
   int (*restore)(void *self, const nfcs_bundle *b);
-} nfcs_module_ops;
+} nfcs_module_type;
 
-/* The registry, in its fixed order: cgl, kuramoto. */
-NFCS_API const nfcs_module_ops *const *nfcs_modules(size_t *count);
+/* The registry, in its fixed order (core/nfcs_modules.def). */
+NFCS_API const nfcs_module_type *const *nfcs_modules(size_t *count);
+/* A module by name, and its registry index (NULL, -1 when unknown). */
+NFCS_API const nfcs_module_type *nfcs_module_find(const char *name, int *index);
 
 NFCS_EXTERN_C_END
 #endif

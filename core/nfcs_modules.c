@@ -1,15 +1,30 @@
-/* The module registry: the coordinator advances, measures and writes the modules in this order. */
+/* The module registry (the list is core/nfcs_modules.def). */
+#include <string.h>
+
 #include "nfcs_module.h"
 
-extern const nfcs_module_ops nfcs_module_cgl;      /* core/nfcs_module_cgl.c */
-extern const nfcs_module_ops nfcs_module_kuramoto; /* core/nfcs_module_kuramoto.c */
+#define NFCS_MODULE(name) extern const nfcs_module_type nfcs_module_##name;
+#include "nfcs_modules.def"
+#undef NFCS_MODULE
 
-static const nfcs_module_ops *const REGISTRY[] = {
-  &nfcs_module_cgl,
-  &nfcs_module_kuramoto,
+static const nfcs_module_type *const REGISTRY[] = {
+#define NFCS_MODULE(name) &nfcs_module_##name,
+#include "nfcs_modules.def"
+#undef NFCS_MODULE
 };
+_Static_assert(sizeof REGISTRY / sizeof REGISTRY[0] <= NFCS_MAX_MODULES, "more modules than NFCS_MAX_MODULES");
 
-const nfcs_module_ops *const *nfcs_modules(size_t *count) {
+const nfcs_module_type *const *nfcs_modules(size_t *count) {
   *count = sizeof REGISTRY / sizeof REGISTRY[0];
   return REGISTRY;
+}
+
+const nfcs_module_type *nfcs_module_find(const char *name, int *index) {
+  for (size_t i = 0; i < sizeof REGISTRY / sizeof REGISTRY[0]; i++)
+    if (!strcmp(REGISTRY[i]->name, name)) {
+      if (index) *index = (int)i;
+      return REGISTRY[i];
+    }
+  if (index) *index = -1;
+  return NULL;
 }

@@ -1,8 +1,10 @@
 /* The parameter table and everything it drives: defaults, typed setters, --set, validation,
- * the effective YAML. */
+ * the effective YAML.  The table is the engine's own rows (here) with every module's rows before
+ * them, in registry order; a module's rows point into its section of nfcs_params. */
 #include "nfcs_params.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <errno.h>
 #include <math.h>
 #include <stdarg.h>
@@ -11,135 +13,14 @@
 #include <string.h>
 #include <strings.h>
 
+#include "nfcs_module.h"
+
 #define OFF(field) offsetof(nfcs_params, field)
 #define INF HUGE_VAL
 #define I64MAX 9.0e18
 
 /* clang-format off */
-static const nfcs_param_def TABLE[] = {
-  /* ---------------------------------------------------------------- cgl */
-  {"cgl.c1", NFCS_PT_REAL, OFF(cgl.c1), "0.8", -1e6, 1e6, 0, 0, NULL, NFCS_PF_MODEL,
-   "linear dispersion c1 in dphi/dt = phi + (1 + i c1) lap phi - (1 + i c3)|phi|^2 phi + u (Aranson-Kramer b)"},
-  {"cgl.c3", NFCS_PT_REAL, OFF(cgl.c3), "1.5", -1e6, 1e6, 0, 0, NULL, NFCS_PF_MODEL,
-   "nonlinear frequency shift c3 (Aranson-Kramer c); the uniform state is Benjamin-Feir stable iff 1 + c1 c3 > 0"},
-  {"cgl.grid_size", NFCS_PT_INT_LIST, OFF(cgl.grid_size), "[128, 128]", 2, 1 << 20, 1, 3, NULL, NFCS_PF_MODEL,
-   "grid points [nx] | [nx, ny] | [nx, ny, nz]; the number of entries is the dimension"},
-  {"cgl.spatial_extent", NFCS_PT_REAL_LIST, OFF(cgl.spatial_extent), "[10.0, 10.0]", 0, 1e12, 1, 3, NULL, NFCS_PF_MIN_EXCLUSIVE | NFCS_PF_MODEL,
-   "periodic box lengths [Lx, ...], one per grid axis; x_j = -Lx/2 + j Lx/nx"},
-  {"cgl.time_step", NFCS_PT_REAL, OFF(cgl.time_step), "0.01", 0, 1e6, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE | NFCS_PF_MODEL,
-   "time step dt of the field; the last step of a run is shortened to land on run.t_end exactly"},
-  {"cgl.boundary_conditions", NFCS_PT_ENUM, OFF(cgl.boundary_conditions), "periodic", 0, 0, 0, 0, "periodic", NFCS_PF_MODEL,
-   "boundary conditions: the pseudo-spectral solver is periodic only (no-flux and dirichlet are refused)"},
-  {"cgl.scheme", NFCS_PT_ENUM, OFF(cgl.scheme), "strang", 0, 0, 0, 0, "strang|etdrk4|upstream", NFCS_PF_MODEL,
-   "time integrator: strang (2nd order exact split step), etdrk4 (4th order Cox-Matthews), upstream (the Python NFCS's 1st order step)"},
-  {"cgl.dealias", NFCS_PT_ENUM, OFF(cgl.dealias), "none", 0, 0, 0, 0, "none|two_thirds|half", NFCS_PF_MODEL,
-   "spectral truncation of the nonlinear term: none (as the Python NFCS), two_thirds (Orszag), half"},
-  {"cgl.noise", NFCS_PT_REAL, OFF(cgl.noise), "0.0", 0, 1e12, 0, 0, NULL, NFCS_PF_MODEL,
-   "strength D of additive complex white noise xi: <xi(x,t) xi*(x',t')> = 2D delta(x-x') delta(t-t')"},
-  {"cgl.noise_seed", NFCS_PT_INT, OFF(cgl.noise_seed), "0", 0, I64MAX, 0, 0, NULL, NFCS_PF_MODEL,
-   "seed of the field noise (counter-based Philox stream: identical for any thread count)"},
-  {"cgl.initial_condition.type", NFCS_PT_ENUM, OFF(cgl.ic.type), "random_noise", 0, 0, 0, 0,
-   "random_noise|plane_wave|spiral|gaussian|file", NFCS_PF_MODEL,
-   "initial field: random_noise amp*(g1 + i g2), g Gaussian; plane_wave amp*exp(i k.x), k = 2 pi m/L; "
-   "spiral amp*tanh(r/width)*exp(i charge atan2(y, x)); gaussian amp*exp(-|x|^2/(2 width^2)); file (path, dataset)"},
-  {"cgl.initial_condition.amplitude", NFCS_PT_REAL, OFF(cgl.ic.amplitude), "0.1", 0, 1e12, 0, 0, NULL, NFCS_PF_MODEL,
-   "amplitude of the initial pattern"},
-  {"cgl.initial_condition.seed", NFCS_PT_INT, OFF(cgl.ic.seed), "0", 0, I64MAX, 0, 0, NULL, NFCS_PF_MODEL,
-   "seed of random_noise (counter-based: the same field for any thread count and backend)"},
-  {"cgl.initial_condition.path", NFCS_PT_STRING, OFF(cgl.ic.path), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "type file: HDF5 file (relative to the config's folder) holding the initial field"},
-  {"cgl.initial_condition.dataset", NFCS_PT_STRING, OFF(cgl.ic.dataset), "/phi", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "type file: dataset of complex numbers (h5py's {r,i} compound, float64 or float32), shape [ny, nx] | [nx] | [nz, ny, nx]"},
-  {"cgl.initial_condition.wavenumber", NFCS_PT_INT_LIST, OFF(cgl.ic.wavenumber), "[1]", -1e9, 1e9, 1, 3, NULL, NFCS_PF_MODEL,
-   "plane_wave: integer mode numbers m per axis (k = 2 pi m / L); missing axes are 0"},
-  {"cgl.initial_condition.charge", NFCS_PT_INT, OFF(cgl.ic.charge), "1", -1000, 1000, 0, 0, NULL, NFCS_PF_MODEL,
-   "spiral: topological charge (winding number) of the vortex at the centre"},
-  {"cgl.initial_condition.width", NFCS_PT_REAL, OFF(cgl.ic.width), "1.0", 0, 1e12, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE | NFCS_PF_MODEL,
-   "gaussian: width sigma; spiral: core radius"},
-
-  /* ---------------------------------------------------------------- kuramoto */
-  {"kuramoto.base_coupling_strength", NFCS_PT_REAL, OFF(kuramoto.base_coupling_strength), "1.0", -1e12, 1e12, 0, 0, NULL, NFCS_PF_MODEL,
-   "coupling strength K (scalar K for all_to_all; K_base of the matrix builder)"},
-  {"kuramoto.time_step", NFCS_PT_REAL, OFF(kuramoto.time_step), "0.01", 0, 1e6, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE | NFCS_PF_MODEL,
-   "time step of the oscillators"},
-  {"kuramoto.natural_frequencies", NFCS_PT_NAMED_REALS, OFF(kuramoto.natural_frequencies), "{}", -1e12, 1e12, 0, NFCS_MAX_NAMED, NULL, NFCS_PF_MODEL,
-   "upstream form: name -> angular frequency (rad/s); N = number of entries, in file order"},
-  {"kuramoto.oscillators", NFCS_PT_INT, OFF(kuramoto.oscillators), "0", 0, 1e9, 0, 0, NULL, NFCS_PF_MODEL,
-   "native form: number of oscillators N, frequencies from frequency_distribution (0: use natural_frequencies)"},
-  {"kuramoto.frequency_distribution.type", NFCS_PT_ENUM, OFF(kuramoto.freq.type), "lorentzian", 0, 0, 0, 0, "lorentzian|gaussian|uniform", NFCS_PF_MODEL,
-   "distribution of natural frequencies: lorentzian (centre, half-width), gaussian (mean, std), uniform (centre +- width)"},
-  {"kuramoto.frequency_distribution.center", NFCS_PT_REAL, OFF(kuramoto.freq.center), "0.0", -1e12, 1e12, 0, 0, NULL, NFCS_PF_MODEL,
-   "centre of the frequency distribution"},
-  {"kuramoto.frequency_distribution.width", NFCS_PT_REAL, OFF(kuramoto.freq.width), "0.5", 0, 1e12, 0, 0, NULL, NFCS_PF_MODEL,
-   "width: Lorentzian half-width, Gaussian standard deviation, uniform half-range"},
-  {"kuramoto.frequency_distribution.sampling", NFCS_PT_ENUM, OFF(kuramoto.freq.sampling), "random", 0, 0, 0, 0, "random|quantile", NFCS_PF_MODEL,
-   "random (seeded draws) or deterministic quantiles of the distribution"},
-  {"kuramoto.frequency_distribution.seed", NFCS_PT_INT, OFF(kuramoto.freq.seed), "1", 0, I64MAX, 0, 0, NULL, NFCS_PF_MODEL,
-   "seed of the random frequency draws"},
-  {"kuramoto.coupling", NFCS_PT_ENUM, OFF(kuramoto.coupling), "all_to_all", 0, 0, 0, 0, "all_to_all|mean_field|matrix|sparse", NFCS_PF_MODEL,
-   "all_to_all / mean_field: scalar K through the order parameter, O(N); matrix: dense K_ij; sparse: CSR edge list"},
-  {"kuramoto.normalization", NFCS_PT_ENUM, OFF(kuramoto.normalization), "none", 0, 0, 0, 0, "none|mean", NFCS_PF_MODEL,
-   "none: sum_j K_ij sin(...) as upstream; mean: (1/N) sum_j"},
-  {"kuramoto.integrator", NFCS_PT_ENUM, OFF(kuramoto.integrator), "rk4", 0, 0, 0, 0, "rk4|euler_maruyama|heun|upstream", NFCS_PF_MODEL,
-   "rk4 (deterministic), euler_maruyama / heun (with noise), upstream (RK4 with K, alpha, u frozen, as the Python NFCS)"},
-  {"kuramoto.noise", NFCS_PT_REAL, OFF(kuramoto.noise), "0.0", 0, 1e12, 0, 0, NULL, NFCS_PF_MODEL,
-   "phase noise strength D: + sqrt(2D) xi_i(t)"},
-  {"kuramoto.noise_seed", NFCS_PT_INT, OFF(kuramoto.noise_seed), "3", 0, I64MAX, 0, 0, NULL, NFCS_PF_MODEL,
-   "seed of the phase noise"},
-  {"kuramoto.phase_lag", NFCS_PT_REAL, OFF(kuramoto.phase_lag), "0.0", -10, 10, 0, 0, NULL, NFCS_PF_MODEL,
-   "uniform phase lag alpha (Kuramoto-Sakaguchi), radians"},
-  {"kuramoto.initial_phases.type", NFCS_PT_ENUM, OFF(kuramoto.phases.type), "random", 0, 0, 0, 0,
-   "random|equal|linear|wrapped_cauchy|file", NFCS_PF_MODEL,
-   "random (uniform, seeded), equal (all = value), linear (0.1 i, as upstream), wrapped_cauchy (resultant R0), file"},
-  {"kuramoto.initial_phases.seed", NFCS_PT_INT, OFF(kuramoto.phases.seed), "2", 0, I64MAX, 0, 0, NULL, NFCS_PF_MODEL,
-   "seed of random / wrapped_cauchy phases"},
-  {"kuramoto.initial_phases.value", NFCS_PT_REAL, OFF(kuramoto.phases.value), "0.0", -1e6, 1e6, 0, 0, NULL, NFCS_PF_MODEL,
-   "equal: the common phase"},
-  {"kuramoto.initial_phases.R0", NFCS_PT_REAL, OFF(kuramoto.phases.R0), "0.5", 0, 1, 0, 0, NULL, NFCS_PF_MIN_EXCLUSIVE | NFCS_PF_MODEL,
-   "wrapped_cauchy: resultant length R0 of the initial phases (Ott-Antonsen manifold)"},
-  {"kuramoto.initial_phases.center", NFCS_PT_REAL, OFF(kuramoto.phases.center), "0.0", -1e6, 1e6, 0, 0, NULL, NFCS_PF_MODEL,
-   "wrapped_cauchy: mean phase"},
-  {"kuramoto.initial_phases.path", NFCS_PT_STRING, OFF(kuramoto.phases.path), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "file: HDF5 file of initial phases (relative to the config's folder)"},
-  {"kuramoto.initial_phases.dataset", NFCS_PT_STRING, OFF(kuramoto.phases.dataset), "/theta", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "file: dataset [N] of phases"},
-
-  {"kuramoto.matrix.source", NFCS_PT_ENUM, OFF(kuramoto.matrix.source), "upstream", 0, 0, 0, 0, "file|upstream", NFCS_PF_MODEL,
-   "coupling matrix: file (dataset of K_ij) or upstream (the Python NFCS's rule K_base * modulation o mask, zero diagonal, "
-   "symmetrised, clipped to +-10 K_base; modulation and mask are all ones unless given)"},
-  {"kuramoto.matrix.kernel", NFCS_PT_ENUM, OFF(kuramoto.matrix.kernel), "fused", 0, 0, 0, 0, "fused|blas", 0,
-   "dense coupling kernel: fused (one pass over each row of K for both products) or blas (OpenBLAS GEMM of K against "
-   "[cos, sin], complex GEMV with lags)"},
-  {"kuramoto.matrix.path", NFCS_PT_STRING, OFF(kuramoto.matrix.path), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "HDF5 file of the coupling matrix and its optional companions (relative to the config's folder)"},
-  {"kuramoto.matrix.dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.dataset), "/K", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "source file: dataset [N, N] of K_ij (row i receives from column j)"},
-  {"kuramoto.matrix.lag_dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.lag_dataset), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "optional dataset [N, N] of phase lags alpha_ij (radians); '' for none"},
-  {"kuramoto.matrix.modulation_dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.modulation_dataset), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "source upstream: optional dataset [N, N] of the modulation; '' for all ones"},
-  {"kuramoto.matrix.mask_dataset", NFCS_PT_STRING, OFF(kuramoto.matrix.mask_dataset), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "source upstream: optional dataset [N, N] of the mask; '' for all ones"},
-  {"kuramoto.sparse.path", NFCS_PT_STRING, OFF(kuramoto.sparse.path), "", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "coupling sparse: HDF5 edge list file (relative to the config's folder)"},
-  {"kuramoto.sparse.src", NFCS_PT_STRING, OFF(kuramoto.sparse.src), "/src", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "dataset of edge sources j (integers in [0, N))"},
-  {"kuramoto.sparse.dst", NFCS_PT_STRING, OFF(kuramoto.sparse.dst), "/dst", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "dataset of edge targets i: oscillator i feels weight * sin(theta_j - theta_i - alpha)"},
-  {"kuramoto.sparse.weight", NFCS_PT_STRING, OFF(kuramoto.sparse.weight), "/weight", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "dataset of edge weights ('' for all equal to base_coupling_strength)"},
-  {"kuramoto.sparse.symmetric", NFCS_PT_BOOL, OFF(kuramoto.sparse.symmetric), "false", 0, 0, 0, 0, NULL, NFCS_PF_MODEL,
-   "true: each edge also acts in the other direction"},
-
-  {"kuramoto.ensemble", NFCS_PT_INT, OFF(kuramoto.ensemble), "1", 1, 1e6, 0, 0, NULL, NFCS_PF_MODEL,
-   "members M advanced together on the same coupling (dense coupling becomes one GEMM with 2M columns)"},
-  {"kuramoto.ensemble_vary", NFCS_PT_ENUM, OFF(kuramoto.ensemble_vary), "coupling", 0, 0, 0, 0, "coupling|frequencies|phases", NFCS_PF_MODEL,
-   "what differs between members: coupling (member m has K_m from ensemble_coupling, evenly spaced; the base coupling -- "
-   "scalar K, matrix or edge weights -- is scaled by K_m / base_coupling_strength), frequencies (random draws, seed + m) "
-   "or phases (initial phases with seed + m)"},
-  {"kuramoto.ensemble_coupling", NFCS_PT_REAL_LIST, OFF(kuramoto.ensemble_coupling), "[0.5, 2.0]", -1e12, 1e12, 2, 2, NULL, NFCS_PF_MODEL,
-   "ensemble_vary coupling: [K of the first member, K of the last]"},
-
+static const nfcs_param_def ENGINE_ROWS[] = {
   /* ---------------------------------------------------------------- regulator */
   {"regulator.type", NFCS_PT_ENUM, OFF(regulator.type), "proportional", 0, 0, 0, 0, "proportional|none|phase_feedback", NFCS_PF_MODEL,
    "proportional: the Python NFCS's control toward system.coherence_target, u = field_gain (target - R_global) uniform "
@@ -212,17 +93,62 @@ static const nfcs_param_def TABLE[] = {
 };
 /* clang-format on */
 
-#define TABLE_COUNT (sizeof TABLE / sizeof TABLE[0])
-_Static_assert(sizeof TABLE / sizeof TABLE[0] <= sizeof(((nfcs_params *)0)->origin), "origin[] too small");
+/* The assembled table (built once): the modules' rows with their offsets moved into their
+ * sections, then the engine's rows. */
+static nfcs_param_def TABLE[NFCS_MAX_PARAMS];
+static int ROW_MODULE[NFCS_MAX_PARAMS];
+static size_t TABLE_COUNT;
+static size_t SECTION_OFFSET[NFCS_MAX_MODULES];
+static pthread_once_t TABLE_ONCE = PTHREAD_ONCE_INIT;
+
+static void table_fail(const char *what, const char *name) {
+  /* a registry that does not fit is a bug of the build: loud in every build */
+  fprintf(stderr, "nfcs: internal error: %s (%s)\n", what, name);
+  abort();
+}
+
+static void table_build(void) {
+  size_t nmod, at = 0, room = 0;
+  const nfcs_module_type *const *mods = nfcs_modules(&nmod);
+  for (size_t m = 0; m < nmod; m++) {
+    SECTION_OFFSET[m] = room;
+    room += (mods[m]->params_size + 15) & ~(size_t)15;
+    if (room > NFCS_SECTIONS_BYTES) table_fail("the modules' sections exceed NFCS_SECTIONS_BYTES", mods[m]->name);
+    const size_t nl = strlen(mods[m]->name);
+    for (size_t i = 0; mods[m]->params && mods[m]->params[i].key; i++) {
+      if (at == NFCS_MAX_PARAMS) table_fail("more rows than NFCS_MAX_PARAMS", mods[m]->name);
+      const nfcs_param_def *d = &mods[m]->params[i];
+      if (strncmp(d->key, mods[m]->name, nl) || d->key[nl] != '.') table_fail("a module's key outside its section", d->key);
+      TABLE[at] = *d;
+      TABLE[at].offset += offsetof(nfcs_params, sections) + SECTION_OFFSET[m];
+      ROW_MODULE[at++] = (int)m;
+    }
+  }
+  for (size_t i = 0; i < sizeof ENGINE_ROWS / sizeof ENGINE_ROWS[0]; i++) {
+    if (at == NFCS_MAX_PARAMS) table_fail("more rows than NFCS_MAX_PARAMS", "engine");
+    TABLE[at] = ENGINE_ROWS[i];
+    ROW_MODULE[at++] = -1;
+  }
+  TABLE_COUNT = at;
+}
+
+static void table_ready(void) { pthread_once(&TABLE_ONCE, table_build); }
 
 const nfcs_param_def *nfcs_param_table(size_t *count) {
+  table_ready();
   if (count) *count = TABLE_COUNT;
   return TABLE;
 }
 
 size_t nfcs_param_index(const nfcs_param_def *def) { return (size_t)(def - TABLE); }
 
+int nfcs_param_module(const nfcs_param_def *def) {
+  const size_t i = nfcs_param_index(def);
+  return i < TABLE_COUNT ? ROW_MODULE[i] : -1;
+}
+
 const nfcs_param_def *nfcs_param_find(const char *key, const char **entry) {
+  table_ready();
   if (entry) *entry = NULL;
   for (size_t i = 0; i < TABLE_COUNT; i++)
     if (strcmp(TABLE[i].key, key) == 0) return &TABLE[i];
@@ -236,7 +162,39 @@ const nfcs_param_def *nfcs_param_find(const char *key, const char **entry) {
   return NULL;
 }
 
+/* ---------------------------------------------------------------- module sections */
+
+const void *nfcs_params_section(const nfcs_params *p, const char *module) {
+  int m;
+  if (!nfcs_module_find(module, &m)) return NULL;
+  table_ready();
+  return p->sections + SECTION_OFFSET[m];
+}
+
+void *nfcs_params_section_rw(nfcs_params *p, const char *module) { return (void *)nfcs_params_section(p, module); }
+
+int nfcs_params_has(const nfcs_params *p, const char *module) {
+  int m;
+  return nfcs_module_find(module, &m) && p->present[m];
+}
+
+void nfcs_params_set_present(nfcs_params *p, const char *module, int present) {
+  int m;
+  if (nfcs_module_find(module, &m)) p->present[m] = present;
+}
+
+/* the module whose section a dotted key is in (its registry index), or -1 */
+static int key_module(const char *key) {
+  char name[64];
+  const char *dot = strchr(key, '.');
+  snprintf(name, sizeof name, "%.*s", dot ? (int)(dot - key) : (int)strlen(key), key);
+  int m;
+  nfcs_module_find(name, &m);
+  return m;
+}
+
 int nfcs_param_is_section(const char *prefix) {
+  table_ready();
   size_t n = strlen(prefix);
   for (size_t i = 0; i < TABLE_COUNT; i++)
     if (strncmp(TABLE[i].key, prefix, n) == 0 && TABLE[i].key[n] == '.') return 1;
@@ -496,6 +454,7 @@ int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *d, const char *na
 }
 
 void nfcs_params_defaults(nfcs_params *p) {
+  table_ready();
   memset(p, 0, sizeof *p);
   char err[256];
   for (size_t i = 0; i < TABLE_COUNT; i++) {
@@ -536,8 +495,8 @@ int nfcs_params_apply_set(nfcs_params *p, const char *assignment, nfcs_diags *di
   p->origin[idx] = 2;
   p->loc_line[idx] = 0;
   p->loc_col[idx] = 0;
-  if (!strncmp(key, "cgl.", 4)) p->has_cgl = 1;
-  if (!strncmp(key, "kuramoto.", 9)) p->has_kuramoto = 1;
+  const int m = key_module(key);
+  if (m >= 0) p->present[m] = 1;
   return NFCS_OK;
 }
 
@@ -552,65 +511,37 @@ static void where(const nfcs_params *p, const char *key, char *buf, size_t len) 
   else snprintf(buf, len, "config:1:1");
 }
 
-#define VERR(key, ...)                                                                 \
-  do {                                                                                 \
-    char w_[NFCS_PATH_MAX + 32], m_[512];                                              \
-    where(p, key, w_, sizeof w_);                                                      \
-    snprintf(m_, sizeof m_, __VA_ARGS__);                                              \
-    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "%s: error: %s: %s", w_, key, m_);          \
-    bad = 1;                                                                           \
-  } while (0)
-
-int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
-  int bad = 0;
-  if (!p->has_cgl && !p->has_kuramoto)
-    VERR("cgl", "expected a cgl: or a kuramoto: section (a config with neither module has nothing to run)");
-  if (p->has_cgl) {
-    if (p->cgl.grid_size.n != p->cgl.spatial_extent.n) {
-      if (p->origin[nfcs_param_index(nfcs_param_find("cgl.spatial_extent", NULL))])
-        VERR("cgl.spatial_extent", "expected as many entries as cgl.grid_size (%d), got %d", p->cgl.grid_size.n,
-             p->cgl.spatial_extent.n);
-      else
-        VERR("cgl.grid_size", "expected as many entries as cgl.spatial_extent (%d, its default), got %d",
-             p->cgl.spatial_extent.n, p->cgl.grid_size.n);
-    }
-    double npts = 1;
-    for (int i = 0; i < p->cgl.grid_size.n; i++) npts *= (double)p->cgl.grid_size.v[i];
-    if (npts > 4.0e9) VERR("cgl.grid_size", "expected at most 4e9 grid points in all, got %.3g", npts);
-    if (p->cgl.ic.type == NFCS_IC_FILE && !p->cgl.ic.path[0])
-      VERR("cgl.initial_condition.path", "expected the HDF5 file of the initial field (initial_condition.type is file)");
-    if (p->cgl.scheme == NFCS_SCHEME_UPSTREAM && p->cgl.noise > 0)
-      VERR("cgl.noise", "expected 0 with scheme upstream (the Python NFCS's step has no noise term)");
-    if (p->cgl.scheme == NFCS_SCHEME_UPSTREAM && p->cgl.dealias != NFCS_DEALIAS_NONE)
-      VERR("cgl.dealias", "expected none with scheme upstream (the Python NFCS's step has no dealiasing)");
-  }
-  if (p->has_kuramoto) {
-    if (p->kuramoto.oscillators > 0 && p->kuramoto.natural_frequencies.n > 0 &&
-        p->kuramoto.oscillators != p->kuramoto.natural_frequencies.n)
-      VERR("kuramoto.oscillators", "expected %d (the number of natural_frequencies) or no oscillators key, got %lld",
-           p->kuramoto.natural_frequencies.n, (long long)p->kuramoto.oscillators);
-    if (p->kuramoto.oscillators == 0 && p->kuramoto.natural_frequencies.n == 0)
-      VERR("kuramoto.oscillators", "expected N >= 1: give kuramoto.oscillators or kuramoto.natural_frequencies");
-    if (p->kuramoto.phases.type == NFCS_PHASES_FILE && !p->kuramoto.phases.path[0])
-      VERR("kuramoto.initial_phases.path", "expected the HDF5 file of initial phases (initial_phases.type is file)");
-    if (p->kuramoto.coupling == NFCS_COUPLING_MATRIX && p->kuramoto.matrix.source == NFCS_MATRIX_FILE && !p->kuramoto.matrix.path[0])
-      VERR("kuramoto.matrix.path", "expected the HDF5 file of K (coupling is matrix, matrix.source is file)");
-    if (p->kuramoto.coupling == NFCS_COUPLING_SPARSE && !p->kuramoto.sparse.path[0])
-      VERR("kuramoto.sparse.path", "expected the HDF5 edge list file (coupling is sparse)");
-    if (p->kuramoto.ensemble > 1 && p->regulator.type == NFCS_REG_PHASE_FEEDBACK)
-      VERR("kuramoto.ensemble", "expected 1 with regulator.type phase_feedback (its control is per oscillator of one network)");
-    if (p->kuramoto.ensemble > 1 && p->kuramoto.matrix.lag_dataset[0] && p->kuramoto.coupling == NFCS_COUPLING_MATRIX)
-      VERR("kuramoto.ensemble", "expected 1 with a phase-lag matrix (kuramoto.matrix.lag_dataset)");
-    if (p->kuramoto.ensemble > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_COUPLING && p->kuramoto.base_coupling_strength == 0)
-      VERR("kuramoto.base_coupling_strength", "expected a non-zero base coupling to scale for an ensemble that varies coupling");
-    if (p->kuramoto.noise > 0 && (p->kuramoto.integrator == NFCS_KINT_RK4 || p->kuramoto.integrator == NFCS_KINT_UPSTREAM))
-      VERR("kuramoto.integrator", "expected euler_maruyama or heun with kuramoto.noise > 0 (rk4 and upstream are deterministic)");
-  }
-  if (!p->output.path[0]) VERR("output.path", "expected a file name");
-  return bad ? NFCS_ERR_CONFIG : NFCS_OK;
+void nfcs_params_error(const nfcs_params *p, nfcs_diags *diags, const char *key, const char *fmt, ...) {
+  char w[NFCS_PATH_MAX + 32], m[512];
+  where(p, key, w, sizeof w);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(m, sizeof m, fmt, ap);
+  va_end(ap);
+  nfcs_diags_add(diags, NFCS_ERR_CONFIG, "%s: error: %s: %s", w, key, m);
 }
 
-int nfcs_params_dim(const nfcs_params *p) { return p->cgl.grid_size.n; }
+int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
+  int bad = 0, any = 0;
+  size_t nmod;
+  const nfcs_module_type *const *mods = nfcs_modules(&nmod);
+  for (size_t m = 0; m < nmod; m++) any |= p->present[m];
+  if (!any) {
+    char names[256] = "";
+    for (size_t m = 0; m < nmod; m++)
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s:", m == 0 ? "a " : m + 1 == nmod ? " or a " : ", a ",
+               mods[m]->name);
+    nfcs_params_error(p, diags, mods[0]->name, "expected %s section (a config with no module has nothing to run)", names);
+    bad = 1;
+  }
+  for (size_t m = 0; m < nmod; m++)
+    if (p->present[m] && mods[m]->validate && mods[m]->validate(p, diags)) bad = 1;
+  if (!p->output.path[0]) {
+    nfcs_params_error(p, diags, "output.path", "expected a file name");
+    bad = 1;
+  }
+  return bad ? NFCS_ERR_CONFIG : NFCS_OK;
+}
 
 void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, size_t len) {
   if (path[0] == '/' || !p->config_dir[0]) snprintf(out, len, "%s", path);
@@ -709,14 +640,14 @@ static int split_key(const char *key, char comps[4][64]) {
 }
 
 char *nfcs_params_to_yaml(const nfcs_params *p) {
+  table_ready();
   sbuf b = {0};
   sb_add(&b, "# effective configuration (defaults and overrides applied)\n");
   char prev[4][64];
   int nprev = 0;  /* mapping components open from the previous key */
   for (size_t i = 0; i < TABLE_COUNT; i++) {
     const nfcs_param_def *d = &TABLE[i];
-    if (!strncmp(d->key, "cgl.", 4) && !p->has_cgl) continue;
-    if (!strncmp(d->key, "kuramoto.", 9) && !p->has_kuramoto) continue;
+    if (ROW_MODULE[i] >= 0 && !p->present[ROW_MODULE[i]]) continue;
     char comps[4][64];
     int n = split_key(d->key, comps);
     int np = n - 1;  /* parent components */

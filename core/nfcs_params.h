@@ -21,70 +21,24 @@ typedef struct nfcs_named_reals {
   double value[NFCS_MAX_NAMED];
 } nfcs_named_reals;
 
-/* Enumerations (the order matches the `choices` of the table rows). */
-enum { NFCS_BC_PERIODIC = 0 };
-enum { NFCS_SCHEME_STRANG = 0, NFCS_SCHEME_ETDRK4 = 1, NFCS_SCHEME_UPSTREAM = 2 };
-enum { NFCS_DEALIAS_NONE = 0, NFCS_DEALIAS_TWO_THIRDS = 1, NFCS_DEALIAS_HALF = 2 };
-enum { NFCS_IC_RANDOM_NOISE = 0, NFCS_IC_PLANE_WAVE, NFCS_IC_SPIRAL, NFCS_IC_GAUSSIAN, NFCS_IC_FILE };
-enum { NFCS_FREQ_LORENTZIAN = 0, NFCS_FREQ_GAUSSIAN, NFCS_FREQ_UNIFORM };
-enum { NFCS_SAMPLING_RANDOM = 0, NFCS_SAMPLING_QUANTILE };
-enum { NFCS_COUPLING_ALL_TO_ALL = 0, NFCS_COUPLING_MEAN_FIELD, NFCS_COUPLING_MATRIX, NFCS_COUPLING_SPARSE };
-enum { NFCS_NORM_NONE = 0, NFCS_NORM_MEAN };
-enum { NFCS_PHASES_RANDOM = 0, NFCS_PHASES_EQUAL, NFCS_PHASES_LINEAR, NFCS_PHASES_WRAPPED_CAUCHY, NFCS_PHASES_FILE };
-enum { NFCS_KINT_RK4 = 0, NFCS_KINT_EULER_MARUYAMA, NFCS_KINT_HEUN, NFCS_KINT_UPSTREAM };
+/* Enumerations of the engine's own rows (the order matches the `choices` of the table rows);
+ * the modules' enumerations are in their headers. */
+enum { NFCS_REG_PROPORTIONAL = 0, NFCS_REG_NONE, NFCS_REG_PHASE_FEEDBACK };
 enum { NFCS_PREC_FLOAT64 = 0, NFCS_PREC_FLOAT32 };
 enum { NFCS_DEVICE_CPU = 0, NFCS_DEVICE_CUDA };
-enum { NFCS_MATRIX_FILE = 0, NFCS_MATRIX_UPSTREAM };
-enum { NFCS_DENSE_FUSED = 0, NFCS_DENSE_BLAS };
-enum { NFCS_REG_PROPORTIONAL = 0, NFCS_REG_NONE, NFCS_REG_PHASE_FEEDBACK };
-enum { NFCS_VARY_COUPLING = 0, NFCS_VARY_FREQUENCIES, NFCS_VARY_PHASES };
 enum { NFCS_PLAN_ESTIMATE = 0, NFCS_PLAN_MEASURE, NFCS_PLAN_PATIENT, NFCS_PLAN_EXHAUSTIVE };
 
+#define NFCS_MAX_MODULES 8        /* modules in the registry, at most */
+#define NFCS_MAX_PARAMS 256       /* rows of the table, at most */
+#define NFCS_SECTIONS_BYTES 65536 /* room for the modules' own parameter structs */
+
+/* A config.  The engine's own sections are fields; each module's section is the module's own
+ * struct, kept in `sections` and reached through the module's accessor (e.g. nfcs_cgl_section). */
 typedef struct nfcs_params {
-  /* module sections present in the config (a module runs when its section is present) */
-  int has_cgl, has_kuramoto;
+  /* which module sections the config has (registry order): a module runs when its section is present */
+  int present[NFCS_MAX_MODULES];
 
-  struct {
-    double c1, c3;
-    nfcs_ivec3 grid_size;
-    nfcs_rvec3 spatial_extent;
-    double time_step;
-    int boundary_conditions, scheme, dealias;
-    double noise;
-    int64_t noise_seed;
-    struct {
-      int type;
-      double amplitude;
-      int64_t seed;
-      char path[NFCS_PATH_MAX];
-      char dataset[NFCS_PATH_MAX];
-      nfcs_ivec3 wavenumber;
-      int64_t charge;
-      double width;
-    } ic;
-  } cgl;
-
-  struct {
-    double base_coupling_strength, time_step;
-    nfcs_named_reals natural_frequencies;
-    int64_t oscillators;
-    struct { int type; double center, width; int sampling; int64_t seed; } freq;
-    int coupling, normalization, integrator;
-    double noise, phase_lag;
-    int64_t noise_seed;
-    struct { int type; int64_t seed; double value, R0, center; char path[NFCS_PATH_MAX]; char dataset[NFCS_PATH_MAX]; } phases;
-    struct {
-      int source, kernel;
-      char path[NFCS_PATH_MAX], dataset[NFCS_PATH_MAX], lag_dataset[NFCS_PATH_MAX];
-      char modulation_dataset[NFCS_PATH_MAX], mask_dataset[NFCS_PATH_MAX];
-    } matrix;
-    struct { char path[NFCS_PATH_MAX], src[NFCS_PATH_MAX], dst[NFCS_PATH_MAX], weight[NFCS_PATH_MAX]; int symmetric; } sparse;
-    int64_t ensemble;
-    int ensemble_vary;
-    nfcs_rvec3 ensemble_coupling;
-  } kuramoto;
   struct { int type; double field_gain, oscillator_gain, limit, feedback_gain; } regulator;
-
   struct { double t_end; } run;
   struct { double rate_hz; int realtime; double sim_time_per_tick; } coordinator;
   struct {
@@ -104,10 +58,13 @@ typedef struct nfcs_params {
 
   /* Where each row got its value: 0 default, 1 config file, 2 command line (--set).
    * loc_line/loc_col are 1-based positions in the config file (0 when not from the file). */
-  uint8_t origin[192];
-  int loc_line[192], loc_col[192];
+  uint8_t origin[NFCS_MAX_PARAMS];
+  int loc_line[NFCS_MAX_PARAMS], loc_col[NFCS_MAX_PARAMS];
   char config_path[NFCS_PATH_MAX];  /* the config file, "" when none */
   char config_dir[NFCS_PATH_MAX];   /* its folder: input paths are relative to it */
+
+  /* the modules' sections (nfcs_params_section) */
+  NFCS_ALIGNAS(16) unsigned char sections[NFCS_SECTIONS_BYTES];
 } nfcs_params;
 
 typedef enum nfcs_ptype {
@@ -119,11 +76,13 @@ typedef enum nfcs_ptype {
 #define NFCS_PF_MIN_EXCLUSIVE 1u /* value must be > min (not >=) */
 #define NFCS_PF_ICASE 2u         /* enum choices compare case-insensitively */
 #define NFCS_PF_MODEL 4u         /* the value changes the trajectory: part of the model (and its hash) */
+#define NFCS_PF_INPUT_FILE 8u    /* the value names an input file: its contents, not its name, are in the model */
 
 typedef struct nfcs_param_def {
   const char *key;      /* dotted key, "cgl.time_step" */
   nfcs_ptype type;
-  size_t offset;        /* into struct nfcs_params */
+  size_t offset;        /* into struct nfcs_params; a module's rows: into the module's struct (the table
+                           adds where the module's section lies) */
   const char *def;      /* default, as text ("0.01", "[128, 128]", "strang") */
   double min, max;      /* range of the value (of each element for lists) */
   int min_count, max_count; /* lists: number of elements */
@@ -132,7 +91,7 @@ typedef struct nfcs_param_def {
   const char *help;
 } nfcs_param_def;
 
-/* The table. */
+/* The table: every module's rows (registry order), then the engine's own. */
 NFCS_API const nfcs_param_def *nfcs_param_table(size_t *count);
 /* Row of a dotted key, NULL when unknown.  For a key below a named-reals row
  * ("kuramoto.natural_frequencies.memory") returns that row and sets *entry to the entry name. */
@@ -140,6 +99,17 @@ NFCS_API const nfcs_param_def *nfcs_param_find(const char *key, const char **ent
 /* Is `prefix` a section (a prefix of some key, e.g. "cgl" or "cgl.initial_condition")? */
 NFCS_API int nfcs_param_is_section(const char *prefix);
 NFCS_API size_t nfcs_param_index(const nfcs_param_def *def);
+/* The module a row belongs to (its registry index), or -1 for the engine's own rows. */
+NFCS_API int nfcs_param_module(const nfcs_param_def *def);
+
+/* Module sections.  `module`: its name (the first component of its keys, "cgl"). */
+/* The module's struct within p (NULL for an unknown name).  A module's header offers a typed
+ * accessor (nfcs_cgl_section). */
+NFCS_API const void *nfcs_params_section(const nfcs_params *p, const char *module);
+NFCS_API void *nfcs_params_section_rw(nfcs_params *p, const char *module);
+/* Does the config have the module's section?  Mark it present (a config file or --set naming it). */
+NFCS_API int nfcs_params_has(const nfcs_params *p, const char *module);
+NFCS_API void nfcs_params_set_present(nfcs_params *p, const char *module, int present);
 
 /* Diagnostics: every error found while loading or validating, formatted
  * "file:line:col: error: key: what was expected". */
@@ -169,8 +139,11 @@ NFCS_API void nfcs_param_clear_named(nfcs_params *p, const nfcs_param_def *def);
  * Errors go to diags as "--set:1:col: error: key: ...". */
 NFCS_API int nfcs_params_apply_set(nfcs_params *p, const char *assignment, nfcs_diags *diags);
 
-/* Cross-key checks (sections present, list lengths agree, scheme/dealias combinations, ...). */
+/* Cross-key checks (sections present, list lengths agree, scheme/dealias combinations, ...): the
+ * engine's, then each present module's. */
 NFCS_API int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags);
+/* Report a cross-key error at the place `key` got its value: "file:line:col: error: key: ...". */
+NFCS_API void nfcs_params_error(const nfcs_params *p, nfcs_diags *diags, const char *key, const char *fmt, ...) NFCS_PRINTF(4, 5);
 
 /* The effective config as YAML (every key, defaults included).  Returns a malloc'd string. */
 NFCS_API char *nfcs_params_to_yaml(const nfcs_params *p);
@@ -181,22 +154,20 @@ NFCS_API void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *def,
 NFCS_API void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, size_t len);
 
 /* Model identity (core/nfcs_model.c).  A row is in the model of a config when it changes that
- * config's trajectory: flagged NFCS_PF_MODEL and used by it (its module present, and e.g. the
- * initial condition's seed only for random_noise, the matrix keys only for coupling matrix). */
+ * config's trajectory: flagged NFCS_PF_MODEL and used by it (its module present, and what the
+ * module says it uses: e.g. the initial condition's seed only for random_noise). */
 NFCS_API int nfcs_param_in_model(const nfcs_params *p, const nfcs_param_def *def);
 /* The model as canonical text: "modules: ...", then "key: value" for each row in the model, in
  * table order, but the rows that name input files (whose contents count instead).  malloc'd. */
 NFCS_API char *nfcs_params_model_text(const nfcs_params *p);
-/* The input files the config's run reads: their keys and paths (resolved against the config's
- * folder).  Returns how many there are (at most max are filled). */
+/* The input files the config's run reads (rows flagged NFCS_PF_INPUT_FILE in the model): their
+ * keys and paths (resolved against the config's folder).  Returns how many there are (at most max
+ * are filled). */
 typedef struct nfcs_input_file {
   const char *key;
   char path[NFCS_PATH_MAX];
 } nfcs_input_file;
 NFCS_API int nfcs_params_input_files(const nfcs_params *p, nfcs_input_file *files, int max);
-
-/* Number of grid points and dimension of the CGL field. */
-NFCS_API int nfcs_params_dim(const nfcs_params *p);
 
 NFCS_EXTERN_C_END
 #endif

@@ -4,7 +4,7 @@
 
 static double clip(double v, double lim) { return v > lim ? lim : v < -lim ? -lim : v; }
 
-int nfcs_regulator_needs_phases(const nfcs_params *p) { return p->has_kuramoto && p->regulator.type == NFCS_REG_PHASE_FEEDBACK; }
+int nfcs_regulator_needs_phases(const nfcs_params *p) { return p->regulator.type == NFCS_REG_PHASE_FEEDBACK; }
 
 void nfcs_regulator_compute(const nfcs_params *p, const nfcs_metrics *m, const double *theta, int64_t n, nfcs_controls *u) {
   const double target = p->system.coherence_target, lim = p->regulator.limit;

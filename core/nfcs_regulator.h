@@ -8,6 +8,11 @@
 
 NFCS_EXTERN_C_BEGIN
 
+/* The regulator's outputs by name: what a module lists in its type's `controls` to take them. */
+#define NFCS_CONTROL_FIELD "field"                     /* uniform forcing of a field */
+#define NFCS_CONTROL_OSCILLATOR "oscillator"           /* uniform forcing of every oscillator */
+#define NFCS_CONTROL_OSCILLATOR_EACH "oscillator_each" /* forcing per oscillator (phase_feedback) */
+
 typedef struct nfcs_controls {
   double field;        /* uniform u(x) of the field (real, as upstream) */
   double oscillator;   /* uniform u_i */

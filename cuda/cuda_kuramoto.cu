@@ -205,7 +205,7 @@ int nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, dou
   nfcs_gpu *g = GP(self);
   cudaStream_t st = g->stream;
   const int64_t n = r->n, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
-  const int mean_field = r->coupling != NFCS_COUPLING_MATRIX && r->coupling != NFCS_COUPLING_SPARSE;
+  const int mean_field = r->coupling != NFCS_RHS_DENSE && r->coupling != NFCS_RHS_SPARSE;
   k_phases<<<(unsigned)(nb < 65535 * 8 ? nb : 65535 * 8), BS, 0, st>>>(theta, a, dir, r->c, r->s, r->partial, n, M, mean_field);
   if (mean_field) {
     double *z = r->work; /* [2M]: the work array is free in the mean-field path */
@@ -216,7 +216,7 @@ int nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, dou
   }
   int gemm = 0;
   const double *ab = r->work;
-  if (r->coupling == NFCS_COUPLING_MATRIX && M > 1) {
+  if (r->coupling == NFCS_RHS_DENSE && M > 1) {
     /* the ensemble: Y [N][2M] = K [N][N] X [N][2M], one GEMM (row-major as column-major transposes) */
     k_pack<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, r->x, n, M);
     NFCS_CHECK(nfcs_gpu_launched(g, "kernels k_phases, k_pack"));
@@ -228,7 +228,7 @@ int nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, dou
                         cublasGetStatusString(bs));
     gemm = 1;
     ab = r->y;
-  } else if (r->coupling == NFCS_COUPLING_MATRIX) {
+  } else if (r->coupling == NFCS_RHS_DENSE) {
     const int64_t warps = n < 65535 * 8 ? n : 65535 * 8;
     const unsigned grid = (unsigned)((warps * 32 + BS - 1) / BS);
     if (r->W) k_dense_lag<<<grid, BS, 0, st>>>((const double2 *)r->W, r->c, r->s, r->work, n);

@@ -141,8 +141,7 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
   if (val && !fy_node_is_scalar(val)) { vline = kline; vcol = kcol; }
   const char *entry = NULL;
   const nfcs_param_def *d = nfcs_param_find(full, &entry);
-  if (!strcmp(full, "cgl")) w->p->has_cgl = 1;
-  if (!strcmp(full, "kuramoto")) w->p->has_kuramoto = 1;
+  nfcs_params_set_present(w->p, full, 1); /* a module's section (nothing for other names) */
   if (!d || entry) {
     if (!d && nfcs_param_is_section(full)) {
       if (!val) return;
@@ -185,8 +184,9 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
       mark_of(v, &vl, &vc);
       scalar_text(v, buf, sizeof buf, &q);
       if (is_null(v, buf, q)) { WERR(w, vl, vc, sub, "expected a number, got nothing"); continue; }
-      for (int i = 0; i < w->p->kuramoto.natural_frequencies.n; i++)
-        if (!strcmp(w->p->kuramoto.natural_frequencies.name[i], name)) { WERR(w, l, c, sub, "duplicate key"); goto next; }
+      const nfcs_named_reals *have = (const nfcs_named_reals *)((const char *)w->p + d->offset);
+      for (int i = 0; i < have->n; i++)
+        if (!strcmp(have->name[i], name)) { WERR(w, l, c, sub, "duplicate key"); goto next; }
       if (nfcs_param_set_named(w->p, d, name, buf, q, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
     next:;
     }

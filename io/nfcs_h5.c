@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "nfcs_bundle.h"
+#include "nfcs_cgl.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
 #include "nfcs_h5_text.h"
@@ -437,9 +438,9 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     H5Tclose(fc);
     bad |= s->phi < 0;
     if (s->phi >= 0) {
-      attr_num(s->phi, "c1", H5T_NATIVE_DOUBLE, &p->cgl.c1);
-      attr_num(s->phi, "c3", H5T_NATIVE_DOUBLE, &p->cgl.c3);
-      attr_num(s->phi, "time_step", H5T_NATIVE_DOUBLE, &p->cgl.time_step);
+      attr_num(s->phi, "c1", H5T_NATIVE_DOUBLE, &nfcs_cgl_section(p)->c1);
+      attr_num(s->phi, "c3", H5T_NATIVE_DOUBLE, &nfcs_cgl_section(p)->c3);
+      attr_num(s->phi, "time_step", H5T_NATIVE_DOUBLE, &nfcs_cgl_section(p)->time_step);
       char v[64];
       nfcs_param_format(p, nfcs_param_find("cgl.scheme", NULL), v, sizeof v);
       nfcs_h5_write_text_attr(s->phi, "scheme", v);
@@ -821,8 +822,8 @@ int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
 
 int nfcs_h5_read_field(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_grid *g, nfcs_real *host) {
   char path[NFCS_PATH_MAX * 2];
-  nfcs_params_input_path(p, p->cgl.ic.path, path, sizeof path);
-  const char *dset = p->cgl.ic.dataset;
+  nfcs_params_input_path(p, nfcs_cgl_section(p)->ic.path, path, sizeof path);
+  const char *dset = nfcs_cgl_section(p)->ic.dataset;
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   FILE *probe = fopen(path, "rb");
   if (!probe)

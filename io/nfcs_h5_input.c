@@ -97,32 +97,32 @@ int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, nfcs_k
   hid_t f = -1;
   int rc = NFCS_OK;
   const int64_t nn[2] = {n, n}, n1[1] = {n}, any[1] = {-1};
-  if (p->kuramoto.coupling == NFCS_COUPLING_MATRIX) {
-    const int from_file = p->kuramoto.matrix.source == NFCS_MATRIX_FILE;
-    const int need = from_file || p->kuramoto.matrix.lag_dataset[0] || p->kuramoto.matrix.modulation_dataset[0] ||
-                     p->kuramoto.matrix.mask_dataset[0];
+  if (nfcs_kuramoto_section(p)->coupling == NFCS_COUPLING_MATRIX) {
+    const int from_file = nfcs_kuramoto_section(p)->matrix.source == NFCS_MATRIX_FILE;
+    const int need = from_file || nfcs_kuramoto_section(p)->matrix.lag_dataset[0] || nfcs_kuramoto_section(p)->matrix.modulation_dataset[0] ||
+                     nfcs_kuramoto_section(p)->matrix.mask_dataset[0];
     if (need) {
-      if (!p->kuramoto.matrix.path[0])
+      if (!nfcs_kuramoto_section(p)->matrix.path[0])
         return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto.matrix.path: expected the HDF5 file holding the matrix datasets");
-      NFCS_CHECK(open_input(ctx, p, "kuramoto.matrix.path", p->kuramoto.matrix.path, &f, path, sizeof path));
-      if (from_file) NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.dataset, 2, nn, 0, (void **)&in->K, NULL), out);
-      if (p->kuramoto.matrix.lag_dataset[0])
-        NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.lag_dataset, 2, nn, 0, (void **)&in->lag, NULL), out);
-      if (!from_file && p->kuramoto.matrix.modulation_dataset[0])
-        NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.modulation_dataset, 2, nn, 0, (void **)&in->modulation, NULL), out);
-      if (!from_file && p->kuramoto.matrix.mask_dataset[0])
-        NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.matrix.mask_dataset, 2, nn, 0, (void **)&in->mask, NULL), out);
+      NFCS_CHECK(open_input(ctx, p, "kuramoto.matrix.path", nfcs_kuramoto_section(p)->matrix.path, &f, path, sizeof path));
+      if (from_file) NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.dataset, 2, nn, 0, (void **)&in->K, NULL), out);
+      if (nfcs_kuramoto_section(p)->matrix.lag_dataset[0])
+        NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.lag_dataset, 2, nn, 0, (void **)&in->lag, NULL), out);
+      if (!from_file && nfcs_kuramoto_section(p)->matrix.modulation_dataset[0])
+        NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.modulation_dataset, 2, nn, 0, (void **)&in->modulation, NULL), out);
+      if (!from_file && nfcs_kuramoto_section(p)->matrix.mask_dataset[0])
+        NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.mask_dataset, 2, nn, 0, (void **)&in->mask, NULL), out);
       H5Fclose(f);
       f = -1;
     }
   }
-  if (p->kuramoto.coupling == NFCS_COUPLING_SPARSE) {
-    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.sparse.path", p->kuramoto.sparse.path, &f, path, sizeof path), out);
+  if (nfcs_kuramoto_section(p)->coupling == NFCS_COUPLING_SPARSE) {
+    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.sparse.path", nfcs_kuramoto_section(p)->sparse.path, &f, path, sizeof path), out);
     int64_t ls = 0, ld = 0, lw = 0;
-    NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.sparse.src, 1, any, 1, (void **)&in->src, &ls), out);
-    NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.sparse.dst, 1, any, 1, (void **)&in->dst, &ld), out);
-    if (p->kuramoto.sparse.weight[0])
-      NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.sparse.weight, 1, any, 0, (void **)&in->weight, &lw), out);
+    NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->sparse.src, 1, any, 1, (void **)&in->src, &ls), out);
+    NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->sparse.dst, 1, any, 1, (void **)&in->dst, &ld), out);
+    if (nfcs_kuramoto_section(p)->sparse.weight[0])
+      NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->sparse.weight, 1, any, 0, (void **)&in->weight, &lw), out);
     if (ls != ld || (in->weight && lw != ls)) {
       rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s: src, dst and weight must have the same length, got %lld, %lld and %lld", path,
                       (long long)ls, (long long)ld, (long long)(in->weight ? lw : ls));
@@ -132,9 +132,9 @@ int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, nfcs_k
     H5Fclose(f);
     f = -1;
   }
-  if (p->kuramoto.phases.type == NFCS_PHASES_FILE) {
-    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.initial_phases.path", p->kuramoto.phases.path, &f, path, sizeof path), out);
-    NFCS_CHECK_GOTO(read_ds(ctx, f, path, p->kuramoto.phases.dataset, 1, n1, 0, (void **)&in->theta0, NULL), out);
+  if (nfcs_kuramoto_section(p)->phases.type == NFCS_PHASES_FILE) {
+    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.initial_phases.path", nfcs_kuramoto_section(p)->phases.path, &f, path, sizeof path), out);
+    NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->phases.dataset, 1, n1, 0, (void **)&in->theta0, NULL), out);
   }
 out:
   if (f >= 0) H5Fclose(f);

@@ -224,13 +224,13 @@ static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
 }
 
 int nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
-  if (r->coupling != NFCS_COUPLING_MATRIX && r->coupling != NFCS_COUPLING_SPARSE) {
+  if (r->coupling != NFCS_RHS_DENSE && r->coupling != NFCS_RHS_SPARSE) {
     rhs_mean_field(self, r, theta, a, dir, out);
     return NFCS_OK;
   }
   phases(threads_for(self, (double)(r->n * r->members)), theta, a, dir, r->c, r->s, r->n * r->members);
   switch (r->coupling) {
-  case NFCS_COUPLING_MATRIX:
+  case NFCS_RHS_DENSE:
     if (r->members > 1) rhs_dense_ensemble(self, r, out);
     else if (r->blas) rhs_dense_blas(self, r, out);
     else rhs_dense_fused(self, r, out);

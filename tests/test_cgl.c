@@ -22,10 +22,10 @@ static nfcs_real *run_to(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_real *i
   TU_OK(ctx, nfcs_cgl_set_control(c, ure, uim, ufield));
   TU_OK(ctx, nfcs_cgl_advance_to(c, T));
   assert_true(nfcs_cgl_time(c) == T);
-  if (!nfcs_cgl_finite(c)) fail_msg("%s: the state is not finite at t = %g", SCHEME_NAME[p->cgl.scheme], T);
+  if (!nfcs_cgl_finite(c)) fail_msg("%s: the state is not finite at t = %g", SCHEME_NAME[nfcs_cgl_section(p)->scheme], T);
   nfcs_real *out = tu_field(nfcs_cgl_grid(c));
   TU_OK(ctx, nfcs_cgl_get_field(c, out));
-  if (!tu_all_finite(out, 2 * nfcs_cgl_grid(c)->npts)) fail_msg("%s: the field at t = %g is not finite", SCHEME_NAME[p->cgl.scheme], T);
+  if (!tu_all_finite(out, 2 * nfcs_cgl_grid(c)->npts)) fail_msg("%s: the field at t = %g is not finite", SCHEME_NAME[nfcs_cgl_section(p)->scheme], T);
   nfcs_cgl_destroy(&c);
   assert_null(c);
   return out;
@@ -118,7 +118,7 @@ static void linear_modes(int dim, int scheme) {
   const double L = 10.0, c1 = 0.7, T = 1.0, A = 1e-9, dt = 0.05;
   tu_params(&p, dim, n, L, c1, 1.3, scheme, dt);
   nfcs_grid g;
-  nfcs_grid_init(&g, dim, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+  nfcs_grid_init(&g, dim, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
   nfcs_real *init = tu_field(&g), *exact = tu_field(&g);
   /* two modes m = (1, 2, 1) and (-3, 0, 2): each evolves as exp[(1 - (1 + i c1)|k|^2) t] */
   const int m[2][3] = {{1, 2, 1}, {-3, 0, 2}};
@@ -173,7 +173,7 @@ static void single_mode(const mode_case *mc, int scheme, double complex exact_T,
   nfcs_params p;
   tu_params(&p, mc->dim, mc->n, mc->L, mc->c1, mc->c3, scheme, mc->dt);
   nfcs_grid g;
-  nfcs_grid_init(&g, mc->dim, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+  nfcs_grid_init(&g, mc->dim, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
   double k[3] = {0, 0, 0}, k2 = 0;
   for (int a = 0; a < mc->dim; a++) {
     k[a] = 2 * M_PI * mc->m[a] / mc->L;
@@ -255,7 +255,7 @@ static double temporal_order(int dim, int scheme, double dt) {
   const double T = 1.0;
   tu_params(&p, dim, dim == 3 ? 8 : 16, 12.0, 0.6, -0.4, scheme, dt);
   nfcs_grid g;
-  nfcs_grid_init(&g, dim, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+  nfcs_grid_init(&g, dim, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
   nfcs_real *init = tu_field(&g), *u = tu_field(&g);
   smooth_init(&g, init);
   for (size_t i = 0; i < g.npts; i++) {
@@ -265,9 +265,9 @@ static double temporal_order(int dim, int scheme, double dt) {
     u[2 * i + 1] = (nfcs_real)(0.1 * sin(2 * M_PI * x[0] / g.L[0]));
   }
   nfcs_real *a = run_to(ctx, &p, init, T, 0.05, -0.03, u);
-  p.cgl.time_step = dt / 2;
+  CGL(&p)->time_step = dt / 2;
   nfcs_real *b = run_to(ctx, &p, init, T, 0.05, -0.03, u);
-  p.cgl.time_step = dt / 16; /* reference: dt/8 of the finer run */
+  CGL(&p)->time_step = dt / 16; /* reference: dt/8 of the finer run */
   nfcs_real *r = run_to(ctx, &p, init, T, 0.05, -0.03, u);
   double ea = tu_maxdiff(a, r, g.npts), eb = tu_maxdiff(b, r, g.npts);
   double order = log2(ea / eb);
@@ -310,9 +310,9 @@ static void test_dealias(void **state) {
         nfcs_ctx *ctx = tu_ctx(2);
         nfcs_params p;
         tu_params(&p, dim, n, L, c1, 0.2, scheme, dt);
-        p.cgl.dealias = rule;
+        CGL(&p)->dealias = rule;
         nfcs_grid g;
-        nfcs_grid_init(&g, dim, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+        nfcs_grid_init(&g, dim, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
         nfcs_real *f = tu_field(&g);
         /* modes: (edge - 1, 0) kept, (edge, 0) and (-edge, 1) removed; in 2D also (1, edge) removed */
         const int modes[4][2] = {{edge - 1, 0}, {edge, 0}, {-edge, 1}, {1, edge}};
@@ -430,9 +430,9 @@ static void test_vortex_count_of_evolving_field(void **state) {
     nfcs_ctx *ctx = tu_ctx(2);
     nfcs_params p;
     tu_params(&p, dim, dim == 2 ? 64 : 24, dim == 2 ? 60.0 : 24.0, 1.5, -1.2, NFCS_SCHEME_STRANG, 0.05);
-    p.cgl.ic.type = NFCS_IC_RANDOM_NOISE;
-    p.cgl.ic.amplitude = 0.1;
-    p.cgl.ic.seed = 7;
+    CGL(&p)->ic.type = NFCS_IC_RANDOM_NOISE;
+    CGL(&p)->ic.amplitude = 0.1;
+    CGL(&p)->ic.seed = 7;
     nfcs_cgl *c = NULL;
     TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
     const nfcs_grid *g = nfcs_cgl_grid(c);
@@ -513,7 +513,7 @@ static void test_phase_metrics_backend(void **state) {
   nfcs_ctx *ctx = tu_ctx(2);
   nfcs_params p;
   tu_params(&p, 2, 96, 60.0, 2.0, -0.7, NFCS_SCHEME_STRANG, 0.05);
-  p.cgl.ic.amplitude = 0.1;
+  CGL(&p)->ic.amplitude = 0.1;
   nfcs_cgl *c = NULL;
   TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
   const nfcs_grid *g = nfcs_cgl_grid(c);
@@ -568,7 +568,7 @@ static void test_metrics_each_scheme(void **state) {
     nfcs_ctx *ctx = tu_ctx(2);
     nfcs_params p;
     tu_params(&p, 2, 32, 10.0, 0.5, 0.3, scheme, 0.01);
-    p.cgl.spatial_extent.v[1] = 8.0;
+    CGL(&p)->spatial_extent.v[1] = 8.0;
     nfcs_cgl *c = NULL;
     TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
     const nfcs_grid *g = nfcs_cgl_grid(c);
@@ -630,8 +630,8 @@ static void test_real_gl_energy(void **state) {
       nfcs_ctx *ctx = tu_ctx(2);
       nfcs_params p;
       tu_params(&p, dim, dim == 3 ? 16 : 32, 16.0, 0.0, 0.0, scheme, 0.02);
-      p.cgl.ic.amplitude = 0.3;
-      p.cgl.ic.seed = 3;
+      CGL(&p)->ic.amplitude = 0.3;
+      CGL(&p)->ic.seed = 3;
       nfcs_cgl *c = NULL;
       TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
       const nfcs_grid *g = nfcs_cgl_grid(c);
@@ -667,17 +667,17 @@ static void test_spectral_accuracy(void **state) {
       const int64_t n1 = dim == 3 ? 24 : 32, n2 = 2 * n1;
       tu_params(&p, dim, n1, 12.0, 0.6, -0.4, scheme, dt);
       nfcs_grid g1, g2;
-      nfcs_grid_init(&g1, dim, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+      nfcs_grid_init(&g1, dim, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
       nfcs_real *i1 = tu_field(&g1);
       smooth_init(&g1, i1);
       nfcs_real *a = run_to(ctx, &p, i1, T, 0, 0, NULL);
-      p.cgl.time_step = dt / 2;
+      CGL(&p)->time_step = dt / 2;
       nfcs_real *a_half = run_to(ctx, &p, i1, T, 0, 0, NULL);
       const double time_err = tu_maxdiff(a, a_half, g1.npts);
       /* the same on the doubled grid, compared at common points */
-      p.cgl.time_step = dt;
-      for (int ax = 0; ax < dim; ax++) p.cgl.grid_size.v[ax] = n2;
-      nfcs_grid_init(&g2, dim, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+      CGL(&p)->time_step = dt;
+      for (int ax = 0; ax < dim; ax++) CGL(&p)->grid_size.v[ax] = n2;
+      nfcs_grid_init(&g2, dim, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
       nfcs_real *i2 = tu_field(&g2);
       smooth_init(&g2, i2);
       nfcs_real *b = run_to(ctx, &p, i2, T, 0, 0, NULL);
@@ -736,7 +736,7 @@ static void test_landing_and_observation(void **state) {
     nfcs_cgl *c3 = NULL, *c4 = NULL;
     TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c3));
     TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c4));
-    p.cgl.ic.amplitude = 0.5; /* a rough field here: bits are compared */
+    CGL(&p)->ic.amplitude = 0.5; /* a rough field here: bits are compared */
     TU_OK(ctx, nfcs_cgl_pattern(&p, g, f));
     TU_OK(ctx, nfcs_cgl_set_field(c3, f));
     TU_OK(ctx, nfcs_cgl_set_field(c4, f));
@@ -817,7 +817,7 @@ static void test_random_ic_threads(void **state) {
   nfcs_params p;
   tu_params(&p, 2, 64, 10.0, 0.8, 1.5, NFCS_SCHEME_STRANG, 0.01);
   nfcs_grid g;
-  nfcs_grid_init(&g, 2, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+  nfcs_grid_init(&g, 2, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
   nfcs_real *a = tu_field(&g), *b = tu_field(&g);
   nfcs_ctx *c1 = tu_ctx(1), *c2 = tu_ctx(2);
   TU_OK(c1, nfcs_cgl_pattern(&p, &g, a));
@@ -830,8 +830,8 @@ static void test_random_ic_threads(void **state) {
   m2 /= (double)g.npts;
   tu_check(fabs(m2 / (2 * 0.01) - 1), 3.0 / 64, "random pattern: E|phi|^2 / (2 amp^2) - 1");
   /* a run with noise: 1 and 2 threads draw the same numbers */
-  p.cgl.noise = 0.01;
-  p.cgl.ic.amplitude = 0.1;
+  CGL(&p)->noise = 0.01;
+  CGL(&p)->ic.amplitude = 0.1;
   nfcs_cgl *r1 = NULL, *r2 = NULL;
   TU_OK(c1, nfcs_cgl_create(c1, &p, &r1));
   TU_OK(c2, nfcs_cgl_create(c2, &p, &r2));
@@ -865,7 +865,7 @@ static void test_noise_variance(void **state) {
       nfcs_params p;
       const double L = q ? 128.0 : 64.0, h = 1e-3; /* dx = 1 or 0.5: the variance scales as 1/dV */
       tu_params(&p, 2, 128, L, 0.0, 0.0, scheme, h);
-      p.cgl.noise = 0.5;
+      CGL(&p)->noise = 0.5;
       nfcs_cgl *c = NULL;
       TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
       const nfcs_grid *g = nfcs_cgl_grid(c);
@@ -885,7 +885,7 @@ static void test_noise_variance(void **state) {
         for (size_t i = 0; i < g->npts; i++) s += exp(-2 * h * nfcs_grid_k2(g, i));
         damp = s / (double)g->npts * exp(h);
       }
-      const double expect = 2 * p.cgl.noise * h / g->cell_volume * damp, se = 1.0 / sqrt((double)g->npts);
+      const double expect = 2 * CGL(&p)->noise * h / g->cell_volume * damp, se = 1.0 / sqrt((double)g->npts);
       tu_check(fabs(m2[0] / expect - 1), 5 * se, "%s dx = %g: noise variance / (2 D dt / dV) - 1", SCHEME_NAME[scheme], g->dx[0]);
       /* two steps: 2 draws (damped by one more step, within 1 % here) */
       tu_check(fabs(m2[1] / m2[0] - 2), 0.02 + 10 * se, "%s dx = %g: variance after 2 steps / after 1 - 2 (fresh noise)",
@@ -978,8 +978,8 @@ static void test_bf_unstable_etdrk4(void **state) {
   nfcs_params p;
   tu_params(&p, 2, 128, 100.0, 1.5, -1.2, NFCS_SCHEME_ETDRK4, 0.01);
   nfcs_grid g;
-  nfcs_grid_init(&g, 2, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
-  assert_true(1 + p.cgl.c1 * p.cgl.c3 < 0); /* Benjamin-Feir unstable */
+  nfcs_grid_init(&g, 2, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
+  assert_true(1 + CGL(&p)->c1 * CGL(&p)->c3 < 0); /* Benjamin-Feir unstable */
   nfcs_real *init = tu_field(&g);
   for (size_t i = 0; i < g.npts; i++) { /* smooth: the uniform oscillation plus low modes */
     double x[3];
@@ -990,7 +990,7 @@ static void test_bf_unstable_etdrk4(void **state) {
     init[2 * i + 1] = (nfcs_real)cimag(v);
   }
   nfcs_real *a = run_to(ctx, &p, init, 10.0, 0, 0, NULL);
-  p.cgl.time_step = 0.0025;
+  CGL(&p)->time_step = 0.0025;
   nfcs_real *b = run_to(ctx, &p, init, 10.0, 0, 0, NULL);
   /* 1e-7: the acceptance bound (method error); round-off of 4000 steps, grown by the instability */
   tu_check(tu_maxdiff(a, b, g.npts), 1e-7 + tu_roundoff(4e4), "BF-unstable 128^2, t = 10: etdrk4 dt 0.01 vs 0.0025, max |dphi|");
@@ -1009,9 +1009,9 @@ static void test_against_cpu(void **state) {
     nfcs_ctx *cpu = tu_ctx_on("cpu", 2), *dev = tu_ctx(2);
     nfcs_params p;
     tu_params(&p, 2, 64, 40.0, 0.6, -0.4, scheme, 0.02);
-    if (scheme != NFCS_SCHEME_UPSTREAM) p.cgl.noise = 1e-4;
+    if (scheme != NFCS_SCHEME_UPSTREAM) CGL(&p)->noise = 1e-4;
     nfcs_grid g;
-    nfcs_grid_init(&g, 2, p.cgl.grid_size.v, p.cgl.spatial_extent.v);
+    nfcs_grid_init(&g, 2, CGL(&p)->grid_size.v, CGL(&p)->spatial_extent.v);
     nfcs_real *init = tu_field(&g);
     smooth_init(&g, init);
     nfcs_real *a = run_to(cpu, &p, init, 2.0, 0.05, 0.0, NULL), *b = run_to(dev, &p, init, 2.0, 0.05, 0.0, NULL);

@@ -65,11 +65,12 @@ static const nfcs_sink_ops REC = {.open = r_open, .snapshot = r_snapshot, .metri
 
 static void params(nfcs_params *p) {
   nfcs_params_defaults(p);
-  p->has_cgl = p->has_kuramoto = 1;
-  p->cgl.grid_size.v[0] = p->cgl.grid_size.v[1] = 16;
-  p->cgl.time_step = 0.03; /* does not divide the tick: split steps */
-  p->kuramoto.oscillators = 20;
-  p->kuramoto.time_step = 0.02;
+  nfcs_params_set_present(p, "cgl", 1);
+  nfcs_params_set_present(p, "kuramoto", 1);
+  CGL(p)->grid_size.v[0] = CGL(p)->grid_size.v[1] = 16;
+  CGL(p)->time_step = 0.03; /* does not divide the tick: split steps */
+  KUR(p)->oscillators = 20;
+  KUR(p)->time_step = 0.02;
   p->run.t_end = 1.0;
   p->coordinator.sim_time_per_tick = 0.1;
   p->output.snapshot_interval = 0.25;
@@ -154,10 +155,10 @@ static void test_restart_bits(void **state) {
     nfcs_ctx *ctx = ctx_();
     static nfcs_params p;
     params(&p);
-    p.cgl.scheme = scheme;
-    if (scheme != NFCS_SCHEME_UPSTREAM) p.cgl.noise = 0.01;
-    p.kuramoto.integrator = NFCS_KINT_HEUN;
-    p.kuramoto.noise = 0.05;
+    CGL(&p)->scheme = scheme;
+    if (scheme != NFCS_SCHEME_UPSTREAM) CGL(&p)->noise = 0.01;
+    KUR(&p)->integrator = NFCS_KINT_HEUN;
+    KUR(&p)->noise = 0.05;
     p.regulator.type = NFCS_REG_PHASE_FEEDBACK;
     static rec a, b, c2;
     memset(&a, 0, sizeof a);
@@ -203,8 +204,8 @@ static void test_interrupt_and_continue(void **state) {
   nfcs_ctx *ctx = ctx_();
   static nfcs_params p;
   params(&p);
-  p.cgl.grid_size.v[0] = p.cgl.grid_size.v[1] = 64;
-  p.cgl.time_step = 0.001; /* ticks of 100 field steps */
+  CGL(&p)->grid_size.v[0] = CGL(&p)->grid_size.v[1] = 64;
+  CGL(&p)->time_step = 0.001; /* ticks of 100 field steps */
   p.run.t_end = 1.0;
   static rec a, b, c2;
   memset(&a, 0, sizeof a);
@@ -396,8 +397,8 @@ static void test_generic_metrics(void **state) {
   nfcs_ctx *ctx = ctx_();
   static nfcs_params p;
   params(&p);
-  p.cgl.grid_size.v[0] = p.cgl.grid_size.v[1] = 48;
-  p.cgl.spatial_extent.v[0] = p.cgl.spatial_extent.v[1] = 30;
+  CGL(&p)->grid_size.v[0] = CGL(&p)->grid_size.v[1] = 48;
+  CGL(&p)->spatial_extent.v[0] = CGL(&p)->spatial_extent.v[1] = 30;
   nfcs_cgl *a = NULL, *b = NULL;
   TU_OK(ctx, nfcs_cgl_create(ctx, &p, &a));
   real_ops = ctx->ops;

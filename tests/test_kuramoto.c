@@ -14,17 +14,17 @@
 
 static void kparams(nfcs_params *p, int64_t n, double K, double width, int dist, double dt) {
   nfcs_params_defaults(p);
-  p->has_kuramoto = 1;
-  p->kuramoto.oscillators = n;
-  p->kuramoto.base_coupling_strength = K;
-  p->kuramoto.normalization = NFCS_NORM_MEAN;
-  p->kuramoto.freq.type = dist;
-  p->kuramoto.freq.center = 0.0;
-  p->kuramoto.freq.width = width;
-  p->kuramoto.freq.sampling = NFCS_SAMPLING_QUANTILE;
-  p->kuramoto.phases.type = NFCS_PHASES_WRAPPED_CAUCHY;
-  p->kuramoto.phases.R0 = 0.2;
-  p->kuramoto.time_step = dt;
+  nfcs_params_set_present(p, "kuramoto", 1);
+  KUR(p)->oscillators = n;
+  KUR(p)->base_coupling_strength = K;
+  KUR(p)->normalization = NFCS_NORM_MEAN;
+  KUR(p)->freq.type = dist;
+  KUR(p)->freq.center = 0.0;
+  KUR(p)->freq.width = width;
+  KUR(p)->freq.sampling = NFCS_SAMPLING_QUANTILE;
+  KUR(p)->phases.type = NFCS_PHASES_WRAPPED_CAUCHY;
+  KUR(p)->phases.R0 = 0.2;
+  KUR(p)->time_step = dt;
 }
 
 static nfcs_ctx *g_ctx; /* the context of the network being made, for messages */
@@ -130,7 +130,7 @@ static void test_gaussian(void **state) {
   const double ratios[] = {1.04, 1.15, 1.5}, t_avg[] = {250, 60, 60}; /* near onset, relaxation is slow */
   for (int q = 0; q < 3; q++) {
     kparams(&p, n, ratios[q] * Kc, sigma, NFCS_FREQ_GAUSSIAN, 0.1);
-    p.kuramoto.phases.R0 = 0.6;
+    KUR(&p)->phases.R0 = 0.6;
     nfcs_kuramoto *k = make(ctx, &p, NULL);
     double R = mean_R(k, t_avg[q], t_avg[q] + 20, 1.0), expect = gauss_R(ratios[q] * Kc, sigma);
     print_message("  Gaussian K = %.2f Kc: R = %.5f, self-consistent %.5f (near-onset law %.5f)\n", ratios[q], R, expect,
@@ -157,7 +157,7 @@ static void test_sakaguchi(void **state) {
   const double D = 0.5, alpha = 0.6, K = 2.0, tol = 3 / sqrt((double)n);
   nfcs_params p;
   kparams(&p, n, K, D, NFCS_FREQ_LORENTZIAN, 0.05);
-  p.kuramoto.phase_lag = alpha;
+  KUR(&p)->phase_lag = alpha;
   nfcs_kuramoto *k = make(ctx, &p, NULL);
   double R = mean_R(k, 40, 50, 0.5), expect2 = 1 - 2 * D / (K * cos(alpha));
   tu_check(fabs(R - sqrt(expect2)), 5e-4, "Sakaguchi alpha = %g: |R_inf - sqrt(1 - 2 Delta / (K cos alpha))|", alpha);
@@ -175,7 +175,7 @@ static void test_sakaguchi(void **state) {
   nfcs_kuramoto_destroy(&k);
   /* just below Kc = 2 Delta / cos(alpha) = 1.2116 */
   kparams(&p, n, 0.8 * 2 * D / cos(alpha), D, NFCS_FREQ_LORENTZIAN, 0.05);
-  p.kuramoto.phase_lag = alpha;
+  KUR(&p)->phase_lag = alpha;
   k = make(ctx, &p, NULL);
   tu_check(mean_R(k, 60, 70, 0.5), tol, "Sakaguchi K = 0.8 Kc: R (3/sqrt(N))");
   nfcs_kuramoto_destroy(&k);
@@ -208,9 +208,9 @@ static void test_noise_identical(void **state) {
     const char *name = integ == NFCS_KINT_HEUN ? "heun" : "euler_maruyama";
     nfcs_params p;
     kparams(&p, n, 1.0, 0.0, NFCS_FREQ_LORENTZIAN, 0.01);
-    p.kuramoto.noise = Dn;
-    p.kuramoto.integrator = integ;
-    p.kuramoto.phases.R0 = 0.5;
+    KUR(&p)->noise = Dn;
+    KUR(&p)->integrator = integ;
+    KUR(&p)->phases.R0 = 0.5;
     nfcs_kuramoto *k = make(ctx, &p, NULL);
     double R = mean_R(k, 20, 30, 0.5);
     double r = 0.9;
@@ -218,8 +218,8 @@ static void test_noise_identical(void **state) {
     tu_check(fabs(R - r), tol + 1e-3, "%s, D = %g, K = 2 Kc: |R - R_self-consistent| (R = %.4f)", name, Dn, r);
     nfcs_kuramoto_destroy(&k);
     kparams(&p, n, 0.2, 0.0, NFCS_FREQ_LORENTZIAN, 0.01); /* 0.4 Kc: R decays at rate D - K/2 */
-    p.kuramoto.noise = Dn;
-    p.kuramoto.integrator = integ;
+    KUR(&p)->noise = Dn;
+    KUR(&p)->integrator = integ;
     k = make(ctx, &p, NULL);
     tu_check(mean_R(k, 20, 30, 0.5), tol, "%s, D = %g, K = 0.4 Kc: R (3/sqrt(N))", name, Dn);
     nfcs_kuramoto_destroy(&k);
@@ -243,9 +243,9 @@ static void test_noise_lorentzian(void **state) {
   for (int q = 0; q < 4; q++) {
     nfcs_params p;
     kparams(&p, n, Ks[q], Delta, NFCS_FREQ_LORENTZIAN, 0.02);
-    p.kuramoto.noise = Dn;
-    p.kuramoto.integrator = NFCS_KINT_HEUN;
-    p.kuramoto.phases.R0 = 0.1; /* on the OA manifold, small: the linear regime */
+    KUR(&p)->noise = Dn;
+    KUR(&p)->integrator = NFCS_KINT_HEUN;
+    KUR(&p)->phases.R0 = 0.1; /* on the OA manifold, small: the linear regime */
     nfcs_kuramoto *k = make(ctx, &p, NULL);
     /* least-squares slope of log R over t in [0.5, 4] */
     double st = 0, sy = 0, stt = 0, sty = 0;
@@ -296,16 +296,16 @@ static void test_identical(void **state) {
 static void two(nfcs_ctx *ctx, double dw, double K, double *phi_end, double *period) {
   nfcs_params p;
   nfcs_params_defaults(&p);
-  p.has_kuramoto = 1;
-  p.kuramoto.natural_frequencies.n = 2;
-  snprintf(p.kuramoto.natural_frequencies.name[0], NFCS_NAME_MAX, "a");
-  snprintf(p.kuramoto.natural_frequencies.name[1], NFCS_NAME_MAX, "b");
-  p.kuramoto.natural_frequencies.value[0] = dw / 2;
-  p.kuramoto.natural_frequencies.value[1] = -dw / 2;
-  p.kuramoto.base_coupling_strength = K; /* mean normalization: each feels K/2 */
-  p.kuramoto.normalization = NFCS_NORM_MEAN;
-  p.kuramoto.phases.type = NFCS_PHASES_EQUAL;
-  p.kuramoto.time_step = 0.001;
+  nfcs_params_set_present(&p, "kuramoto", 1);
+  KUR(&p)->natural_frequencies.n = 2;
+  snprintf(KUR(&p)->natural_frequencies.name[0], NFCS_NAME_MAX, "a");
+  snprintf(KUR(&p)->natural_frequencies.name[1], NFCS_NAME_MAX, "b");
+  KUR(&p)->natural_frequencies.value[0] = dw / 2;
+  KUR(&p)->natural_frequencies.value[1] = -dw / 2;
+  KUR(&p)->base_coupling_strength = K; /* mean normalization: each feels K/2 */
+  KUR(&p)->normalization = NFCS_NORM_MEAN;
+  KUR(&p)->phases.type = NFCS_PHASES_EQUAL;
+  KUR(&p)->time_step = 0.001;
   nfcs_kuramoto *k = make(ctx, &p, NULL);
   double th[2], prev = 0, first = -1, last = -1;
   int crossings = 0;
@@ -348,12 +348,12 @@ static void test_incoherence(void **state) {
   const int M = 4000;
   nfcs_params p;
   nfcs_params_defaults(&p);
-  p.has_kuramoto = 1;
-  p.kuramoto.oscillators = n;
+  nfcs_params_set_present(&p, "kuramoto", 1);
+  KUR(&p)->oscillators = n;
   double th[100], s = 0;
   for (int m = 0; m < M; m++) {
-    p.kuramoto.phases.seed = m + 1;
-    assert_int_equal(nfcs_kuramoto_initial_phases(&p, n, th), 0);
+    KUR(&p)->phases.seed = m + 1;
+    assert_int_equal(nfcs_kuramoto_initial_phases(KUR(&p), n, th), 0);
     double re = 0, im = 0;
     for (int i = 0; i < n; i++) {
       assert_true(th[i] >= -M_PI && th[i] < M_PI);
@@ -377,8 +377,8 @@ static double kur_order(int integ, double dt) {
   for (int q = 0; q < 3; q++) {
     nfcs_params p;
     kparams(&p, n, 1.5, 0.5, NFCS_FREQ_UNIFORM, dts[q]); /* bounded frequencies: |omega| dt small */
-    p.kuramoto.integrator = integ;
-    p.kuramoto.phases.R0 = 0.4;
+    KUR(&p)->integrator = integ;
+    KUR(&p)->phases.R0 = 0.4;
     nfcs_kuramoto *k = make(ctx, &p, NULL);
     advance(k, 2.0);
     TU_OK(ctx, nfcs_kuramoto_get_phases(k, out[q]));
@@ -405,12 +405,12 @@ static void test_integrator_order(void **state) {
 static nfcs_kuramoto *equiv_case(nfcs_ctx *ctx, int coupling, int blas, int lagmat, int64_t n, double alpha) {
   nfcs_params p;
   kparams(&p, n, 1.3, 0.4, NFCS_FREQ_LORENTZIAN, 0.01);
-  p.kuramoto.freq.sampling = NFCS_SAMPLING_RANDOM;
-  p.kuramoto.phases.type = NFCS_PHASES_RANDOM;
-  p.kuramoto.coupling = coupling;
-  p.kuramoto.matrix.source = NFCS_MATRIX_FILE;
-  p.kuramoto.matrix.kernel = blas ? NFCS_DENSE_BLAS : NFCS_DENSE_FUSED;
-  p.kuramoto.phase_lag = alpha;
+  KUR(&p)->freq.sampling = NFCS_SAMPLING_RANDOM;
+  KUR(&p)->phases.type = NFCS_PHASES_RANDOM;
+  KUR(&p)->coupling = coupling;
+  KUR(&p)->matrix.source = NFCS_MATRIX_FILE;
+  KUR(&p)->matrix.kernel = blas ? NFCS_DENSE_BLAS : NFCS_DENSE_FUSED;
+  KUR(&p)->phase_lag = alpha;
   nfcs_kuramoto_inputs in = {0};
   if (coupling == NFCS_COUPLING_MATRIX) {
     in.K = malloc(sizeof(double) * (size_t)(n * n));
@@ -480,7 +480,7 @@ static void test_bad_input(void **state) {
   nfcs_ctx *ctx = tu_ctx(1);
   nfcs_params p;
   kparams(&p, 5, 1.0, 0.1, NFCS_FREQ_LORENTZIAN, 0.01);
-  p.kuramoto.coupling = NFCS_COUPLING_SPARSE;
+  KUR(&p)->coupling = NFCS_COUPLING_SPARSE;
   nfcs_kuramoto_inputs in = {0};
   in.nedges = 2;
   in.src = malloc(2 * sizeof(int64_t));
@@ -498,8 +498,8 @@ static void test_bad_input(void **state) {
   assert_int_equal(nfcs_kuramoto_create(ctx, &p, &in, &k), NFCS_ERR_DATA);
   assert_non_null(strstr(nfcs_error_message(ctx), "weight of edge 0 is not finite"));
   assert_null(k);
-  p.kuramoto.oscillators = 0;
-  p.kuramoto.natural_frequencies.n = 0;
+  KUR(&p)->oscillators = 0;
+  KUR(&p)->natural_frequencies.n = 0;
   assert_int_equal(nfcs_kuramoto_create(ctx, &p, NULL, &k), NFCS_ERR_CONFIG);
   nfcs_ctx_destroy(&ctx);
 }
@@ -531,9 +531,9 @@ static void test_frequencies(void **state) {
   (void)state;
   nfcs_params p;
   kparams(&p, 9, 1.0, 0.7, NFCS_FREQ_LORENTZIAN, 0.01);
-  p.kuramoto.freq.center = 0.3;
+  KUR(&p)->freq.center = 0.3;
   double w[9];
-  assert_int_equal(nfcs_kuramoto_frequencies(&p, 9, w), 0);
+  assert_int_equal(nfcs_kuramoto_frequencies(KUR(&p), 9, w), 0);
   for (int j = 1; j <= 9; j++) assert_true(fabs(w[j - 1] - (0.3 + 0.7 * tan(M_PI * (2 * j - 9 - 1) / (2.0 * 10)))) < 1e-14);
   assert_true(fabs(nfcs_normal_quantile(0.975) - 1.959963984540054) < 1e-14);
   assert_true(fabs(nfcs_normal_quantile(0.001) + 3.090232306167813) < 1e-13);
@@ -550,12 +550,12 @@ static void test_ensemble_sweep(void **state) {
   const double D = 0.5, tol = 3 / sqrt((double)n);
   nfcs_params p;
   kparams(&p, n, 1.0, D, NFCS_FREQ_LORENTZIAN, 0.05);
-  p.kuramoto.ensemble = M;
-  p.kuramoto.ensemble_vary = NFCS_VARY_COUPLING;
-  p.kuramoto.ensemble_coupling.n = 2;
-  p.kuramoto.ensemble_coupling.v[0] = 0.3;
-  p.kuramoto.ensemble_coupling.v[1] = 3.8;
-  p.kuramoto.phases.R0 = 0.3;
+  KUR(&p)->ensemble = M;
+  KUR(&p)->ensemble_vary = NFCS_VARY_COUPLING;
+  KUR(&p)->ensemble_coupling.n = 2;
+  KUR(&p)->ensemble_coupling.v[0] = 0.3;
+  KUR(&p)->ensemble_coupling.v[1] = 3.8;
+  KUR(&p)->phases.R0 = 0.3;
   nfcs_kuramoto *k = make(ctx, &p, NULL);
   assert_int_equal(nfcs_kuramoto_members(k), M);
   double R[8], psi[8], acc[8] = {0};
@@ -589,21 +589,21 @@ static void test_ensemble_dense_equals_runs(void **state) {
   const int64_t n = 300, M = 3;
   nfcs_params p;
   kparams(&p, n, 1.0, 0.4, NFCS_FREQ_LORENTZIAN, 0.01);
-  p.kuramoto.freq.sampling = NFCS_SAMPLING_RANDOM;
-  p.kuramoto.phases.type = NFCS_PHASES_RANDOM;
-  p.kuramoto.coupling = NFCS_COUPLING_MATRIX;
-  p.kuramoto.matrix.source = NFCS_MATRIX_UPSTREAM;
-  p.kuramoto.ensemble = M;
-  p.kuramoto.ensemble_coupling.v[0] = 0.5;
-  p.kuramoto.ensemble_coupling.v[1] = 2.5;
+  KUR(&p)->freq.sampling = NFCS_SAMPLING_RANDOM;
+  KUR(&p)->phases.type = NFCS_PHASES_RANDOM;
+  KUR(&p)->coupling = NFCS_COUPLING_MATRIX;
+  KUR(&p)->matrix.source = NFCS_MATRIX_UPSTREAM;
+  KUR(&p)->ensemble = M;
+  KUR(&p)->ensemble_coupling.v[0] = 0.5;
+  KUR(&p)->ensemble_coupling.v[1] = 2.5;
   nfcs_kuramoto *e = make(ctx, &p, NULL);
   advance(e, 2.0);
   double *all = malloc(sizeof(double) * (size_t)(n * M)), one[300];
   TU_OK(ctx, nfcs_kuramoto_get_phases(e, all));
   for (int64_t m = 0; m < M; m++) {
     nfcs_params q = p;
-    q.kuramoto.ensemble = 1;
-    q.kuramoto.base_coupling_strength = 0.5 + m * 1.0; /* K_m: the upstream matrix scales with K_base */
+    KUR(&q)->ensemble = 1;
+    KUR(&q)->base_coupling_strength = 0.5 + m * 1.0; /* K_m: the upstream matrix scales with K_base */
     nfcs_kuramoto *k = make(ctx, &q, NULL);
     advance(k, 2.0);
     TU_OK(ctx, nfcs_kuramoto_get_phases(k, one));

@@ -26,11 +26,11 @@ static void expect_error(const char *text, const char *needle) {
 static void test_defaults(void **state) {
   (void)state;
   nfcs_params_defaults(&P);
-  assert_true(P.cgl.c1 == 0.8 && P.cgl.c3 == 1.5);
-  assert_int_equal(P.cgl.grid_size.n, 2);
-  assert_int_equal(P.cgl.grid_size.v[0], 128);
-  assert_true(P.cgl.time_step == 0.01);
-  assert_int_equal(P.cgl.scheme, NFCS_SCHEME_STRANG);
+  assert_true(CGL(&P)->c1 == 0.8 && CGL(&P)->c3 == 1.5);
+  assert_int_equal(CGL(&P)->grid_size.n, 2);
+  assert_int_equal(CGL(&P)->grid_size.v[0], 128);
+  assert_true(CGL(&P)->time_step == 0.01);
+  assert_int_equal(CGL(&P)->scheme, NFCS_SCHEME_STRANG);
   assert_true(P.run.t_end == 10.0);
   assert_true(P.coordinator.rate_hz == 10.0);
   assert_string_equal(P.output.path, "nfcs_out.h5");
@@ -52,14 +52,14 @@ static void test_upstream_file(void **state) {
   snprintf(path, sizeof path, "%s/configs/upstream.yaml", NFCS_SOURCE_DIR);
   assert_int_equal(nfcs_config_load(path, &P, &D), 0);
   assert_int_equal(nfcs_params_validate(&P, &D), 0);
-  assert_true(P.has_cgl && P.has_kuramoto);
-  assert_true(P.cgl.c1 == 0.8 && P.cgl.c3 == 1.5 && P.cgl.time_step == 0.01);
-  assert_true(P.cgl.spatial_extent.v[0] == 10.0 && P.cgl.spatial_extent.v[1] == 10.0);
-  assert_int_equal(P.kuramoto.natural_frequencies.n, 8);
-  assert_string_equal(P.kuramoto.natural_frequencies.name[0], "constitution");
-  assert_true(P.kuramoto.natural_frequencies.value[0] == 2.0);
-  assert_string_equal(P.kuramoto.natural_frequencies.name[7], "symbolic_ai");
-  assert_true(P.kuramoto.natural_frequencies.value[7] == 15.0);
+  assert_true(nfcs_params_has(&P, "cgl") && nfcs_params_has(&P, "kuramoto"));
+  assert_true(CGL(&P)->c1 == 0.8 && CGL(&P)->c3 == 1.5 && CGL(&P)->time_step == 0.01);
+  assert_true(CGL(&P)->spatial_extent.v[0] == 10.0 && CGL(&P)->spatial_extent.v[1] == 10.0);
+  assert_int_equal(KUR(&P)->natural_frequencies.n, 8);
+  assert_string_equal(KUR(&P)->natural_frequencies.name[0], "constitution");
+  assert_true(KUR(&P)->natural_frequencies.value[0] == 2.0);
+  assert_string_equal(KUR(&P)->natural_frequencies.name[7], "symbolic_ai");
+  assert_true(KUR(&P)->natural_frequencies.value[7] == 15.0);
   assert_true(P.cost.w_field_gradient == 0.5 && P.cost.w_violations == 3.0);
   assert_int_equal(P.system.max_simulation_steps, 10000);
   assert_true(P.system.coherence_target == 0.7);
@@ -87,7 +87,7 @@ static void test_yaml_roundtrip(void **state) {
     nfcs_param_format(&Q, &t[i], b, sizeof b);
     if (strcmp(a, b)) fail_msg("%s: %s became %s", t[i].key, a, b);
   }
-  assert_true(Q.cgl.c1 == 0.123456789012345);
+  assert_true(CGL(&Q)->c1 == 0.123456789012345);
   free(y);
 }
 
@@ -125,14 +125,14 @@ static void test_error_classes(void **state) {
 static void test_empty_sections_and_bools(void **state) {
   (void)state;
   assert_int_equal(load("cgl:\n"), 0);
-  assert_true(P.has_cgl && !P.has_kuramoto);
+  assert_true(nfcs_params_has(&P, "cgl") && !nfcs_params_has(&P, "kuramoto"));
   assert_int_equal(load("kuramoto: {oscillators: 10}\ncoordinator: {realtime: yes}\nlogging: {level: debug}\n"), 0);
-  assert_true(P.has_kuramoto && !P.has_cgl);
+  assert_true(nfcs_params_has(&P, "kuramoto") && !nfcs_params_has(&P, "cgl"));
   assert_int_equal(P.coordinator.realtime, 1);
   assert_int_equal(P.logging.level, NFCS_LOG_DEBUG);
   assert_int_equal(load("cgl:\n  grid_size: [256.0, 1e2]\n"), 0); /* exact integers written as floats */
-  assert_int_equal(P.cgl.grid_size.v[0], 256);
-  assert_int_equal(P.cgl.grid_size.v[1], 100);
+  assert_int_equal(CGL(&P)->grid_size.v[0], 256);
+  assert_int_equal(CGL(&P)->grid_size.v[1], 100);
 }
 
 static void test_set(void **state) {
@@ -140,15 +140,15 @@ static void test_set(void **state) {
   assert_int_equal(load("cgl: {}\n"), 0);
   memset(&D, 0, sizeof D);
   assert_int_equal(nfcs_params_apply_set(&P, "cgl.time_step=0.005", &D), 0);
-  assert_true(P.cgl.time_step == 0.005);
+  assert_true(CGL(&P)->time_step == 0.005);
   assert_int_equal(nfcs_params_apply_set(&P, "cgl.grid_size=[256, 64]", &D), 0);
-  assert_int_equal(P.cgl.grid_size.v[0], 256);
-  assert_int_equal(P.cgl.grid_size.v[1], 64);
+  assert_int_equal(CGL(&P)->grid_size.v[0], 256);
+  assert_int_equal(CGL(&P)->grid_size.v[1], 64);
   assert_int_equal(nfcs_params_apply_set(&P, "cgl.grid_size=32,32,32", &D), 0);
-  assert_int_equal(P.cgl.grid_size.n, 3);
+  assert_int_equal(CGL(&P)->grid_size.n, 3);
   assert_int_equal(nfcs_params_apply_set(&P, "kuramoto.natural_frequencies.alpha=3.5", &D), 0);
-  assert_true(P.has_kuramoto);
-  assert_int_equal(P.kuramoto.natural_frequencies.n, 1);
+  assert_true(nfcs_params_has(&P, "kuramoto"));
+  assert_int_equal(KUR(&P)->natural_frequencies.n, 1);
   assert_int_equal(nfcs_params_apply_set(&P, "output.path=a=b.h5", &D), 0);
   assert_string_equal(P.output.path, "a=b.h5");
   assert_int_equal(nfcs_params_apply_set(&P, "cgl.grid_size=-256", &D), NFCS_ERR_CONFIG);

@@ -25,7 +25,12 @@
 #include "nfcs_backend.h"
 #include "nfcs_cgl.h"
 #include "nfcs_internal.h"
+#include "nfcs_kuramoto.h"
 #include "nfcs_params.h"
+
+/* The modules' sections of a config, to set in tests. */
+#define CGL(p) nfcs_cgl_section_rw(p)
+#define KUR(p) nfcs_kuramoto_section_rw(p)
 
 #if NFCS_SINGLE
 #define TU_EPS ((double)FLT_EPSILON) /* unit round-off of the field's arithmetic */
@@ -99,16 +104,16 @@ static inline nfcs_ctx *tu_ctx(int threads) { return tu_ctx_on(tu_backend(), thr
 /* params of a cgl run on an n^dim grid of side L */
 static inline void tu_params(nfcs_params *p, int dim, int64_t n, double L, double c1, double c3, int scheme, double dt) {
   nfcs_params_defaults(p);
-  p->has_cgl = 1;
-  p->cgl.grid_size.n = p->cgl.spatial_extent.n = dim;
+  nfcs_params_set_present(p, "cgl", 1);
+  CGL(p)->grid_size.n = CGL(p)->spatial_extent.n = dim;
   for (int a = 0; a < dim && a < 3; a++) {
-    p->cgl.grid_size.v[a] = n;
-    p->cgl.spatial_extent.v[a] = L;
+    CGL(p)->grid_size.v[a] = n;
+    CGL(p)->spatial_extent.v[a] = L;
   }
-  p->cgl.c1 = c1;
-  p->cgl.c3 = c3;
-  p->cgl.scheme = scheme;
-  p->cgl.time_step = dt;
+  CGL(p)->c1 = c1;
+  CGL(p)->c3 = c3;
+  CGL(p)->scheme = scheme;
+  CGL(p)->time_step = dt;
 }
 
 static inline nfcs_real *tu_field(const nfcs_grid *g) {

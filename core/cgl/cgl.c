@@ -133,9 +133,10 @@ int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
   if (!ctx->ops->field || !ctx->ops->fft)
     return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' does not run the CGL field (use backend.device: cpu)",
                       ctx->backend_type ? ctx->backend_type->name : "?");
-  const nfcs_cgl_scheme_class *scheme = nfcs_cgl_scheme_class_of(p->cgl.scheme);
-  if (!scheme) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "cgl.scheme: no scheme number %d", p->cgl.scheme);
-  if (p->cgl.noise > 0 && !scheme->has_noise)
+  const nfcs_cgl_params *cp = nfcs_cgl_section(p);
+  const nfcs_cgl_scheme_class *scheme = nfcs_cgl_scheme_class_of(cp->scheme);
+  if (!scheme) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "cgl.scheme: no scheme number %d", cp->scheme);
+  if (cp->noise > 0 && !scheme->has_noise)
     return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "cgl.noise: the %s scheme has no noise term (use strang or etdrk4)", scheme->info.name);
   nfcs_cgl *c = calloc(1, sizeof *c);
   if (!c) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
@@ -143,14 +144,14 @@ int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
   c->ops = ctx->ops;
   c->be = ctx->backend;
   c->scheme = scheme;
-  c->dealias = p->cgl.dealias;
-  c->c1 = p->cgl.c1;
-  c->c3 = p->cgl.c3;
-  c->dt = p->cgl.time_step;
+  c->dealias = cp->dealias;
+  c->c1 = cp->c1;
+  c->c3 = cp->c3;
+  c->dt = cp->time_step;
   c->clock.dt = c->dt;
-  c->noise_D = p->cgl.noise;
-  c->noise_seed = (uint64_t)p->cgl.noise_seed;
-  int rc = nfcs_grid_init(&c->g, p->cgl.grid_size.n, p->cgl.grid_size.v, p->cgl.spatial_extent.v);
+  c->noise_D = cp->noise;
+  c->noise_seed = (uint64_t)cp->noise_seed;
+  int rc = nfcs_grid_init(&c->g, cp->grid_size.n, cp->grid_size.v, cp->spatial_extent.v);
   if (rc) { free(c); return NFCS_ERROR(ctx, rc, "cgl.grid_size and cgl.spatial_extent disagree"); }
 
   NFCS_CHECK_GOTO(nfcs_cgl_alloc_array(c, &c->phi), fail);
@@ -403,12 +404,13 @@ int nfcs_cgl_finite(nfcs_cgl *c) {
 /* ---------------------------------------------------------------- initial patterns */
 
 int nfcs_cgl_pattern(const nfcs_params *p, const nfcs_grid *g, nfcs_real *host) {
-  const nfcs_cgl_ic_class *ic = nfcs_cgl_ic_class_of(p->cgl.ic.type);
+  const nfcs_cgl_params *cp = nfcs_cgl_section(p);
+  const nfcs_cgl_ic_class *ic = nfcs_cgl_ic_class_of(cp->ic.type);
   if (!ic || !ic->value) return NFCS_ERR_CONFIG; /* read from a file by io/ */
-  nfcs_cgl_ic_args a = {.amplitude = p->cgl.ic.amplitude, .width = p->cgl.ic.width, .charge = (double)p->cgl.ic.charge,
-                        .seed = (uint64_t)p->cgl.ic.seed};
-  for (int d = 0; d < g->dim && d < p->cgl.ic.wavenumber.n; d++)
-    a.k[d] = 2.0 * M_PI * (double)p->cgl.ic.wavenumber.v[d] / g->L[d];
+  nfcs_cgl_ic_args a = {.amplitude = cp->ic.amplitude, .width = cp->ic.width, .charge = (double)cp->ic.charge,
+                        .seed = (uint64_t)cp->ic.seed};
+  for (int d = 0; d < g->dim && d < cp->ic.wavenumber.n; d++)
+    a.k[d] = 2.0 * M_PI * (double)cp->ic.wavenumber.v[d] / g->L[d];
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < g->npts; i++) {
     const int64_t ix = (int64_t)(i % (size_t)g->n[0]);

@@ -4,14 +4,16 @@
 #include "nfcs_cgl.h"
 #include "nfcs_module.h"
 
-static int present(const nfcs_params *p) { return p->has_cgl; }
+extern const nfcs_param_def nfcs_cgl_rows[]; /* params.c */
+int nfcs_cgl_validate(const nfcs_params *p, nfcs_diags *diags);
+int nfcs_cgl_in_model(const nfcs_params *p, const nfcs_param_def *d);
 
 static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self) {
   nfcs_cgl *c = NULL;
   NFCS_CHECK(nfcs_cgl_create(ctx, p, &c));
   const nfcs_grid *g = nfcs_cgl_grid(c);
   int rc;
-  if (p->cgl.ic.type == NFCS_IC_FILE) {
+  if (nfcs_cgl_section(p)->ic.type == NFCS_IC_FILE) {
     rc = env && env->initial_field ? nfcs_cgl_set_field(c, env->initial_field)
                                    : NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial field file not read");
   } else {
@@ -48,9 +50,16 @@ static size_t state_bytes(void *self) { return nfcs_cgl_state_bytes(self); }
 static int save(void *self, nfcs_bundle *b) { return nfcs_cgl_save(self, b); }
 static int restore(void *self, const nfcs_bundle *b) { return nfcs_cgl_restore(self, b); }
 
-const nfcs_module_ops nfcs_module_cgl = {
+static const char *const CONTROLS[] = {NFCS_CONTROL_FIELD, NULL};
+
+const nfcs_module_type nfcs_module_cgl = {
   .name = "cgl",
-  .present = present,
+  .description = "the complex Ginzburg-Landau field, pseudo-spectral on a periodic box in 1, 2 or 3 dimensions",
+  .params = nfcs_cgl_rows,
+  .params_size = sizeof(nfcs_cgl_params),
+  .validate = nfcs_cgl_validate,
+  .in_model = nfcs_cgl_in_model,
+  .controls = CONTROLS,
   .create = create,
   .destroy = destroy,
   .dt = dt,

@@ -13,6 +13,34 @@ NFCS_EXTERN_C_BEGIN
 
 typedef struct nfcs_cgl nfcs_cgl;
 
+/* The cgl: section of a config (its rows: core/cgl/params.c).  Enumerations in the order of the
+ * rows' choices. */
+enum { NFCS_BC_PERIODIC = 0 };
+enum { NFCS_SCHEME_STRANG = 0, NFCS_SCHEME_ETDRK4 = 1, NFCS_SCHEME_UPSTREAM = 2 };
+enum { NFCS_IC_RANDOM_NOISE = 0, NFCS_IC_PLANE_WAVE, NFCS_IC_SPIRAL, NFCS_IC_GAUSSIAN, NFCS_IC_FILE };
+typedef struct nfcs_cgl_params {
+  double c1, c3;
+  nfcs_ivec3 grid_size;
+  nfcs_rvec3 spatial_extent;
+  double time_step;
+  int boundary_conditions, scheme, dealias;
+  double noise;
+  int64_t noise_seed;
+  struct {
+    int type;
+    double amplitude;
+    int64_t seed;
+    char path[NFCS_PATH_MAX];
+    char dataset[NFCS_PATH_MAX];
+    nfcs_ivec3 wavenumber;
+    int64_t charge;
+    double width;
+  } ic;
+} nfcs_cgl_params;
+/* The section within a config (read-only, and to set values). */
+NFCS_API const nfcs_cgl_params *nfcs_cgl_section(const nfcs_params *p);
+NFCS_API nfcs_cgl_params *nfcs_cgl_section_rw(nfcs_params *p);
+
 /* A scheme in the registry (cgl.scheme), in the order of the key's choices. */
 typedef struct nfcs_cgl_scheme_type {
   const char *name;

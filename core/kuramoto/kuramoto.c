@@ -37,10 +37,6 @@ void nfcs_kuramoto_inputs_free(nfcs_kuramoto_inputs *in) {
   memset(in, 0, sizeof *in);
 }
 
-int64_t nfcs_kuramoto_size(const nfcs_params *p) {
-  return p->kuramoto.oscillators > 0 ? p->kuramoto.oscillators : p->kuramoto.natural_frequencies.n;
-}
-
 /* ---------------------------------------------------------------- frequencies and phases */
 
 double nfcs_normal_quantile(double p) {
@@ -75,15 +71,15 @@ double nfcs_normal_quantile(double p) {
   return x;
 }
 
-int nfcs_kuramoto_frequencies(const nfcs_params *p, int64_t n, double *omega) {
-  const nfcs_named_reals *nf = &p->kuramoto.natural_frequencies;
-  if (p->kuramoto.oscillators == 0 || (nf->n > 0 && nf->n == n)) {
+int nfcs_kuramoto_frequencies(const nfcs_kuramoto_params *kp, int64_t n, double *omega) {
+  const nfcs_named_reals *nf = &kp->natural_frequencies;
+  if (kp->oscillators == 0 || (nf->n > 0 && nf->n == n)) {
     for (int64_t i = 0; i < n; i++) omega[i] = nf->value[i];
     return NFCS_OK;
   }
-  const double c0 = p->kuramoto.freq.center, w = p->kuramoto.freq.width;
-  const int type = p->kuramoto.freq.type, quant = p->kuramoto.freq.sampling == NFCS_SAMPLING_QUANTILE;
-  const uint64_t seed = (uint64_t)p->kuramoto.freq.seed;
+  const double c0 = kp->freq.center, w = kp->freq.width;
+  const int type = kp->freq.type, quant = kp->freq.sampling == NFCS_SAMPLING_QUANTILE;
+  const uint64_t seed = (uint64_t)kp->freq.seed;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
     double u;
@@ -107,17 +103,17 @@ int nfcs_kuramoto_frequencies(const nfcs_params *p, int64_t n, double *omega) {
 
 static inline double wrap_pi(double x) { return nfcs_wrap_phase(x); }
 
-int nfcs_kuramoto_initial_phases(const nfcs_params *p, int64_t n, double *theta) {
-  const uint64_t seed = (uint64_t)p->kuramoto.phases.seed;
-  const double R0 = p->kuramoto.phases.R0, mu = p->kuramoto.phases.center;
-  const int type = p->kuramoto.phases.type;
+int nfcs_kuramoto_initial_phases(const nfcs_kuramoto_params *kp, int64_t n, double *theta) {
+  const uint64_t seed = (uint64_t)kp->phases.seed;
+  const double R0 = kp->phases.R0, mu = kp->phases.center;
+  const int type = kp->phases.type;
 #pragma omp parallel for schedule(static)
   for (int64_t i = 0; i < n; i++) {
     double u, u2, v = 0;
     nfcs_rng_uniform2(seed, NFCS_STREAM_KURAMOTO_PHASES, (uint64_t)i, 0, &u, &u2);
     switch (type) {
     case NFCS_PHASES_RANDOM: v = -M_PI + 2 * M_PI * u; break;
-    case NFCS_PHASES_EQUAL: v = p->kuramoto.phases.value; break;
+    case NFCS_PHASES_EQUAL: v = kp->phases.value; break;
     case NFCS_PHASES_LINEAR: v = 0.1 * (double)i; break;
     case NFCS_PHASES_WRAPPED_CAUCHY:
       /* wrapped Cauchy with resultant R0: theta = mu + 2 atan(((1 - R0)/(1 + R0)) tan(pi (u - 1/2))) */
@@ -156,14 +152,14 @@ static int place(nfcs_kuramoto *k, double **host, size_t count, void **dev, int 
   return NFCS_OK;
 }
 
-static int build_dense(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_inputs *in) {
+static int build_dense(nfcs_kuramoto *k, const nfcs_kuramoto_params *kp, nfcs_kuramoto_inputs *in) {
   const int64_t n = k->n;
   const size_t nn = (size_t)n * (size_t)n;
   double *K = in ? in->K : NULL;
   in->K = NULL;
-  if (p->kuramoto.matrix.source == NFCS_MATRIX_UPSTREAM) {
+  if (kp->matrix.source == NFCS_MATRIX_UPSTREAM) {
     /* K = K_base modulation o mask, zero diagonal, (K + K^T)/2, clipped to +-10 K_base */
-    const double kb = p->kuramoto.base_coupling_strength, lim = 10 * fabs(kb);
+    const double kb = kp->base_coupling_strength, lim = 10 * fabs(kb);
     free(K);
     K = malloc(nn * sizeof(double));
     if (!K) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory for the %lld x %lld coupling matrix", (long long)n, (long long)n);
@@ -200,9 +196,9 @@ static int build_dense(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_inp
   return NFCS_OK;
 }
 
-static int build_sparse(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_inputs *in) {
+static int build_sparse(nfcs_kuramoto *k, const nfcs_kuramoto_params *kp, nfcs_kuramoto_inputs *in) {
   const int64_t n = k->n, ne = in->nedges;
-  const int sym = p->kuramoto.sparse.symmetric;
+  const int sym = kp->sparse.symmetric;
   const int64_t nnz = sym ? 2 * ne : ne;
   for (int64_t e = 0; e < ne; e++) {
     if (in->src[e] < 0 || in->src[e] >= n || in->dst[e] < 0 || in->dst[e] >= n)
@@ -224,7 +220,7 @@ static int build_sparse(nfcs_kuramoto *k, const nfcs_params *p, nfcs_kuramoto_in
     if (sym) rp[in->src[e] + 1]++;
   }
   for (int64_t i = 0; i < n; i++) rp[i + 1] += rp[i];
-  const double kb = p->kuramoto.base_coupling_strength;
+  const double kb = kp->base_coupling_strength;
   for (int64_t e = 0; e < ne; e++) {
     double we = in->weight ? in->weight[e] : kb;
     int64_t i = in->dst[e], j = in->src[e];
@@ -266,7 +262,8 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   *out = NULL;
   nfcs_kuramoto_inputs none = {0};
   if (!in) in = &none;
-  const int64_t n = nfcs_kuramoto_size(p);
+  const nfcs_kuramoto_params *kp = nfcs_kuramoto_section(p);
+  const int64_t n = nfcs_kuramoto_size(kp);
   if (n < 1) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto: N = %lld, expected at least one oscillator", (long long)n);
   if (!ctx->ops->network)
     return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' does not run Kuramoto networks in this version (use backend.device: cpu)",
@@ -277,11 +274,11 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   k->ops = ctx->ops;
   k->be = ctx->backend;
   k->n = n;
-  k->m = p->kuramoto.ensemble > 0 ? p->kuramoto.ensemble : 1;
-  k->integrator = p->kuramoto.integrator;
-  k->D = p->kuramoto.noise;
-  k->noise_seed = (uint64_t)p->kuramoto.noise_seed;
-  k->clock.dt = p->kuramoto.time_step;
+  k->m = kp->ensemble > 0 ? kp->ensemble : 1;
+  k->integrator = kp->integrator;
+  k->D = kp->noise;
+  k->noise_seed = (uint64_t)kp->noise_seed;
+  k->clock.dt = kp->time_step;
   int rc = NFCS_OK;
   const int64_t M = k->m;
   const size_t vb = sizeof(double) * (size_t)n * (size_t)M;
@@ -291,7 +288,7 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   if (!rc) rc = bytes_alloc(k, 4 * vb, (void **)&k->work);
   if (!rc) rc = bytes_alloc(k, sizeof(double) * 2 * (size_t)(nb * M), (void **)&k->partial);
   if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)M, (void **)&k->gscale);
-  if (!rc && M > 1 && p->kuramoto.coupling == NFCS_COUPLING_MATRIX) {
+  if (!rc && M > 1 && kp->coupling == NFCS_COUPLING_MATRIX) {
     rc = bytes_alloc(k, 2 * vb, (void **)&k->xw);
     if (!rc) rc = bytes_alloc(k, 2 * vb, (void **)&k->yw);
   }
@@ -303,20 +300,20 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   double *host = malloc(vb);
   if (!host) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
   {
-    static nfcs_params q; /* a member's view of the params */
+    nfcs_kuramoto_params q; /* a member's view of the section */
     for (int64_t mm = 0; mm < M; mm++) {
-      q = *p;
-      if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_FREQUENCIES) {
-        q.kuramoto.freq.seed = p->kuramoto.freq.seed + mm;
-        q.kuramoto.freq.sampling = NFCS_SAMPLING_RANDOM;
+      q = *kp;
+      if (M > 1 && kp->ensemble_vary == NFCS_VARY_FREQUENCIES) {
+        q.freq.seed = kp->freq.seed + mm;
+        q.freq.sampling = NFCS_SAMPLING_RANDOM;
       }
       nfcs_kuramoto_frequencies(&q, n, host + mm * n);
     }
     rc = k->ops->memory->upload_bytes(k->be, k->omega, host, vb);
     for (int64_t mm = 0; mm < M && !rc; mm++) {
-      q = *p;
-      if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_PHASES) q.kuramoto.phases.seed = p->kuramoto.phases.seed + mm;
-      if (p->kuramoto.phases.type == NFCS_PHASES_FILE) {
+      q = *kp;
+      if (M > 1 && kp->ensemble_vary == NFCS_VARY_PHASES) q.phases.seed = kp->phases.seed + mm;
+      if (kp->phases.type == NFCS_PHASES_FILE) {
         if (!in->theta0) rc = NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial phases not read");
         else for (int64_t i = 0; i < n; i++) host[mm * n + i] = wrap_pi(in->theta0[i]);
       } else {
@@ -324,12 +321,12 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
       }
     }
     if (!rc) rc = k->ops->memory->upload_bytes(k->be, k->theta, host, vb);
-    const double kb = p->kuramoto.base_coupling_strength;
+    const double kb = kp->base_coupling_strength;
     for (int64_t mm = 0; mm < M; mm++) {
       double Km = kb;
-      if (M > 1 && p->kuramoto.ensemble_vary == NFCS_VARY_COUPLING)
-        Km = p->kuramoto.ensemble_coupling.v[0] +
-             (p->kuramoto.ensemble_coupling.v[1] - p->kuramoto.ensemble_coupling.v[0]) * (double)mm / (double)(M - 1);
+      if (M > 1 && kp->ensemble_vary == NFCS_VARY_COUPLING)
+        Km = kp->ensemble_coupling.v[0] +
+             (kp->ensemble_coupling.v[1] - kp->ensemble_coupling.v[0]) * (double)mm / (double)(M - 1);
       k->Km[mm] = Km;
       host[mm] = kb != 0 ? Km / kb : 1.0;
     }
@@ -339,24 +336,26 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   if (rc) goto fail;
 
   nfcs_kur_rhs *r = &k->rhs;
-  r->coupling = p->kuramoto.coupling == NFCS_COUPLING_ALL_TO_ALL ? NFCS_COUPLING_MEAN_FIELD : p->kuramoto.coupling;
-  r->blas = p->kuramoto.matrix.kernel == NFCS_DENSE_BLAS;
+  r->coupling = kp->coupling == NFCS_COUPLING_MATRIX   ? NFCS_RHS_DENSE
+                : kp->coupling == NFCS_COUPLING_SPARSE ? NFCS_RHS_SPARSE
+                                                       : NFCS_RHS_MEAN_FIELD; /* all_to_all is the mean field */
+  r->blas = kp->matrix.kernel == NFCS_DENSE_BLAS;
   r->n = n;
   r->members = M;
   r->gscale = k->gscale;
   r->x = k->xw;
   r->y = k->yw;
-  r->kappa = p->kuramoto.normalization == NFCS_NORM_MEAN ? 1.0 / (double)n : 1.0;
-  r->K = p->kuramoto.base_coupling_strength;
-  r->cos_a = cos(p->kuramoto.phase_lag);
-  r->sin_a = sin(p->kuramoto.phase_lag);
-  if (r->coupling == NFCS_COUPLING_MATRIX) {
-    if ((rc = build_dense(k, p, in))) goto fail;
+  r->kappa = kp->normalization == NFCS_NORM_MEAN ? 1.0 / (double)n : 1.0;
+  r->K = kp->base_coupling_strength;
+  r->cos_a = cos(kp->phase_lag);
+  r->sin_a = sin(kp->phase_lag);
+  if (r->coupling == NFCS_RHS_DENSE) {
+    if ((rc = build_dense(k, kp, in))) goto fail;
     r->Kmat = k->Kmat;
     r->W = k->W;
     if (r->W) r->cos_a = 1, r->sin_a = 0; /* lags are inside W */
-  } else if (r->coupling == NFCS_COUPLING_SPARSE) {
-    if ((rc = build_sparse(k, p, in))) goto fail;
+  } else if (r->coupling == NFCS_RHS_SPARSE) {
+    if ((rc = build_sparse(k, kp, in))) goto fail;
     r->rowptr = k->rowptr;
     r->col = k->col;
     r->w = k->w;

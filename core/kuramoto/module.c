@@ -5,13 +5,16 @@
 #include "nfcs_kuramoto.h"
 #include "nfcs_module.h"
 
+extern const nfcs_param_def nfcs_kuramoto_rows[]; /* params.c */
+int nfcs_kuramoto_validate(const nfcs_params *p, nfcs_diags *diags);
+int nfcs_kuramoto_in_model(const nfcs_params *p, const nfcs_param_def *d);
+
 typedef struct kmod {
   nfcs_kuramoto *k;
   double *omega;
   const char **names;
 } kmod;
 
-static int present(const nfcs_params *p) { return p->has_kuramoto; }
 
 static void destroy(void **self) {
   if (!self || !*self) return;
@@ -32,10 +35,11 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
   m->omega = malloc(sizeof(double) * (size_t)n);
   if (!m->omega) { void *s = m; destroy(&s); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
   nfcs_kuramoto_get_omega(m->k, m->omega);
-  if (p->kuramoto.natural_frequencies.n == nfcs_kuramoto_n(m->k)) {
+  const nfcs_named_reals *nf = &nfcs_kuramoto_section(p)->natural_frequencies;
+  if (nf->n == nfcs_kuramoto_n(m->k)) {
     m->names = malloc(sizeof(char *) * (size_t)n);
     if (m->names)
-      for (int64_t i = 0; i < n; i++) m->names[i] = p->kuramoto.natural_frequencies.name[i];
+      for (int64_t i = 0; i < n; i++) m->names[i] = nf->name[i];
   }
   *self = m;
   return NFCS_OK;
@@ -87,9 +91,16 @@ static size_t state_bytes(void *self) { return nfcs_kuramoto_state_bytes(K(self)
 static int save(void *self, nfcs_bundle *b) { return nfcs_kuramoto_save(K(self), b); }
 static int restore(void *self, const nfcs_bundle *b) { return nfcs_kuramoto_restore(K(self), b); }
 
-const nfcs_module_ops nfcs_module_kuramoto = {
+static const char *const CONTROLS[] = {NFCS_CONTROL_OSCILLATOR, NFCS_CONTROL_OSCILLATOR_EACH, NULL};
+
+const nfcs_module_type nfcs_module_kuramoto = {
   .name = "kuramoto",
-  .present = present,
+  .description = "networks of Kuramoto(-Sakaguchi) oscillators: mean field, dense or sparse coupling, ensembles",
+  .params = nfcs_kuramoto_rows,
+  .params_size = sizeof(nfcs_kuramoto_params),
+  .validate = nfcs_kuramoto_validate,
+  .in_model = nfcs_kuramoto_in_model,
+  .controls = CONTROLS,
   .create = create,
   .destroy = destroy,
   .dt = dt,

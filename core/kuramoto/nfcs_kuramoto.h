@@ -12,6 +12,40 @@ NFCS_EXTERN_C_BEGIN
 
 typedef struct nfcs_kuramoto nfcs_kuramoto;
 
+/* The kuramoto: section of a config (its rows: core/kuramoto/params.c).  Enumerations in the
+ * order of the rows' choices. */
+enum { NFCS_FREQ_LORENTZIAN = 0, NFCS_FREQ_GAUSSIAN, NFCS_FREQ_UNIFORM };
+enum { NFCS_SAMPLING_RANDOM = 0, NFCS_SAMPLING_QUANTILE };
+enum { NFCS_COUPLING_ALL_TO_ALL = 0, NFCS_COUPLING_MEAN_FIELD, NFCS_COUPLING_MATRIX, NFCS_COUPLING_SPARSE };
+enum { NFCS_NORM_NONE = 0, NFCS_NORM_MEAN };
+enum { NFCS_PHASES_RANDOM = 0, NFCS_PHASES_EQUAL, NFCS_PHASES_LINEAR, NFCS_PHASES_WRAPPED_CAUCHY, NFCS_PHASES_FILE };
+enum { NFCS_KINT_RK4 = 0, NFCS_KINT_EULER_MARUYAMA, NFCS_KINT_HEUN, NFCS_KINT_UPSTREAM };
+enum { NFCS_MATRIX_FILE = 0, NFCS_MATRIX_UPSTREAM };
+enum { NFCS_DENSE_FUSED = 0, NFCS_DENSE_BLAS };
+enum { NFCS_VARY_COUPLING = 0, NFCS_VARY_FREQUENCIES, NFCS_VARY_PHASES };
+typedef struct nfcs_kuramoto_params {
+  double base_coupling_strength, time_step;
+  nfcs_named_reals natural_frequencies;
+  int64_t oscillators;
+  struct { int type; double center, width; int sampling; int64_t seed; } freq;
+  int coupling, normalization, integrator;
+  double noise, phase_lag;
+  int64_t noise_seed;
+  struct { int type; int64_t seed; double value, R0, center; char path[NFCS_PATH_MAX]; char dataset[NFCS_PATH_MAX]; } phases;
+  struct {
+    int source, kernel;
+    char path[NFCS_PATH_MAX], dataset[NFCS_PATH_MAX], lag_dataset[NFCS_PATH_MAX];
+    char modulation_dataset[NFCS_PATH_MAX], mask_dataset[NFCS_PATH_MAX];
+  } matrix;
+  struct { char path[NFCS_PATH_MAX], src[NFCS_PATH_MAX], dst[NFCS_PATH_MAX], weight[NFCS_PATH_MAX]; int symmetric; } sparse;
+  int64_t ensemble;
+  int ensemble_vary;
+  nfcs_rvec3 ensemble_coupling;
+} nfcs_kuramoto_params;
+/* The section within a config (read-only, and to set values). */
+NFCS_API const nfcs_kuramoto_params *nfcs_kuramoto_section(const nfcs_params *p);
+NFCS_API nfcs_kuramoto_params *nfcs_kuramoto_section_rw(nfcs_params *p);
+
 /* Data read from files by io/ (host memory from malloc; the model takes ownership of every
  * non-NULL array and frees it). */
 typedef struct nfcs_kuramoto_inputs {
@@ -27,8 +61,10 @@ typedef struct nfcs_kuramoto_inputs {
 
 NFCS_API void nfcs_kuramoto_inputs_free(nfcs_kuramoto_inputs *in);
 
-/* N of the config: kuramoto.oscillators, or the number of natural_frequencies. */
-NFCS_API int64_t nfcs_kuramoto_size(const nfcs_params *p);
+/* N of the section: kuramoto.oscillators, or the number of natural_frequencies. */
+NFCS_API int64_t nfcs_kuramoto_size(const nfcs_kuramoto_params *kp);
+/* Do the frequencies come from natural_frequencies (else from frequency_distribution)? */
+NFCS_API int nfcs_kuramoto_named_frequencies(const nfcs_kuramoto_params *kp);
 
 /* Create the network: frequencies, initial phases, coupling (from `in` where files are
  * involved; in may be NULL otherwise), work arrays.  Errors in the data: NFCS_ERR_DATA. */
@@ -68,10 +104,10 @@ NFCS_API int nfcs_kuramoto_check_finite(nfcs_kuramoto *k, int *finite);
 NFCS_API int nfcs_kuramoto_finite(nfcs_kuramoto *k);
 NFCS_API size_t nfcs_kuramoto_memory(const nfcs_kuramoto *k);
 
-/* Natural frequencies and initial phases of the config (pure functions of the params; the
- * same on every backend).  theta: NULL to skip. */
-NFCS_API int nfcs_kuramoto_frequencies(const nfcs_params *p, int64_t n, double *omega);
-NFCS_API int nfcs_kuramoto_initial_phases(const nfcs_params *p, int64_t n, double *theta);
+/* Natural frequencies and initial phases of the section (pure functions of the params; the same
+ * on every backend). */
+NFCS_API int nfcs_kuramoto_frequencies(const nfcs_kuramoto_params *kp, int64_t n, double *omega);
+NFCS_API int nfcs_kuramoto_initial_phases(const nfcs_kuramoto_params *kp, int64_t n, double *theta);
 /* Inverse of the standard normal CDF (full double precision). */
 NFCS_API double nfcs_normal_quantile(double p);
 
