@@ -71,7 +71,7 @@ MUTANTS = [
     ("kuramoto-noise-amplitude", "the oscillator noise has sqrt(D dt) instead of sqrt(2 D dt)",
      [("core/kuramoto/kuramoto.c", ".sigma = sqrt(2 * k->D * h)", ".sigma = sqrt(k->D * h)")]),
     ("kuramoto-phase-lag-sign", "the phase lag alpha enters with the wrong sign (every coupling path)",
-     [("core/kuramoto/kuramoto.c", "r->sin_a = sin(p->kuramoto.phase_lag);", "r->sin_a = -sin(p->kuramoto.phase_lag);"),
+     [("core/kuramoto/kuramoto.c", "r->sin_a = sin(kp->phase_lag);", "r->sin_a = -sin(kp->phase_lag);"),
       ("core/kuramoto/kuramoto.c", "W[2 * i + 1] = -K[i] * sin(in->lag[i]);", "W[2 * i + 1] = K[i] * sin(in->lag[i]);")]),
     ("restart-skips-rng-counter", "a restart does not restore the oscillators' step (noise counter)",
      [("core/kuramoto/kuramoto.c", "  k->clock.steps = in[1];\n", "")]),
