@@ -226,22 +226,12 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   nfcs_ctx_set_log_level(ctx, a->quiet && p.logging.level < NFCS_LOG_WARNING ? NFCS_LOG_WARNING : (nfcs_log_level)p.logging.level);
   nfcs_ctx_set_threads(ctx, (int)p.backend.threads);
   nfcs_ctx_set_fft(ctx, p.backend.fft_planner, p.backend.fft_wisdom);
-  nfcs_real *ic = NULL;
   nfcs_sink sink = {0};
-  nfcs_kuramoto_inputs kin = {0};
   nfcs_bundle restart = {0};
   char *model_text = NULL, model_hash[65] = "";
   char *cmdline = join_argv(argc, argv);
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
   if (rc) goto done;
-  if (nfcs_params_has(&p, "cgl") && nfcs_cgl_section_rw(&p)->ic.type == NFCS_IC_FILE) {
-    nfcs_grid g;
-    nfcs_grid_init(&g, nfcs_cgl_section_rw(&p)->grid_size.n, nfcs_cgl_section_rw(&p)->grid_size.v, nfcs_cgl_section_rw(&p)->spatial_extent.v);
-    ic = malloc(sizeof(nfcs_real) * 2 * g.npts);
-    if (!ic) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto done; }
-    if ((rc = nfcs_h5_read_field(ctx, &p, &g, ic))) goto done;
-  }
-  if (nfcs_params_has(&p, "kuramoto") && (rc = nfcs_h5_read_kuramoto(ctx, &p, nfcs_kuramoto_size(nfcs_kuramoto_section(&p)), &kin))) goto done;
   if ((rc = nfcs_model_describe(ctx, &p, &model_text, model_hash))) goto done;
   if (a->restart && (rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart))) goto done;
   if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
@@ -250,8 +240,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   cli_progress prog;
   cli_progress_init(&prog, a->quiet);
   nfcs_run_options opt = {
-    .initial_field = ic,
-    .kuramoto_inputs = nfcs_params_has(&p, "kuramoto") ? &kin : NULL,
+    .input = nfcs_h5_input(),
     .command_line = cmdline,
     .progress = cli_progress_update,
     .progress_user = &prog,
@@ -266,10 +255,8 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
 done:
   if (rc) fail(ctx, rc);
   if (sink.ops) sink.ops->destroy(&sink.self);
-  nfcs_kuramoto_inputs_free(&kin);
   nfcs_bundle_free(&restart);
   free(model_text);
-  free(ic);
   free(cmdline);
   nfcs_ctx_destroy(&ctx);
   return rc;

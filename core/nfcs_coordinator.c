@@ -130,7 +130,7 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
   float *tick_ms = NULL;
   int64_t nticks = 0, overruns = 0;
   memset(sum, 0, sizeof *sum);
-  nfcs_module_env env = {.initial_field = opt->initial_field, .kuramoto_inputs = opt->kuramoto_inputs};
+  nfcs_module_env env = {.input = opt->input};
 
   /* modules, in registry order */
   size_t nreg;
@@ -141,7 +141,6 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
     NFCS_CHECK_GOTO(reg[i]->create(ctx, p, &env, &c.m[c.nm]), out);
     c.nm++;
   }
-  if (opt->kuramoto_inputs) nfcs_kuramoto_inputs_free(opt->kuramoto_inputs);
   if (c.nm == 0) { rc = NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "no module to run"); goto out; }
   nfcs_run_info info = {
     .params = p,

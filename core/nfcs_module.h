@@ -8,6 +8,7 @@
 
 #include "nfcs_base.h"
 #include "nfcs_bundle.h"
+#include "nfcs_data.h"
 #include "nfcs_metrics.h"
 #include "nfcs_params.h"
 #include "nfcs_regulator.h"
@@ -15,12 +16,9 @@
 
 NFCS_EXTERN_C_BEGIN
 
-struct nfcs_kuramoto_inputs;
-
-/* Inputs read by io/ before the run (files named in the config). */
+/* What a module is given when it is created. */
 typedef struct nfcs_module_env {
-  const nfcs_real *initial_field;
-  struct nfcs_kuramoto_inputs *kuramoto_inputs;
+  const nfcs_input *input; /* reads the files its section names (may be NULL: a module that needs one fails) */
 } nfcs_module_env;
 
 typedef struct nfcs_module_type {

@@ -22,10 +22,9 @@ typedef struct nfcs_progress {
   int done;
 } nfcs_progress;
 
-struct nfcs_kuramoto_inputs;
+struct nfcs_input;
 typedef struct nfcs_run_options {
-  const nfcs_real *initial_field;  /* host field for initial_condition.type file (read by io/), else NULL */
-  struct nfcs_kuramoto_inputs *kuramoto_inputs; /* files of the network (read by io/; the run takes them), or NULL */
+  const struct nfcs_input *input;  /* reads the input files the config names (io/'s nfcs_h5_input()), or NULL */
   const char *command_line;
   void (*progress)(void *user, const nfcs_progress *p);  /* called once per tick, and at the end */
   void *progress_user;

@@ -1,4 +1,5 @@
-/* Reading the inputs of a Kuramoto network from HDF5 files. */
+/* Reading input files (nfcs_input over HDF5): the arrays a config's modules name, with their
+ * type, shape and values checked before any of it is used. */
 #include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -7,140 +8,132 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfcs_data.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
 #include "nfcs_h5_text.h"
-#include "nfcs_kuramoto.h"
 
-static int open_input(nfcs_ctx *ctx, const nfcs_params *p, const char *key, const char *rel, hid_t *f, char *path, size_t len) {
-  nfcs_params_input_path(p, rel, path, len);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  FILE *probe = fopen(path, "rb");
-  if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", key, path, strerror(errno));
-  fclose(probe);
-  *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (*f < 0) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: %s is not an HDF5 file", key, path);
-  return NFCS_OK;
+#if NFCS_SINGLE
+#define H5_REAL H5T_NATIVE_FLOAT
+#else
+#define H5_REAL H5T_NATIVE_DOUBLE
+#endif
+
+static void shape_text(char *buf, size_t len, int rank, const int64_t *dims, const hsize_t *hdims) {
+  size_t o = (size_t)snprintf(buf, len, "[");
+  for (int i = 0; i < rank && o < len; i++) {
+    if (hdims) o += (size_t)snprintf(buf + o, len - o, "%s%llu", i ? ", " : "", (unsigned long long)hdims[i]);
+    else if (dims[i] < 0) o += (size_t)snprintf(buf + o, len - o, "%sM", i ? ", " : "");
+    else o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? ", " : "", (long long)dims[i]);
+  }
+  if (o < len) snprintf(buf + o, len - o, "]");
 }
 
-/* Read dataset `d` of file f into a new array of doubles (or int64 when as_int), checking its
- * shape against rank/dims (dims[i] < 0: any length, returned in *len). */
-static int read_ds(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, int rank, const int64_t *dims, int as_int,
-                   void **out, int64_t *len) {
-  *out = NULL;
+static hid_t complex_type(hid_t real) {
+  size_t sz = H5Tget_size(real);
+  hid_t t = H5Tcreate(H5T_COMPOUND, 2 * sz);
+  H5Tinsert(t, "r", 0, real);
+  H5Tinsert(t, "i", sz, real);
+  return t;
+}
+
+static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, nfcs_elem elem, int rank, const int64_t *shape,
+                      const char *shape_of, nfcs_array *out) {
   if (H5LTpath_valid(f, d, 1) <= 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s", path, d);
   hid_t ds = H5Dopen2(f, d, H5P_DEFAULT);
-  hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds);
+  if (ds < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s is not a dataset", path, d);
+  hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds), mt = -1;
   int rc = NFCS_OK;
   hsize_t hd[8] = {0};
-  int r = H5Sget_simple_extent_ndims(sp);
+  const int r = H5Sget_simple_extent_ndims(sp);
   H5Sget_simple_extent_dims(sp, hd, NULL);
-  H5T_class_t cls = H5Tget_class(ty);
-  if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
+  const H5T_class_t cls = H5Tget_class(ty);
+  if (elem == NFCS_ELEM_COMPLEX) {
+    if (cls != H5T_COMPOUND || H5Tget_nmembers(ty) != 2 || H5Tget_member_index(ty, "r") < 0 || H5Tget_member_index(ty, "i") < 0) {
+      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected complex numbers (a compound {r, i}, as h5py writes), got another type", path, d);
+      goto done;
+    }
+  } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected numbers, got another type", path, d);
     goto done;
-  }
-  if (as_int && cls != H5T_INTEGER) {
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected integers (oscillator indices), got floating point", path, d);
+  } else if (elem == NFCS_ELEM_I64 && cls != H5T_INTEGER) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected integers, got floating point", path, d);
     goto done;
   }
-  int ok = r == rank;
-  for (int i = 0; i < rank && ok; i++) ok = dims[i] < 0 || hd[i] == (hsize_t)dims[i];
-  if (!ok) {
-    char want[64] = "[", got[64] = "[";
-    for (int i = 0; i < rank; i++) {
-      char b[24];
-      if (dims[i] < 0) snprintf(b, sizeof b, "%sM", i ? ", " : "");
-      else snprintf(b, sizeof b, "%s%lld", i ? ", " : "", (long long)dims[i]);
-      strcat(want, b);
+  if (rank >= 0) {
+    int ok = r == rank;
+    for (int i = 0; i < rank && ok; i++) ok = shape[i] < 0 || hd[i] == (hsize_t)shape[i];
+    if (!ok) {
+      char want[96], got[96];
+      shape_text(want, sizeof want, rank, shape, NULL);
+      shape_text(got, sizeof got, r < 8 ? r : 8, NULL, hd);
+      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected shape %s%s%s, got %s", path, d, want, shape_of ? " for " : "",
+                      shape_of ? shape_of : "", got);
+      goto done;
     }
-    for (int i = 0; i < r && i < 4; i++) {
-      char b[24];
-      snprintf(b, sizeof b, "%s%llu", i ? ", " : "", (unsigned long long)hd[i]);
-      strcat(got, b);
-    }
-    strcat(want, "]");
-    strcat(got, "]");
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected shape %s, got %s", path, d, want, got);
+  }
+  if (r > NFCS_MAX_RANK + 1) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected at most %d axes, got %d", path, d, NFCS_MAX_RANK + 1, r);
     goto done;
   }
   size_t count = 1;
   for (int i = 0; i < r; i++) count *= (size_t)hd[i];
-  if (len) *len = (int64_t)(r ? hd[0] : 1);
-  void *buf = malloc((count ? count : 1) * 8);
+  void *buf = malloc((count ? count : 1) * nfcs_elem_size(elem));
   if (!buf) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory reading %s:%s", path, d); goto done; }
-  if (H5Dread(ds, as_int ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+  mt = elem == NFCS_ELEM_COMPLEX ? complex_type(H5_REAL) : H5Tcopy(elem == NFCS_ELEM_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE);
+  if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
     free(buf);
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values", path, d);
     goto done;
   }
-  if (!as_int) {
-    const double *v = buf;
-    for (size_t i = 0; i < count; i++)
-      if (!isfinite(v[i])) {
+  if (elem != NFCS_ELEM_I64) {
+    const size_t nv = elem == NFCS_ELEM_COMPLEX ? 2 * count : count;
+    for (size_t i = 0; i < nv; i++) {
+      const double v = elem == NFCS_ELEM_COMPLEX ? (double)((const nfcs_real *)buf)[i] : ((const double *)buf)[i];
+      if (!isfinite(v)) {
         free(buf);
-        rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: value %zu is not finite", path, d, i);
+        rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: value %zu is not finite", path, d, elem == NFCS_ELEM_COMPLEX ? i / 2 : i);
         goto done;
       }
+    }
   }
-  *out = buf;
+  out->elem = elem;
+  out->rank = r;
+  for (int i = 0; i < r; i++) out->dims[i] = (int64_t)hd[i];
+  out->data = buf;
 done:
+  if (mt >= 0) H5Tclose(mt);
   H5Tclose(ty);
   H5Sclose(sp);
   H5Dclose(ds);
   return rc;
 }
 
-int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, nfcs_kuramoto_inputs *in) {
-  memset(in, 0, sizeof *in);
+static int h5_read(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset, nfcs_elem elem,
+                   int rank, const int64_t *shape, const char *shape_of, nfcs_array *out) {
+  (void)self;
+  memset(out, 0, sizeof *out);
+  const nfcs_param_def *d = nfcs_param_find(file_key, NULL);
+  if (!d || d->type != NFCS_PT_STRING) return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "%s: not a key naming a file", file_key);
+  const char *rel = (const char *)p + d->offset;
+  if (!rel[0]) return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "%s: expected the HDF5 file holding %s", file_key, dataset);
   char path[NFCS_PATH_MAX * 2];
-  hid_t f = -1;
-  int rc = NFCS_OK;
-  const int64_t nn[2] = {n, n}, n1[1] = {n}, any[1] = {-1};
-  if (nfcs_kuramoto_section(p)->coupling == NFCS_COUPLING_MATRIX) {
-    const int from_file = nfcs_kuramoto_section(p)->matrix.source == NFCS_MATRIX_FILE;
-    const int need = from_file || nfcs_kuramoto_section(p)->matrix.lag_dataset[0] || nfcs_kuramoto_section(p)->matrix.modulation_dataset[0] ||
-                     nfcs_kuramoto_section(p)->matrix.mask_dataset[0];
-    if (need) {
-      if (!nfcs_kuramoto_section(p)->matrix.path[0])
-        return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto.matrix.path: expected the HDF5 file holding the matrix datasets");
-      NFCS_CHECK(open_input(ctx, p, "kuramoto.matrix.path", nfcs_kuramoto_section(p)->matrix.path, &f, path, sizeof path));
-      if (from_file) NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.dataset, 2, nn, 0, (void **)&in->K, NULL), out);
-      if (nfcs_kuramoto_section(p)->matrix.lag_dataset[0])
-        NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.lag_dataset, 2, nn, 0, (void **)&in->lag, NULL), out);
-      if (!from_file && nfcs_kuramoto_section(p)->matrix.modulation_dataset[0])
-        NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.modulation_dataset, 2, nn, 0, (void **)&in->modulation, NULL), out);
-      if (!from_file && nfcs_kuramoto_section(p)->matrix.mask_dataset[0])
-        NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->matrix.mask_dataset, 2, nn, 0, (void **)&in->mask, NULL), out);
-      H5Fclose(f);
-      f = -1;
-    }
-  }
-  if (nfcs_kuramoto_section(p)->coupling == NFCS_COUPLING_SPARSE) {
-    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.sparse.path", nfcs_kuramoto_section(p)->sparse.path, &f, path, sizeof path), out);
-    int64_t ls = 0, ld = 0, lw = 0;
-    NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->sparse.src, 1, any, 1, (void **)&in->src, &ls), out);
-    NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->sparse.dst, 1, any, 1, (void **)&in->dst, &ld), out);
-    if (nfcs_kuramoto_section(p)->sparse.weight[0])
-      NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->sparse.weight, 1, any, 0, (void **)&in->weight, &lw), out);
-    if (ls != ld || (in->weight && lw != ls)) {
-      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s: src, dst and weight must have the same length, got %lld, %lld and %lld", path,
-                      (long long)ls, (long long)ld, (long long)(in->weight ? lw : ls));
-      goto out;
-    }
-    in->nedges = ls;
-    H5Fclose(f);
-    f = -1;
-  }
-  if (nfcs_kuramoto_section(p)->phases.type == NFCS_PHASES_FILE) {
-    NFCS_CHECK_GOTO(open_input(ctx, p, "kuramoto.initial_phases.path", nfcs_kuramoto_section(p)->phases.path, &f, path, sizeof path), out);
-    NFCS_CHECK_GOTO(read_ds(ctx, f, path, nfcs_kuramoto_section(p)->phases.dataset, 1, n1, 0, (void **)&in->theta0, NULL), out);
-  }
-out:
-  if (f >= 0) H5Fclose(f);
-  if (rc) nfcs_kuramoto_inputs_free(in);
+  nfcs_params_input_path(p, rel, path, sizeof path);
+  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+  FILE *probe = fopen(path, "rb");
+  if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", file_key, path, strerror(errno));
+  fclose(probe);
+  hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: %s is not an HDF5 file", file_key, path);
+  int rc = read_array(ctx, f, path, dataset, elem, rank, shape, shape_of, out);
+  H5Fclose(f);
   return rc;
 }
+
+static const nfcs_input_ops H5_INPUT_OPS = {.read = h5_read};
+static const nfcs_input H5_INPUT = {&H5_INPUT_OPS, NULL};
+
+const nfcs_input *nfcs_h5_input(void) { return &H5_INPUT; }
 
 /* ---------------------------------------------------------------- checkpoints */
 

@@ -25,16 +25,9 @@ NFCS_API int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sin
 /* A sink that takes nothing (benchmarks: the run's cost without a disk). */
 NFCS_API void nfcs_null_sink_create(nfcs_sink *sink);
 
-/* Read the initial field of params->cgl.initial_condition (type file) into host (npts complex).
- * NFCS_ERR_NOINPUT when the file cannot be opened, NFCS_ERR_DATA for a missing dataset, a wrong
- * type or shape, or non-finite values. */
-NFCS_API int nfcs_h5_read_field(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_grid *g, nfcs_real *host);
-
-/* Read the files a Kuramoto network of N oscillators needs (coupling matrix, lags, modulation,
- * mask, edge list, initial phases) into `in` (host arrays).  NFCS_ERR_NOINPUT when a file cannot
- * be opened, NFCS_ERR_DATA for a missing dataset, a wrong shape or non-finite values. */
-struct nfcs_kuramoto_inputs;
-NFCS_API int nfcs_h5_read_kuramoto(nfcs_ctx *ctx, const nfcs_params *p, int64_t n, struct nfcs_kuramoto_inputs *in);
+/* The reader of input files (HDF5) that a run hands to its modules (nfcs_run_options.input). */
+struct nfcs_input;
+NFCS_API const struct nfcs_input *nfcs_h5_input(void);
 
 /* Read a checkpoint: the state into a bundle, its effective config as YAML text (malloc'd), and
  * the model it was written for: its canonical text (malloc'd) and hash (hex), or NULL and "" for a

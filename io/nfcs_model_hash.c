@@ -56,21 +56,32 @@ int nfcs_model_describe(nfcs_ctx *ctx, const nfcs_params *p, char **text, char h
   hash[0] = '\0';
   char *base = nfcs_params_model_text(p);
   if (!base) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory describing the model");
-  nfcs_input_file files[8];
-  const int nf = nfcs_params_input_files(p, files, 8);
+  enum { MAX_FILES = 32 };
+  nfcs_input_file *files = malloc(sizeof *files * MAX_FILES);
+  if (!files) { free(base); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory describing the model"); }
+  const int nf = nfcs_params_input_files(p, files, MAX_FILES);
+  if (nf > MAX_FILES) {
+    free(base);
+    free(files);
+    return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "the model names %d input files, more than the %d it can describe", nf, MAX_FILES);
+  }
   size_t len = strlen(base), cap = len + (size_t)nf * 160 + 1;
   char *out = malloc(cap);
-  if (!out) { free(base); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory describing the model"); }
+  if (!out) { free(base); free(files); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory describing the model"); }
   memcpy(out, base, len + 1);
   free(base);
-  for (int i = 0; i < nf && i < 8; i++) {
+  for (int i = 0; i < nf; i++) {
     char hex[65];
     if (file_sha256(files[i].path, hex) != 0) {
+      const int err = errno;
       free(out);
-      return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot read %s: %s", files[i].key, files[i].path, strerror(errno));
+      NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", files[i].key, files[i].path, strerror(err));
+      free(files);
+      return NFCS_ERR_NOINPUT;
     }
     len += (size_t)snprintf(out + len, cap - len, "%s: sha256 %s\n", files[i].key, hex);
   }
+  free(files);
   if (nfcs_sha256_hex(out, len, hash) != 0) {
     free(out);
     return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "SHA-256 (libcrypto) failed");

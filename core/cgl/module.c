@@ -12,10 +12,17 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
   nfcs_cgl *c = NULL;
   NFCS_CHECK(nfcs_cgl_create(ctx, p, &c));
   const nfcs_grid *g = nfcs_cgl_grid(c);
+  const nfcs_cgl_params *cp = nfcs_cgl_section(p);
   int rc;
-  if (nfcs_cgl_section(p)->ic.type == NFCS_IC_FILE) {
-    rc = env && env->initial_field ? nfcs_cgl_set_field(c, env->initial_field)
-                                   : NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial field file not read");
+  if (cp->ic.type == NFCS_IC_FILE) {
+    /* the file's dataset in C order: [nz, ny, nx] */
+    int64_t shape[3];
+    for (int a = 0; a < g->dim; a++) shape[a] = g->n[g->dim - 1 - a];
+    nfcs_array field;
+    rc = nfcs_input_read(env->input, ctx, p, "cgl.initial_condition.path", cp->ic.dataset, NFCS_ELEM_COMPLEX, g->dim, shape,
+                         "cgl.grid_size", &field);
+    if (!rc) rc = nfcs_cgl_set_field(c, field.data);
+    nfcs_array_free(&field);
   } else {
     nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * g->npts);
     rc = host ? nfcs_cgl_pattern(p, g, host) : NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");

@@ -8,6 +8,7 @@
 extern const nfcs_param_def nfcs_kuramoto_rows[]; /* params.c */
 int nfcs_kuramoto_validate(const nfcs_params *p, nfcs_diags *diags);
 int nfcs_kuramoto_in_model(const nfcs_params *p, const nfcs_param_def *d);
+int nfcs_kuramoto_read_inputs(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_input *input, nfcs_kuramoto_inputs *in);
 
 typedef struct kmod {
   nfcs_kuramoto *k;
@@ -29,7 +30,9 @@ static void destroy(void **self) {
 static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self) {
   kmod *m = calloc(1, sizeof *m);
   if (!m) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
-  int rc = nfcs_kuramoto_create(ctx, p, env ? env->kuramoto_inputs : NULL, &m->k);
+  nfcs_kuramoto_inputs in;
+  int rc = nfcs_kuramoto_read_inputs(ctx, p, env->input, &in);
+  if (!rc) rc = nfcs_kuramoto_create(ctx, p, &in, &m->k); /* takes the arrays of in */
   if (rc) { free(m); return rc; }
   const int64_t n = nfcs_kuramoto_n(m->k) * nfcs_kuramoto_members(m->k);
   m->omega = malloc(sizeof(double) * (size_t)n);
