@@ -143,7 +143,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
     for (int i = 0; i < batch; i++) KEEP(nfcs_cgl_step(cgl, nfcs_cgl_section_rw(&p)->time_step));
     KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
     double s2 = now_s();
-    nfcs_metrics m;
+    nfcs_field_metrics m;
     KEEP(nfcs_cgl_metrics(cgl, &m, 1));
     double s3 = now_s();
     tp[nb] = 1e3 * (s1 - s0) / batch;

@@ -206,8 +206,7 @@ static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
   printf("output: %s\n", p->output.path);
   printf("  model time %.6g%s reached in %.3f s (setup %.3f s)\n", s->t_reached, s->t_start > 0 ? " (from a checkpoint)" : "",
          s->wall_s, s->setup_s);
-  if (nfcs_params_has(p, "cgl")) printf("  field: %lld steps\n", (long long)s->cgl_steps);
-  if (nfcs_params_has(p, "kuramoto")) printf("  oscillators: %lld, %lld steps\n", (long long)nfcs_kuramoto_size(nfcs_kuramoto_section(p)), (long long)s->kuramoto_steps);
+  for (int i = 0; i < s->nmodules; i++) printf("  %s\n", s->module_line[i]);
   printf("  %lld snapshots, %lld metric samples, checkpoint %s\n", (long long)s->snapshots, (long long)s->metric_samples,
          s->checkpoint_path);
   const nfcs_tick_stats *t = &s->ticks;

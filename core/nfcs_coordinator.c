@@ -3,7 +3,11 @@
  * exactly —, checks the state, measures when a metrics sample falls due, runs the regulator,
  * applies the controls for the next tick, and queues the snapshots, metrics and checkpoints that
  * fall due to the I/O thread.  realtime: ticks paced to the wall clock on absolute deadlines
- * (an overrun is counted, never accumulated); otherwise back to back. */
+ * (an overrun is counted, never accumulated); otherwise back to back.
+ *
+ * A run is four steps over one `run` record: set_up (modules, datasets, the plan of step sizes,
+ * the output), restore (a checkpoint's state, when restarting), the ticks, and finish (the final
+ * checkpoint, the timing, the summary). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,12 +15,10 @@
 #include <time.h>
 
 #include "nfcs_internal.h"
-#include "nfcs_kuramoto.h"
+#include "nfcs_metrics.h"
 #include "nfcs_module.h"
 #include "nfcs_output.h"
 #include "nfcs_run.h"
-
-#define MAXMOD 8
 
 static double now_s(void) {
   struct timespec ts;
@@ -37,59 +39,112 @@ void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len) {
   else snprintf(out, len, "%s.ckpt.h5", p->output.path);
 }
 
-typedef struct coord {
+/* what comes next: the index of the next tick, snapshot, metrics sample and checkpoint, and how
+ * many snapshots and samples were written (a checkpoint keeps them) */
+typedef struct counters { int64_t tick, snap, met, ckpt, snapshots, samples; } counters;
+
+/* The data a module records at one cadence: its bytes in the buffer and the run's index of each of
+ * its datasets of that cadence. */
+typedef struct recording {
+  size_t bytes, offset;
+  int n;
+  int index[NFCS_MAX_DATASETS];
+} recording;
+
+typedef struct run {
   nfcs_ctx *ctx;
   const nfcs_params *p;
-  const nfcs_module_type *op[MAXMOD];
-  void *m[MAXMOD];
+  const nfcs_run_options *opt;
+  nfcs_run_summary *sum;
+  /* the modules of the config, registry order */
   size_t nm;
-  double *theta;          /* host phases for the regulator */
-  int64_t n_osc;
-  nfcs_controls u;
+  const nfcs_module_type *op[NFCS_MAX_MODULES];
+  void *m[NFCS_MAX_MODULES];
+  nfcs_module_ref ref[NFCS_MAX_MODULES];
+  /* what they write */
+  nfcs_dataset_list ds;
+  recording rec[NFCS_MAX_MODULES][3]; /* by cadence */
+  size_t snap_bytes, sample_bytes;
+  nfcs_run_info info;
+  char *yaml;
   nfcs_output *out;
-  nfcs_metrics last;
-} coord;
+  /* the regulator: the module sharing the phases it reads, host copies, its controls */
+  int phases_from;
+  nfcs_shared phases;
+  double *theta, *each;
+  nfcs_controls u;
+  nfcs_metric_set last;
+  /* the schedule */
+  double T, tick, snap, mint, ckint, tol;
+  counters k;
+  double t;
+  /* timing and the loop's state */
+  float *tick_ms;
+  int64_t nticks, overruns, next_log;
+  double t0_wall, loop_start, deadline, step_wall, last_written;
+  int interrupted;
+} run;
 
-static int measure(coord *c, double t, int full, nfcs_metrics *m) {
+static int64_t max_steps(const run *r) {
+  int64_t s = 0;
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->steps && r->op[i]->steps(r->m[i]) > s) s = r->op[i]->steps(r->m[i]);
+  return s;
+}
+
+/* ---------------------------------------------------------------- measuring, recording */
+
+static int measure(run *r, double t, int full, nfcs_metric_set *m) {
   memset(m, 0, sizeof *m);
   m->t = t;
-  m->R = m->psi = m->R_modular = NAN;
-  for (size_t i = 0; i < c->nm; i++) NFCS_CHECK(c->op[i]->observe(c->m[i], m, full));
-  nfcs_metrics_combine(m, c->p);
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->observe) NFCS_CHECK(r->op[i]->observe(r->m[i], m, full));
+  nfcs_metrics_combine(m, r->p);
+  if (m->dropped) return NFCS_ERROR(r->ctx, NFCS_ERR_SOFTWARE, "more than %d metric series", NFCS_MAX_METRICS);
   return NFCS_OK;
 }
 
-static int queue_snapshot(coord *c, double t, int64_t step) {
-  void *buf;
-  NFCS_CHECK(nfcs_output_snapshot_buffer(c->out, &buf));
-  nfcs_snapshot s = {.t = t, .step = step};
-  size_t off = 0;
-  for (size_t i = 0; i < c->nm; i++) {
-    NFCS_CHECK(c->op[i]->snapshot(c->m[i], (char *)buf + off, &s));
-    off += (c->op[i]->snapshot_bytes(c->m[i]) + 63) & ~(size_t)63;
+/* every module's data of a cadence into buf; data[] indexed by the run's dataset list */
+static int record(run *r, nfcs_cadence cadence, void *buf, const void **data) {
+  for (size_t i = 0; i < r->nm; i++) {
+    const recording *rc = &r->rec[i][cadence];
+    if (!rc->n) continue;
+    const void *local[NFCS_MAX_DATASETS] = {0};
+    NFCS_CHECK(r->op[i]->record(r->m[i], cadence, (char *)buf + rc->offset, local));
+    for (int k = 0; k < rc->n; k++) data[rc->index[k]] = local[k];
   }
-  return nfcs_output_snapshot(c->out, buf, &s);
+  return NFCS_OK;
 }
 
-static int queue_metrics(coord *c, const nfcs_metrics *m) {
-  const char *names[32];
-  double values[32];
-  nfcs_metrics_sample s = {.t = m->t, .names = names, .values = values};
-  s.count = nfcs_metrics_series(m, names, values);
-  return nfcs_output_metrics(c->out, &s);
+static int queue_snapshot(run *r, double t, int64_t step) {
+  void *buf;
+  NFCS_CHECK(nfcs_output_snapshot_buffer(r->out, &buf));
+  nfcs_snapshot s = {.t = t, .step = step};
+  NFCS_CHECK(record(r, NFCS_PER_SNAPSHOT, buf, s.data));
+  return nfcs_output_snapshot(r->out, buf, &s);
 }
 
-typedef struct counters { int64_t tick, snap, met, ckpt, snapshots, samples; } counters;
+static int queue_metrics(run *r, const nfcs_metric_set *m) {
+  void *buf;
+  NFCS_CHECK(nfcs_output_sample_buffer(r->out, &buf));
+  nfcs_metrics_sample s = {.t = m->t, .count = m->count, .names = m->name, .values = m->value};
+  NFCS_CHECK(record(r, NFCS_PER_SAMPLE, buf, s.data));
+  return nfcs_output_metrics(r->out, buf, &s);
+}
 
-static int queue_checkpoint(coord *c, double t, const counters *k) {
+static int queue_checkpoint(run *r, double t) {
   nfcs_bundle *b;
-  NFCS_CHECK(nfcs_output_checkpoint_bundle(c->out, &b));
-  for (size_t i = 0; i < c->nm; i++) NFCS_CHECK(c->op[i]->save(c->m[i], b));
+  NFCS_CHECK(nfcs_output_checkpoint_bundle(r->out, &b));
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->save) NFCS_CHECK(r->op[i]->save(r->m[i], b));
+  const counters *k = &r->k;
   const int64_t ints[] = {k->tick, k->snap, k->met, k->ckpt, k->snapshots, k->samples};
   NFCS_CHECK(nfcs_bundle_put(b, "coordinator/ints", NFCS_BK_I64, 6, ints));
   NFCS_CHECK(nfcs_bundle_put_f64(b, "coordinator/t", t));
-  return nfcs_output_checkpoint(c->out, t);
+  return nfcs_output_checkpoint(r->out, t);
 }
+
+/* ---------------------------------------------------------------- timing */
 
 static int cmp_f(const void *a, const void *b) {
   float x = *(const float *)a, y = *(const float *)b;
@@ -121,274 +176,373 @@ static void sleep_until(double deadline) {
   }
 }
 
-int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,
-             nfcs_run_summary *sum) {
-  const double t0_wall = now_s();
-  int rc = NFCS_OK;
-  coord c = {.ctx = ctx, .p = p};
-  char *yaml = NULL;
-  float *tick_ms = NULL;
-  int64_t nticks = 0, overruns = 0;
-  memset(sum, 0, sizeof *sum);
-  nfcs_module_env env = {.input = opt->input};
+/* ---------------------------------------------------------------- set-up */
 
-  /* modules, in registry order */
+/* the modules of the config, in registry order, each seeing those created before it */
+static int create_modules(run *r) {
   size_t nreg;
   const nfcs_module_type *const *reg = nfcs_modules(&nreg);
-  for (size_t i = 0; i < nreg && c.nm < MAXMOD; i++) {
-    if (!p->present[i]) continue;
-    c.op[c.nm] = reg[i];
-    NFCS_CHECK_GOTO(reg[i]->create(ctx, p, &env, &c.m[c.nm]), out);
-    c.nm++;
+  nfcs_module_env env = {.input = r->opt->input, .modules = r->ref};
+  for (size_t i = 0; i < nreg; i++) {
+    if (!r->p->present[i]) continue;
+    r->op[r->nm] = reg[i];
+    env.nmodules = (int)r->nm;
+    NFCS_CHECK(reg[i]->create(r->ctx, r->p, &env, &r->m[r->nm]));
+    r->ref[r->nm] = (nfcs_module_ref){reg[i], r->m[r->nm]};
+    r->nm++;
   }
-  if (c.nm == 0) { rc = NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "no module to run"); goto out; }
-  nfcs_run_info info = {
-    .params = p,
-    .command_line = opt->command_line,
-    .backend = ctx->backend_type ? ctx->backend_type->name : "cpu",
-    .threads = nfcs_ctx_threads(ctx),
-    .resume_t = -1,
-    .checkpoint_path = sum->checkpoint_path,
-    .model_hash = opt->model_hash,
-    .model_text = opt->model_text,
-  };
-  nfcs_checkpoint_path(p, sum->checkpoint_path, sizeof sum->checkpoint_path);
-  for (size_t i = 0; i < c.nm; i++) c.op[i]->describe(c.m[i], &info);
-  c.n_osc = info.n_oscillators;
-  if (c.n_osc) {
-    c.theta = calloc((size_t)c.n_osc, sizeof(double));
-    c.u.per_osc = calloc((size_t)c.n_osc, sizeof(double));
-    if (!c.theta || !c.u.per_osc) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto out; }
-  }
+  if (r->nm == 0) return NFCS_ERROR(r->ctx, NFCS_ERR_CONFIG, "no module to run");
+  return NFCS_OK;
+}
 
-  const double T = p->run.t_end, tick = p->coordinator.sim_time_per_tick;
-  const double snap = p->output.snapshot_interval, mint = p->output.metrics_interval;
-  double ckint = p->output.checkpoint_interval;
-  double dt_min = tick;
-  for (size_t i = 0; i < c.nm; i++) dt_min = fmin(dt_min, c.op[i]->dt(c.m[i]));
+/* every module's datasets, and where each one's records go */
+static int describe(run *r) {
+  for (size_t i = 0; i < r->nm; i++) {
+    const int first = r->ds.count;
+    if (r->op[i]->datasets && r->op[i]->datasets(r->m[i], &r->ds))
+      return NFCS_ERROR(r->ctx, NFCS_ERR_SOFTWARE, "%s: its datasets do not fit the list (at most %d in a run)", r->op[i]->name,
+                        NFCS_MAX_DATASETS);
+    for (int d = first; d < r->ds.count; d++) {
+      recording *rc = &r->rec[i][r->ds.d[d].cadence];
+      rc->index[rc->n++] = d;
+      for (int e = 0; e < d; e++)
+        if (!strcmp(r->ds.d[e].path, r->ds.d[d].path))
+          return NFCS_ERROR(r->ctx, NFCS_ERR_SOFTWARE, "%s: dataset %s is written twice", r->op[i]->name, r->ds.d[d].path);
+    }
+    for (int c = NFCS_PER_SNAPSHOT; c <= NFCS_PER_SAMPLE; c++) {
+      recording *rc = &r->rec[i][c];
+      if (!rc->n) continue;
+      if (!r->op[i]->record || !r->op[i]->record_bytes)
+        return NFCS_ERROR(r->ctx, NFCS_ERR_SOFTWARE, "%s describes datasets it cannot record", r->op[i]->name);
+      size_t *total = c == NFCS_PER_SNAPSHOT ? &r->snap_bytes : &r->sample_bytes;
+      rc->bytes = r->op[i]->record_bytes(r->m[i], (nfcs_cadence)c);
+      rc->offset = *total;
+      *total += (rc->bytes + 63) & ~(size_t)63;
+    }
+  }
+  return NFCS_OK;
+}
+
+/* the regulator's phases: shared by the first module that has them */
+static int find_phases(run *r) {
+  r->phases_from = -1;
+  if (!nfcs_regulator_needs_phases(r->p)) return NFCS_OK;
+  for (size_t i = 0; i < r->nm && r->phases_from < 0; i++)
+    if (r->op[i]->share && r->op[i]->share(r->m[i], NFCS_SHARED_PHASES, &r->phases) == NFCS_OK && r->phases.elem == NFCS_ELEM_F64)
+      r->phases_from = (int)i;
+  if (r->phases_from < 0) return NFCS_OK;
+  r->theta = calloc((size_t)r->phases.count, sizeof(double));
+  r->each = calloc((size_t)r->phases.count, sizeof(double));
+  if (!r->theta || !r->each) return NFCS_ERROR(r->ctx, NFCS_ERR_NOMEM, "out of memory");
+  return NFCS_OK;
+}
+
+static int set_up(run *r) {
+  const nfcs_params *p = r->p;
+  NFCS_CHECK(create_modules(r));
+  NFCS_CHECK(describe(r));
+  NFCS_CHECK(find_phases(r));
+  nfcs_checkpoint_path(p, r->sum->checkpoint_path, sizeof r->sum->checkpoint_path);
+  r->info = (nfcs_run_info){
+    .params = p,
+    .command_line = r->opt->command_line,
+    .backend = r->ctx->backend_type ? r->ctx->backend_type->name : "cpu",
+    .threads = nfcs_ctx_threads(r->ctx),
+    .ndatasets = r->ds.count,
+    .datasets = r->ds.d,
+    .resume_t = -1,
+    .checkpoint_path = r->sum->checkpoint_path,
+    .model_hash = r->opt->model_hash,
+    .model_text = r->opt->model_text,
+  };
+  /* the schedule; tolerances from the finest time step */
+  r->T = p->run.t_end;
+  r->tick = p->coordinator.sim_time_per_tick;
+  r->snap = p->output.snapshot_interval;
+  r->mint = p->output.metrics_interval;
+  r->ckint = p->output.checkpoint_interval;
+  double dt_min = r->tick;
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->dt) dt_min = fmin(dt_min, r->op[i]->dt(r->m[i]));
   /* upstream's logging.save_state_interval (steps) sets the checkpoint interval unless
    * output.checkpoint_interval is given */
-  if (ckint == 0 && !p->origin[nfcs_param_index(nfcs_param_find("output.checkpoint_interval", NULL))] &&
+  if (r->ckint == 0 && !p->origin[nfcs_param_index(nfcs_param_find("output.checkpoint_interval", NULL))] &&
       p->origin[nfcs_param_index(nfcs_param_find("logging.save_state_interval", NULL))])
-    ckint = (double)p->logging.save_state_interval * dt_min;
-  const double tol = 1e-9 * dt_min;
+    r->ckint = (double)p->logging.save_state_interval * dt_min;
+  r->tol = 1e-9 * dt_min;
   /* plan once: the shortened steps that landing on ticks, outputs and t_end need */
-  {
-    const double times[] = {T, tick, snap, mint, ckint};
-    for (size_t i = 0; i < c.nm; i++)
-      for (size_t k = 0; k < 5; k++)
-        if (times[k] > 0) NFCS_CHECK_GOTO(c.op[i]->prepare(c.m[i], times[k]), out);
-  }
+  const double times[] = {r->T, r->tick, r->snap, r->mint, r->ckint};
+  for (size_t i = 0; i < r->nm; i++)
+    for (size_t k = 0; k < 5; k++)
+      if (times[k] > 0 && r->op[i]->prepare) NFCS_CHECK(r->op[i]->prepare(r->m[i], times[k]));
+  r->k = (counters){1, 1, 1, 1, 0, 0};
+  r->t = 0;
+  return NFCS_OK;
+}
 
-  /* restart: every module's exact state and the coordinator's counters */
-  counters k = {1, 1, 1, 1, 0, 0};
-  double t = 0;
-  if (opt->restart) {
-    for (size_t i = 0; i < c.nm; i++) NFCS_CHECK_GOTO(c.op[i]->restore(c.m[i], opt->restart), out);
-    const int64_t *ki = nfcs_bundle_get(opt->restart, "coordinator/ints", NFCS_BK_I64, 6);
-    if (!ki || nfcs_bundle_get_f64(opt->restart, "coordinator/t", &t)) {
-      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "the checkpoint has no coordinator state");
-      goto out;
-    }
-    k = (counters){ki[0], ki[1], ki[2], ki[3], ki[4], ki[5]};
-    info.resume_t = t;
-    sum->t_start = t;
-    if (t > T + tol) {
-      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "the checkpoint is at t = %.10g, beyond run.t_end = %.10g", t, T);
-      goto out;
-    }
-  }
+/* ---------------------------------------------------------------- restore */
 
-  /* the output pipeline: snapshot buffers and one checkpoint bundle, allocated once */
-  size_t snap_bytes = 0, state_bytes = 4096;
-  for (size_t i = 0; i < c.nm; i++) {
-    snap_bytes += (c.op[i]->snapshot_bytes(c.m[i]) + 63) & ~(size_t)63;
-    state_bytes += c.op[i]->state_bytes(c.m[i]) + 64 * 16;
-  }
-  yaml = nfcs_params_to_yaml(p);
-  info.effective_yaml = yaml ? yaml : "";
-  NFCS_CHECK_GOTO(nfcs_output_start(ctx, sinks, nsinks, &info, snap_bytes, opt->snapshot_buffers > 0 ? opt->snapshot_buffers : 2,
-                                    state_bytes, 64, &c.out),
-                  out);
-  const double ticks_left = ceil((T - t) / tick - 1e-9) + 2;
-  if (ticks_left > 2e8) { rc = NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "run.t_end / coordinator.sim_time_per_tick: more than 2e8 ticks"); goto finish; }
-  tick_ms = malloc(sizeof(float) * (size_t)ticks_left);
-  if (!tick_ms) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory for %.0f tick timings", ticks_left); goto finish; }
+static int restore(run *r, const nfcs_bundle *b) {
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->restore) NFCS_CHECK(r->op[i]->restore(r->m[i], b));
+  const int64_t *ki = nfcs_bundle_get(b, "coordinator/ints", NFCS_BK_I64, 6);
+  double t;
+  if (!ki || nfcs_bundle_get_f64(b, "coordinator/t", &t)) return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint has no coordinator state");
+  r->k = (counters){ki[0], ki[1], ki[2], ki[3], ki[4], ki[5]};
+  r->t = t;
+  r->info.resume_t = t;
+  r->sum->t_start = t;
+  if (t > r->T + r->tol)
+    return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint is at t = %.10g, beyond run.t_end = %.10g", t, r->T);
+  return NFCS_OK;
+}
 
-  /* the initial state: a snapshot and a metrics sample; controls start at zero (as upstream) */
-  if (!opt->restart) {
-    NFCS_CHECK_GOTO(queue_snapshot(&c, 0.0, 0), finish);
-    k.snapshots++;
-    if (mint > 0) {
-      NFCS_CHECK_GOTO(measure(&c, 0.0, 1, &c.last), finish);
-      NFCS_CHECK_GOTO(queue_metrics(&c, &c.last), finish);
-      k.samples++;
+/* ---------------------------------------------------------------- the output and the first records */
+
+static int start_output(run *r, const nfcs_sink *sinks, int nsinks) {
+  size_t state_bytes = 4096;
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->state_bytes) state_bytes += r->op[i]->state_bytes(r->m[i]) + 64 * 16;
+  r->yaml = nfcs_params_to_yaml(r->p);
+  r->info.effective_yaml = r->yaml ? r->yaml : "";
+  NFCS_CHECK(nfcs_output_start(r->ctx, sinks, nsinks, &r->info, r->snap_bytes,
+                               r->opt->snapshot_buffers > 0 ? r->opt->snapshot_buffers : 2, r->sample_bytes, state_bytes, 64,
+                               &r->out));
+  const double ticks_left = ceil((r->T - r->t) / r->tick - 1e-9) + 2;
+  if (ticks_left > 2e8) return NFCS_ERROR(r->ctx, NFCS_ERR_CONFIG, "run.t_end / coordinator.sim_time_per_tick: more than 2e8 ticks");
+  r->tick_ms = malloc(sizeof(float) * (size_t)ticks_left);
+  if (!r->tick_ms) return NFCS_ERROR(r->ctx, NFCS_ERR_NOMEM, "out of memory for %.0f tick timings", ticks_left);
+  /* a new run starts with a snapshot and a metrics sample of the initial state; controls start at
+   * zero (as upstream) */
+  if (!r->opt->restart) {
+    NFCS_CHECK(queue_snapshot(r, 0.0, 0));
+    r->k.snapshots++;
+    if (r->mint > 0) {
+      NFCS_CHECK(measure(r, 0.0, 1, &r->last));
+      NFCS_CHECK(queue_metrics(r, &r->last));
+      r->k.samples++;
     }
   }
-  const int regulate = p->regulator.type != NFCS_REG_NONE;
-  const int realtime = p->coordinator.realtime;
-  const double period = 1.0 / p->coordinator.rate_hz;
-  int64_t next_log = p->logging.log_metrics_interval;
-  const volatile int *stop = (const volatile int *)opt->stop;
-  sum->setup_s = now_s() - t0_wall;
-  const double loop_start = now_s();
-  double deadline = loop_start + period;
-  double step_wall = 0, last_written = t;
-  int interrupted = 0;
-  while (t < T - tol) {
-    const double tick_start = now_s();
-    const double t_tick = nth(tick, k.tick), t_snap = nth(snap, k.snap), t_met = nth(mint, k.met), t_ck = nth(ckint, k.ckpt);
-    double target = fmin(fmin(t_tick, T), fmin(t_snap, fmin(t_met, t_ck)));
-    if (fabs(target - T) <= tol) target = T;
-    /* advance every module to the target, each with its own step */
-    for (size_t i = 0; i < c.nm; i++) {
-      int arc = c.op[i]->advance(c.m[i], target, stop);
-      if (arc == NFCS_ERR_INTERRUPTED) { interrupted = 1; break; }
-      NFCS_CHECK_GOTO(arc, finish);
-      int finite = 0;
-      NFCS_CHECK_GOTO(c.op[i]->finite(c.m[i], &finite), finish);
-      if (!finite) {
-        rc = NFCS_ERROR(ctx, NFCS_ERR_NONFINITE,
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- a tick */
+
+/* the controls for the next tick from the metrics m of this one */
+static int regulate(run *r, const nfcs_metric_set *m) {
+  int64_t n = 0;
+  if (r->phases_from >= 0) {
+    const int i = r->phases_from;
+    NFCS_CHECK(r->op[i]->share(r->m[i], NFCS_SHARED_PHASES, &r->phases));
+    NFCS_CHECK(r->ctx->ops->memory->download_bytes(r->ctx->backend, r->theta, r->phases.data, sizeof(double) * (size_t)r->phases.count));
+    n = r->phases.count;
+  }
+  nfcs_regulator_compute(r->p, m, r->theta, n, r->each, &r->u);
+  for (size_t i = 0; i < r->nm; i++)
+    if (r->op[i]->control) NFCS_CHECK(r->op[i]->control(r->m[i], &r->u));
+  return NFCS_OK;
+}
+
+/* advance every module to `target`; *stopped when a signal stopped one */
+static int advance_all(run *r, double target, int *stopped) {
+  const volatile int *stop = (const volatile int *)r->opt->stop;
+  for (size_t i = 0; i < r->nm; i++) {
+    if (!r->op[i]->advance) continue;
+    const int arc = r->op[i]->advance(r->m[i], target, stop);
+    if (arc == NFCS_ERR_INTERRUPTED) {
+      *stopped = 1;
+      return NFCS_OK;
+    }
+    NFCS_CHECK(arc);
+    int finite = 1;
+    if (r->op[i]->finite) NFCS_CHECK(r->op[i]->finite(r->m[i], &finite));
+    if (!finite)
+      return NFCS_ERROR(r->ctx, NFCS_ERR_NONFINITE,
                         "%s: the state became non-finite between t = %.10g and t = %.10g (step %lld); the file keeps the "
                         "last good snapshot (t = %.10g) and the last checkpoint. Try a smaller time step.",
-                        c.op[i]->name, t, target, (long long)c.op[i]->steps(c.m[i]), last_written);
-        goto finish;
+                        r->op[i]->name, r->t, target, (long long)(r->op[i]->steps ? r->op[i]->steps(r->m[i]) : 0), r->last_written);
+  }
+  return NFCS_OK;
+}
+
+/* One pass of the loop: to the next tick or output time, whichever comes first.  *stop set when
+ * the run ends here (a signal, the step cap). */
+static int tick(run *r, int *stop) {
+  const nfcs_params *p = r->p;
+  counters *k = &r->k;
+  const double tol = r->tol, T = r->T;
+  const double tick_start = now_s();
+  const double t_tick = nth(r->tick, k->tick), t_snap = nth(r->snap, k->snap), t_met = nth(r->mint, k->met),
+               t_ck = nth(r->ckint, k->ckpt);
+  double target = fmin(fmin(t_tick, T), fmin(t_snap, fmin(t_met, t_ck)));
+  if (fabs(target - T) <= tol) target = T;
+  int stopped = 0;
+  NFCS_CHECK(advance_all(r, target, &stopped));
+  r->step_wall += now_s() - tick_start;
+  if (stopped || (r->opt->stop && *r->opt->stop)) {
+    r->interrupted = *stop = 1;
+    return NFCS_OK;
+  }
+  r->t = target;
+  const double t = r->t;
+  const int at_tick = fabs(t - t_tick) <= tol, at_end = fabs(t - T) <= tol;
+  if (at_tick) k->tick++;
+  /* measure */
+  nfcs_metric_set m;
+  int measured = 0;
+  if (fabs(t - t_met) <= tol || (at_end && r->mint > 0)) {
+    /* each series records its own times, k * interval, whatever the rounding of the others */
+    NFCS_CHECK(measure(r, fabs(t - t_met) <= tol ? t_met : t, 1, &m));
+    NFCS_CHECK(queue_metrics(r, &m));
+    k->samples++;
+    r->last = m;
+    measured = 1;
+    if (fabs(t - t_met) <= tol) k->met++;
+  }
+  /* regulate: the controls for the next tick */
+  if (p->regulator.type != NFCS_REG_NONE && (at_tick || at_end)) {
+    if (!measured) NFCS_CHECK(measure(r, t, 0, &m));
+    NFCS_CHECK(regulate(r, &m));
+  }
+  const int64_t steps = max_steps(r);
+  if (r->next_log > 0 && steps >= r->next_log && k->samples > 0) {
+    const nfcs_metric_set *l = &r->last;
+    nfcs_log(r->ctx, NFCS_LOG_INFO, "t = %.6g: R_global %.4g, R %.4g, defects %lld, H_a %.4g, risk %.4g, J %.4g", t,
+             nfcs_metric_or(l, "R_global", 0.0), nfcs_metric_or(l, "R", NAN), (long long)nfcs_metric_or(l, "defect_count", 0.0),
+             nfcs_metric_or(l, "hallucination_number", 0.0), nfcs_metric_or(l, "systemic_risk", NAN), nfcs_metric_or(l, "J", NAN));
+    while (r->next_log <= steps) r->next_log += p->logging.log_metrics_interval;
+  }
+  const int capped = p->system.max_simulation_steps > 0 && steps >= p->system.max_simulation_steps;
+  const int snap_due = fabs(t - t_snap) <= tol;
+  if (snap_due) k->snap++;
+  if (snap_due || at_end || capped) {
+    NFCS_CHECK(queue_snapshot(r, snap_due ? t_snap : t, steps));
+    k->snapshots++;
+    r->last_written = t;
+  }
+  if (fabs(t - t_ck) <= tol) {
+    k->ckpt++;
+    if (!at_end) {
+      NFCS_CHECK(queue_checkpoint(r, t_ck));
+      r->sum->checkpoints++;
+    }
+  }
+  if (at_tick || at_end) {
+    r->tick_ms[r->nticks++] = (float)(1e3 * (now_s() - tick_start));
+    if (r->opt->progress) {
+      nfcs_progress pr = {.t = t, .t_end = T, .steps = steps, .wall_s = now_s() - r->loop_start, .done = 0};
+      r->opt->progress(r->opt->progress_user, &pr);
+    }
+    if (p->coordinator.realtime) {
+      /* absolute deadlines: an overrun is counted and the schedule skips ahead, never drifts */
+      const double period = 1.0 / p->coordinator.rate_hz, now = now_s();
+      if (now > r->deadline) {
+        r->overruns++;
+        r->deadline += period * ceil((now - r->deadline) / period);
       }
-    }
-    step_wall += now_s() - tick_start;
-    if (interrupted || (stop && *stop)) {
-      interrupted = 1;
-      break;
-    }
-    t = target;
-    const int at_tick = fabs(t - t_tick) <= tol, at_end = fabs(t - T) <= tol;
-    if (at_tick) k.tick++;
-    /* measure */
-    nfcs_metrics m;
-    int measured = 0;
-    if (fabs(t - t_met) <= tol || (at_end && mint > 0)) {
-      /* each series records its own times, k * interval, whatever the rounding of the others */
-      NFCS_CHECK_GOTO(measure(&c, fabs(t - t_met) <= tol ? t_met : t, 1, &m), finish);
-      NFCS_CHECK_GOTO(queue_metrics(&c, &m), finish);
-      k.samples++;
-      c.last = m;
-      measured = 1;
-      if (fabs(t - t_met) <= tol) k.met++;
-    }
-    /* regulate: the controls for the next tick */
-    if (regulate && (at_tick || at_end)) {
-      if (!measured) NFCS_CHECK_GOTO(measure(&c, t, 0, &m), finish);
-      if (nfcs_regulator_needs_phases(p))
-        for (size_t i = 0; i < c.nm; i++)
-          if (c.op[i]->phases) NFCS_CHECK_GOTO(c.op[i]->phases(c.m[i], c.theta), finish);
-      nfcs_regulator_compute(p, &m, c.theta, c.n_osc, &c.u);
-      for (size_t i = 0; i < c.nm; i++) NFCS_CHECK_GOTO(c.op[i]->control(c.m[i], &c.u), finish);
-    }
-    int64_t steps = 0;
-    for (size_t i = 0; i < c.nm; i++) steps = steps > c.op[i]->steps(c.m[i]) ? steps : c.op[i]->steps(c.m[i]);
-    if (next_log > 0 && steps >= next_log && k.samples > 0) {
-      nfcs_log(ctx, NFCS_LOG_INFO, "t = %.6g: R_global %.4g, R %.4g, defects %lld, H_a %.4g, risk %.4g, J %.4g", t,
-               c.last.R_global, c.last.R, (long long)(c.last.defects.positive + c.last.defects.negative),
-               c.last.hallucination_number, c.last.systemic_risk, c.last.J);
-      while (next_log <= steps) next_log += p->logging.log_metrics_interval;
-    }
-    const int capped = p->system.max_simulation_steps > 0 && steps >= p->system.max_simulation_steps;
-    const int snap_due = fabs(t - t_snap) <= tol;
-    if (snap_due) k.snap++;
-    if (snap_due || at_end || capped) {
-      NFCS_CHECK_GOTO(queue_snapshot(&c, snap_due ? t_snap : t, steps), finish);
-      k.snapshots++;
-      last_written = t;
-    }
-    if (fabs(t - t_ck) <= tol) {
-      k.ckpt++;
-      if (!at_end) {
-        NFCS_CHECK_GOTO(queue_checkpoint(&c, t_ck, &k), finish);
-        sum->checkpoints++;
-      }
-    }
-    if (at_tick || at_end) {
-      const double work = now_s() - tick_start;
-      tick_ms[nticks++] = (float)(1e3 * work);
-      if (opt->progress) {
-        nfcs_progress pr = {.t = t, .t_end = T, .steps = steps, .wall_s = now_s() - loop_start, .done = 0};
-        opt->progress(opt->progress_user, &pr);
-      }
-      if (realtime) {
-        /* absolute deadlines: an overrun is counted and the schedule skips ahead, never drifts */
-        double now = now_s();
-        if (now > deadline) {
-          overruns++;
-          deadline += period * ceil((now - deadline) / period);
-        }
-        sleep_until(deadline);
-        deadline += period;
-      }
-    }
-    if (nfcs_output_failed(c.out)) { rc = nfcs_output_failed(c.out); goto finish; }
-    if (capped) {
-      nfcs_log(ctx, NFCS_LOG_WARNING, "system.max_simulation_steps = %lld reached at t = %.10g: the run stops here",
-               (long long)p->system.max_simulation_steps, t);
-      break;
+      sleep_until(r->deadline);
+      r->deadline += period;
     }
   }
-  /* the end (or a stop): the final checkpoint, and a last snapshot when the modules agree on the time */
-  {
-    int same = 1;
-    double tm = c.op[0]->time(c.m[0]);
-    for (size_t i = 1; i < c.nm; i++) same &= fabs(c.op[i]->time(c.m[i]) - tm) <= tol;
-    if (interrupted && same && fabs(tm - last_written) > tol) {
-      int64_t steps = 0;
-      for (size_t i = 0; i < c.nm; i++) steps = steps > c.op[i]->steps(c.m[i]) ? steps : c.op[i]->steps(c.m[i]);
-      NFCS_CHECK_GOTO(queue_snapshot(&c, tm, steps), finish);
-      k.snapshots++;
+  NFCS_CHECK(nfcs_output_failed(r->out));
+  if (capped) {
+    nfcs_log(r->ctx, NFCS_LOG_WARNING, "system.max_simulation_steps = %lld reached at t = %.10g: the run stops here",
+             (long long)p->system.max_simulation_steps, t);
+    *stop = 1;
+  }
+  return NFCS_OK;
+}
+
+static int loop(run *r) {
+  r->next_log = r->p->logging.log_metrics_interval;
+  r->sum->setup_s = now_s() - r->t0_wall;
+  r->loop_start = now_s();
+  r->deadline = r->loop_start + 1.0 / r->p->coordinator.rate_hz;
+  r->last_written = r->t;
+  int stop = 0;
+  while (r->t < r->T - r->tol && !stop) NFCS_CHECK(tick(r, &stop));
+  return NFCS_OK;
+}
+
+/* ---------------------------------------------------------------- finish */
+
+/* The end (or a stop): a last snapshot when stopped between snapshots with the modules at one
+ * time, the final checkpoint, the tick statistics. */
+static int finish(run *r) {
+  const double tol = r->tol;
+  double tm = r->t;
+  int same = 1, first = 1;
+  for (size_t i = 0; i < r->nm; i++) {
+    if (!r->op[i]->time) continue;
+    const double ti = r->op[i]->time(r->m[i]);
+    if (first) tm = ti, first = 0;
+    else same &= fabs(ti - tm) <= tol;
+  }
+  if (r->interrupted && same && fabs(tm - r->last_written) > tol) {
+    NFCS_CHECK(queue_snapshot(r, tm, max_steps(r)));
+    r->k.snapshots++;
+  }
+  NFCS_CHECK(queue_checkpoint(r, r->t));
+  r->sum->checkpoints++;
+  if (r->interrupted)
+    return NFCS_ERROR(r->ctx, NFCS_ERR_INTERRUPTED, "stopped by a signal at t = %.10g; checkpoint %s written (continue with --restart)",
+                      tm, r->sum->checkpoint_path);
+  return NFCS_OK;
+}
+
+static void summarise(run *r) {
+  nfcs_run_summary *s = r->sum;
+  const double loop_wall = now_s() - r->loop_start;
+  s->ticks.rate_hz = r->p->coordinator.rate_hz;
+  s->ticks.realtime = r->p->coordinator.realtime;
+  s->ticks.overruns = r->overruns;
+  s->ticks.achieved_rate_hz = loop_wall > 0 ? (double)r->nticks / loop_wall : 0;
+  tick_stats(r->tick_ms, r->nticks, &s->ticks);
+  s->t_reached = r->t;
+  s->steps = max_steps(r);
+  s->nmodules = (int)r->nm;
+  for (size_t i = 0; i < r->nm; i++) {
+    if (r->op[i]->summary) r->op[i]->summary(r->m[i], s->module_line[i], sizeof s->module_line[i]);
+    else snprintf(s->module_line[i], sizeof s->module_line[i], "%s", r->op[i]->name);
+  }
+  s->step_ms_mean = s->steps ? 1e3 * r->step_wall / (double)s->steps : 0;
+  if (r->opt->progress) {
+    nfcs_progress pr = {.t = r->t, .t_end = r->T, .steps = s->steps, .wall_s = loop_wall, .done = 1};
+    r->opt->progress(r->opt->progress_user, &pr);
+  }
+}
+
+/* ---------------------------------------------------------------- the run */
+
+int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,
+             nfcs_run_summary *sum) {
+  memset(sum, 0, sizeof *sum);
+  run *r = calloc(1, sizeof *r);
+  if (!r) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  *r = (run){.ctx = ctx, .p = p, .opt = opt, .sum = sum, .t0_wall = now_s(), .phases_from = -1};
+  int rc = set_up(r);
+  if (!rc && opt->restart) rc = restore(r, opt->restart);
+  if (!rc) {
+    /* from here on the output is open: whatever happens, the sinks are finished and closed */
+    rc = start_output(r, sinks, nsinks);
+    if (!rc) rc = loop(r);
+    if (!rc) rc = finish(r);
+    if (!rc || rc == NFCS_ERR_INTERRUPTED) summarise(r);
+    sum->snapshots = r->k.snapshots;
+    sum->metric_samples = r->k.samples;
+    if (r->out) {
+      sum->max_in_flight = nfcs_output_max_in_flight(r->out);
+      const int frc = nfcs_output_finish(r->out, rc, r->tick_ms, r->nticks, &sum->ticks);
+      if (!rc) rc = frc;
+      nfcs_output_destroy(&r->out);
     }
-    NFCS_CHECK_GOTO(queue_checkpoint(&c, t, &k), finish);
-    sum->checkpoints++;
+    sum->wall_s = now_s() - r->t0_wall;
   }
-  if (interrupted) {
-    double tm = c.op[0]->time(c.m[0]);
-    rc = NFCS_ERROR(ctx, NFCS_ERR_INTERRUPTED,
-                    "stopped by a signal at t = %.10g; checkpoint %s written (continue with --restart)", tm,
-                    sum->checkpoint_path);
-  }
-  {
-    const double loop_wall = now_s() - loop_start;
-    sum->ticks.rate_hz = p->coordinator.rate_hz;
-    sum->ticks.realtime = realtime;
-    sum->ticks.overruns = overruns;
-    sum->ticks.achieved_rate_hz = loop_wall > 0 ? (double)nticks / loop_wall : 0;
-    tick_stats(tick_ms, nticks, &sum->ticks);
-  }
-  sum->t_reached = t;
-  for (size_t i = 0; i < c.nm; i++) {
-    if (!strcmp(c.op[i]->name, "cgl")) sum->cgl_steps = c.op[i]->steps(c.m[i]);
-    if (!strcmp(c.op[i]->name, "kuramoto")) sum->kuramoto_steps = c.op[i]->steps(c.m[i]);
-  }
-  {
-    int64_t ns = sum->cgl_steps > sum->kuramoto_steps ? sum->cgl_steps : sum->kuramoto_steps;
-    sum->step_ms_mean = ns ? 1e3 * step_wall / (double)ns : 0;
-  }
-  if (opt->progress) {
-    nfcs_progress pr = {.t = t, .t_end = T, .steps = sum->cgl_steps > sum->kuramoto_steps ? sum->cgl_steps : sum->kuramoto_steps,
-                        .wall_s = now_s() - loop_start, .done = 1};
-    opt->progress(opt->progress_user, &pr);
-  }
-finish:
-  sum->snapshots = k.snapshots;
-  sum->metric_samples = k.samples;
-  if (c.out) {
-    sum->max_in_flight = nfcs_output_max_in_flight(c.out);
-    int frc = nfcs_output_finish(c.out, rc, tick_ms, nticks, &sum->ticks);
-    if (!rc) rc = frc;
-    nfcs_output_destroy(&c.out);
-  }
-  sum->wall_s = now_s() - t0_wall;
-out:
-  free(yaml);
-  free(tick_ms);
-  free(c.theta);
-  free(c.u.per_osc);
-  for (size_t i = 0; i < c.nm; i++) c.op[i]->destroy(&c.m[i]);
+  free(r->yaml);
+  free(r->tick_ms);
+  free(r->theta);
+  free(r->each);
+  for (size_t i = r->nm; i-- > 0;) r->op[i]->destroy(&r->m[i]);
+  free(r);
   return rc;
 }

@@ -27,3 +27,61 @@ void nfcs_array_free(nfcs_array *a) {
   free(a->data);
   memset(a, 0, sizeof *a);
 }
+
+nfcs_dataset *nfcs_dataset_add(nfcs_dataset_list *l, const char *path, nfcs_elem elem, nfcs_cadence cadence, int rank,
+                               const int64_t *shape) {
+  if (l->count >= NFCS_MAX_DATASETS || rank < 0 || rank > NFCS_MAX_RANK) return NULL;
+  nfcs_dataset *d = &l->d[l->count++];
+  memset(d, 0, sizeof *d);
+  d->path = path;
+  d->elem = elem;
+  d->cadence = cadence;
+  d->rank = rank;
+  for (int a = 0; a < rank; a++) {
+    d->shape[a] = d->extent[a] = shape[a];
+    d->offset[a] = 0;
+  }
+  return d;
+}
+
+void nfcs_dataset_attr_f64(nfcs_dataset *d, const char *name, double v) {
+  if (d->nattr < NFCS_MAX_ATTRS) d->attr[d->nattr++] = (nfcs_attr){.name = name, .elem = NFCS_ELEM_F64, .f = v};
+}
+
+void nfcs_dataset_attr_text(nfcs_dataset *d, const char *name, const char *text) {
+  if (d->nattr < NFCS_MAX_ATTRS) d->attr[d->nattr++] = (nfcs_attr){.name = name, .elem = NFCS_ELEM_TEXT, .text = text};
+}
+
+size_t nfcs_dataset_bytes(const nfcs_dataset *d) {
+  size_t n = nfcs_elem_size(d->elem);
+  for (int a = 0; a < d->rank; a++) n *= (size_t)d->extent[a];
+  return n;
+}
+
+void nfcs_metric_put(nfcs_metric_set *m, const char *name, double v) {
+  for (int i = 0; i < m->count; i++)
+    if (!strcmp(m->name[i], name)) {
+      m->value[i] = v;
+      return;
+    }
+  if (m->count < NFCS_MAX_METRICS) {
+    m->name[m->count] = name;
+    m->value[m->count++] = v;
+  } else {
+    m->dropped++;
+  }
+}
+
+int nfcs_metric_find(const nfcs_metric_set *m, const char *name, double *v) {
+  for (int i = 0; i < m->count; i++)
+    if (!strcmp(m->name[i], name)) {
+      *v = m->value[i];
+      return 1;
+    }
+  return 0;
+}
+
+double nfcs_metric_or(const nfcs_metric_set *m, const char *name, double otherwise) {
+  double v;
+  return nfcs_metric_find(m, name, &v) ? v : otherwise;
+}

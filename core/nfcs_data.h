@@ -40,6 +40,86 @@ typedef struct nfcs_input {
   void *self;
 } nfcs_input;
 
+/* ---------------------------------------------------------------- what modules write */
+
+/* When a dataset gets data: once (written when the output opens), at every snapshot (a time axis
+ * first, /time/t), or at every metrics sample (a time axis first, /metrics/t). */
+typedef enum nfcs_cadence { NFCS_STATIC = 0, NFCS_PER_SNAPSHOT, NFCS_PER_SAMPLE } nfcs_cadence;
+
+#define NFCS_DS_SCALE 1u         /* a coordinate axis (a dimension scale named scale_name) */
+#define NFCS_DS_OUT_PRECISION 2u /* floating data stored at output.precision (else at full precision) */
+#define NFCS_DS_ROOT 4u          /* also linked at the file's root (netCDF readers find it there) */
+#define NFCS_DS_XDMF 8u          /* a complex field on a uniform grid: |z| and arg z beside it and an
+                                    XDMF sidecar, when output.xdmf */
+
+typedef struct nfcs_attr {
+  const char *name;
+  nfcs_elem elem; /* F64, I64 or TEXT */
+  double f;
+  int64_t i;
+  const char *text;
+} nfcs_attr;
+
+#define NFCS_MAX_ATTRS 8
+/* A dataset a module writes.  Shapes in C order (slowest axis first), without the time axis. */
+typedef struct nfcs_dataset {
+  const char *path;        /* "/fields/phi": its groups are created as needed */
+  nfcs_elem elem;
+  unsigned flags;          /* NFCS_DS_* */
+  nfcs_cadence cadence;
+  int rank;
+  int64_t shape[NFCS_MAX_RANK];   /* global */
+  int64_t offset[NFCS_MAX_RANK];  /* this process's block: where it starts ... */
+  int64_t extent[NFCS_MAX_RANK];  /* ... and its lengths (the whole shape on one process) */
+  const char *scale[NFCS_MAX_RANK]; /* per axis: the path of the dataset of its coordinates, or NULL */
+  const char *scale_name;  /* NFCS_DS_SCALE: the dimension's name ("x", "oscillator") */
+  double origin[NFCS_MAX_RANK], spacing[NFCS_MAX_RANK]; /* NFCS_DS_XDMF: the uniform axes */
+  const void *data;        /* NFCS_STATIC: the values (host, valid while the run lasts) */
+  int nattr;
+  nfcs_attr attr[NFCS_MAX_ATTRS];
+} nfcs_dataset;
+
+#define NFCS_MAX_DATASETS 32
+typedef struct nfcs_dataset_list {
+  int count;
+  nfcs_dataset d[NFCS_MAX_DATASETS];
+} nfcs_dataset_list;
+
+/* Append a dataset of rank axes with the given global shape (offset 0, extent the shape), NULL
+ * when the list is full.  The strings must outlive the run. */
+NFCS_API nfcs_dataset *nfcs_dataset_add(nfcs_dataset_list *l, const char *path, nfcs_elem elem, nfcs_cadence cadence, int rank,
+                                        const int64_t *shape);
+NFCS_API void nfcs_dataset_attr_f64(nfcs_dataset *d, const char *name, double v);
+NFCS_API void nfcs_dataset_attr_text(nfcs_dataset *d, const char *name, const char *text);
+/* Bytes of this process's block of one entry (one snapshot, one sample, or the whole of a static one). */
+NFCS_API size_t nfcs_dataset_bytes(const nfcs_dataset *d);
+
+/* One metrics sample: named values (the names are static strings, the same at every sample). */
+#define NFCS_MAX_METRICS 48
+typedef struct nfcs_metric_set {
+  double t;
+  int count;
+  int dropped; /* series put beyond NFCS_MAX_METRICS (the run fails on them) */
+  const char *name[NFCS_MAX_METRICS];
+  double value[NFCS_MAX_METRICS];
+} nfcs_metric_set;
+/* Set a series (replacing a value of the same name). */
+NFCS_API void nfcs_metric_put(nfcs_metric_set *m, const char *name, double v);
+/* Its value into *v (1), or 0 when the sample has no such series. */
+NFCS_API int nfcs_metric_find(const nfcs_metric_set *m, const char *name, double *v);
+/* Its value, or `otherwise` when the sample has none. */
+NFCS_API double nfcs_metric_or(const nfcs_metric_set *m, const char *name, double otherwise);
+
+/* State a module offers to others by name (another module, the regulator): an array in backend
+ * memory, read through the backend's memory operations, valid until that module next advances. */
+struct nfcs_grid;
+typedef struct nfcs_shared {
+  nfcs_elem elem;          /* F64 (phases) or COMPLEX (a field) */
+  int64_t count;           /* elements */
+  const struct nfcs_grid *grid; /* a field's grid, else NULL */
+  const void *data;
+} nfcs_shared;
+
 /* Read through `in`, or NFCS_ERR_SOFTWARE naming file_key when there is no reader. */
 NFCS_API int nfcs_input_read(const nfcs_input *in, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset,
                              nfcs_elem elem, int rank, const int64_t *shape, const char *shape_of, nfcs_array *out);

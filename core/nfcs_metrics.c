@@ -67,42 +67,20 @@ void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *wor
   *rho_sum = total;
 }
 
-/* ---------------------------------------------------------------- combination, series */
+/* ---------------------------------------------------------------- combination */
 
-void nfcs_metrics_combine(nfcs_metrics *m, const nfcs_params *p) {
-  const double Rg = m->has_field ? m->R_global : 0.0, Rm = m->has_oscillators ? m->R_modular : 0.0;
-  const double Ha = m->has_field ? m->hallucination_number : 0.0, rho = m->has_field ? m->defect_density : 0.0;
-  m->violations = (Ha > p->system.emergency_threshold_ha) + (rho > p->system.emergency_threshold_defects);
-  m->systemic_risk = p->cost.w_hallucinations * Ha + p->cost.w_defect_density * rho + p->cost.w_coherence_loss * (1.0 - Rg) +
-                     p->cost.w_coherence_loss * (1.0 - Rm);
-  const double E = m->has_field ? m->field_energy : 0.0, G = m->has_field ? m->gradient_energy : 0.0;
-  m->J = p->cost.w_field_energy * E + p->cost.w_field_gradient * G + p->cost.w_control_energy * m->control_energy +
-         p->cost.w_coherence_penalty * (1.0 - 0.5 * (Rg + Rm));
-}
-
-int nfcs_metrics_series(const nfcs_metrics *m, const char **names, double *values) {
-  int k = 0;
-#define PUT(name, v) (names[k] = (name), values[k] = (v), k++)
-  if (m->has_oscillators) {
-    PUT("R", m->R);
-    PUT("psi", m->psi);
-    PUT("R_modular", m->R_modular);
-  }
-  if (m->has_field) {
-    PUT("R_global", m->R_global);
-    PUT("field_energy", m->field_energy);
-    PUT("gradient_energy", m->gradient_energy);
-    PUT("defect_count", (double)(m->defects.positive + m->defects.negative));
-    PUT("defect_positive", (double)m->defects.positive);
-    PUT("defect_negative", (double)m->defects.negative);
-    PUT("defect_charge", (double)m->defects.total_charge);
-    PUT("defect_density", m->defect_density);
-    PUT("hallucination_number", m->hallucination_number);
-  }
-  PUT("control_energy", m->control_energy);
-  PUT("violations", m->violations);
-  PUT("systemic_risk", m->systemic_risk);
-  PUT("J", m->J);
-#undef PUT
-  return k;
+void nfcs_metrics_combine(nfcs_metric_set *m, const nfcs_params *p) {
+  const double Rg = nfcs_metric_or(m, "R_global", 0.0), Rm = nfcs_metric_or(m, "R_modular", 0.0);
+  const double Ha = nfcs_metric_or(m, "hallucination_number", 0.0), rho = nfcs_metric_or(m, "defect_density", 0.0);
+  const double C = nfcs_metric_or(m, "control_energy", 0.0);
+  const double violations = (Ha > p->system.emergency_threshold_ha) + (rho > p->system.emergency_threshold_defects);
+  const double risk = p->cost.w_hallucinations * Ha + p->cost.w_defect_density * rho + p->cost.w_coherence_loss * (1.0 - Rg) +
+                      p->cost.w_coherence_loss * (1.0 - Rm);
+  const double E = nfcs_metric_or(m, "field_energy", 0.0), G = nfcs_metric_or(m, "gradient_energy", 0.0);
+  const double J = p->cost.w_field_energy * E + p->cost.w_field_gradient * G + p->cost.w_control_energy * C +
+                   p->cost.w_coherence_penalty * (1.0 - 0.5 * (Rg + Rm));
+  nfcs_metric_put(m, "control_energy", C);
+  nfcs_metric_put(m, "violations", violations);
+  nfcs_metric_put(m, "systemic_risk", risk);
+  nfcs_metric_put(m, "J", J);
 }

@@ -3,6 +3,7 @@
 #define NFCS_METRICS_H
 
 #include "nfcs_base.h"
+#include "nfcs_data.h"
 #include "nfcs_grid.h"
 #include "nfcs_params.h"
 
@@ -27,28 +28,13 @@ NFCS_API void nfcs_defects_count(const nfcs_real *phi, const nfcs_grid *g, nfcs_
 NFCS_API void nfcs_phase_metrics(const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
                                  nfcs_defects *defects);
 
-/* One sample of every metric (SPEC.md §3).  Metrics of an absent module are NAN and not written. */
-typedef struct nfcs_metrics {
-  double t;
-  int has_field, has_oscillators;
-  double R, psi, R_modular;                       /* Kuramoto order parameter; R_modular = R^2 (upstream) */
-  double R_global;                                /* mean |phi| (upstream) */
-  double field_energy, gradient_energy, control_energy; /* int |phi|^2, int |grad phi|^2 (spectral), int |u|^2 */
-  double defect_density;                          /* mean of the upstream rho over the grid */
-  double hallucination_number;                    /* H_a = sum rho dA */
-  nfcs_defects defects;                           /* vortices by winding number */
-  double violations;                              /* emergency thresholds exceeded (H_a, mean rho) */
-  double systemic_risk, J;
-} nfcs_metrics;
-
-/* Names and values of the metric series, in file order; returns the count (at most 32). */
-NFCS_API int nfcs_metrics_series(const nfcs_metrics *m, const char **names, double *values);
-
-/* Combine the module metrics into risk and cost (weights from cost_functional, thresholds from
- * system): systemic_risk = w_h H_a + w_d mean rho + w_c (1 - R_global) + w_c (1 - R_modular) (+ w_v
- * violations: 0 as in the Python NFCS, whose violation count was always 0; the count is written
- * separately), J = w_fe E + w_fg G + w_ce C + w_cp (1 - (R_global + R_modular)/2). */
-NFCS_API void nfcs_metrics_combine(nfcs_metrics *m, const nfcs_params *p);
+/* The engine's own series of a metrics sample, from the modules' series: control_energy (0 when
+ * no module has one), violations (emergency thresholds exceeded: H_a, mean rho), systemic_risk =
+ * w_h H_a + w_d mean rho + w_c (1 - R_global) + w_c (1 - R_modular) (+ w_v violations: 0 as in
+ * the Python NFCS, whose violation count was always 0; the count is written separately), and
+ * J = w_fe E + w_fg G + w_ce C + w_cp (1 - (R_global + R_modular)/2); a series no module has counts
+ * as 0. */
+NFCS_API void nfcs_metrics_combine(nfcs_metric_set *m, const nfcs_params *p);
 
 NFCS_EXTERN_C_END
 #endif

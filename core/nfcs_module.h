@@ -1,25 +1,40 @@
 /* NFCS core — the module interface.  A module is a type object: its config section (rows in the
  * one parameter table, its own params struct, cross-key checks, which rows its model uses) and
- * the operations the coordinator drives each tick.  The registry (core/nfcs_modules.def) lists
- * the modules in a fixed order — the order in which they advance, are measured and are written.
- * Adding a module is one folder (core/<name>/) and one registry line. */
+ * the operations the coordinator drives: advance in time, measure (named metric series), take
+ * the regulator's controls (by name), share state with other modules, describe the datasets it
+ * writes and fill them, save and restore its exact state.  The registry (core/nfcs_modules.def)
+ * lists the modules in a fixed order — the order in which they advance, are measured and are
+ * written.  Adding a module is one folder (core/<name>/) and one registry line
+ * (docs/architecture.md shows one). */
 #ifndef NFCS_MODULE_H
 #define NFCS_MODULE_H
 
 #include "nfcs_base.h"
 #include "nfcs_bundle.h"
 #include "nfcs_data.h"
-#include "nfcs_metrics.h"
 #include "nfcs_params.h"
 #include "nfcs_regulator.h"
-#include "nfcs_sink.h"
 
 NFCS_EXTERN_C_BEGIN
 
+struct nfcs_module_type;
+
+/* Another module of the run, to ask for the state it shares. */
+typedef struct nfcs_module_ref {
+  const struct nfcs_module_type *type;
+  void *self;
+} nfcs_module_ref;
+
 /* What a module is given when it is created. */
 typedef struct nfcs_module_env {
-  const nfcs_input *input; /* reads the files its section names (may be NULL: a module that needs one fails) */
+  const nfcs_input *input; /* reads the files its section names (NULL: a module that needs one fails) */
+  /* the modules created before it (registry order) */
+  int nmodules;
+  const nfcs_module_ref *modules;
 } nfcs_module_env;
+
+/* A module created before this one, by name: 1 and *out set, or 0. */
+NFCS_API int nfcs_module_env_find(const nfcs_module_env *env, const char *name, nfcs_module_ref *out);
 
 typedef struct nfcs_module_type {
   const char *name;        /* its config section: the first component of each of its keys */
@@ -37,28 +52,41 @@ typedef struct nfcs_module_type {
 
   int (*create)(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self);
   void (*destroy)(void **self);
+
+  /* time: each module steps on its own grid t_k = k dt (dt NULL: it has no time of its own and
+   * only observes others; time and steps may then be NULL too) */
   double (*dt)(void *self);
   double (*time)(void *self);
   int64_t (*steps)(void *self);
-  /* plan the step sizes that landing on time t needs (before the loop) */
+  /* optional: plan the step sizes that landing on time t needs (before the loop) */
   int (*prepare)(void *self, double t);
-  /* advance to model time t; NFCS_ERR_INTERRUPTED after the step during which *stop was set */
+  /* optional: advance to model time t; NFCS_ERR_INTERRUPTED after the step during which *stop was set */
   int (*advance)(void *self, double t, const volatile int *stop);
-  /* is the state finite? (*finite set; the status of the check) */
+  /* optional: is the state finite?  (*finite set; the status of the check) */
   int (*finite)(void *self, int *finite);
-  /* this module's metrics into m (full = 0: only what the regulator needs) */
-  int (*observe)(void *self, nfcs_metrics *m, int full);
-  /* apply the regulator's controls for the next tick */
+
+  /* optional: its metric series into m (full = 0: only what the regulator needs) */
+  int (*observe)(void *self, nfcs_metric_set *m, int full);
+  /* optional: take the regulator's controls for the next tick (those it lists in `controls`) */
   int (*control)(void *self, const nfcs_controls *u);
-  /* phases for the regulator, NULL for modules without them */
-  int (*phases)(void *self, double *host);
-  /* what the output file needs to know about this module */
-  void (*describe)(void *self, nfcs_run_info *info);
-  size_t (*snapshot_bytes)(void *self);
-  int (*snapshot)(void *self, void *buf, nfcs_snapshot *s);
+  /* optional: state it offers by name (e.g. "phi", "theta"); NFCS_ERR_SOFTWARE for other names */
+  int (*share)(void *self, const char *name, nfcs_shared *out);
+
+  /* optional: the datasets it writes, appended to the list (their strings and static data owned
+   * by the module) */
+  int (*datasets)(void *self, nfcs_dataset_list *list);
+  /* optional: the data of its datasets of the given cadence (per snapshot, per sample) into buf —
+   * record_bytes(cadence) bytes —, data[k] pointing at that of its k-th dataset of the cadence */
+  size_t (*record_bytes)(void *self, nfcs_cadence cadence);
+  int (*record)(void *self, nfcs_cadence cadence, void *buf, const void **data);
+
+  /* its exact state in a checkpoint (optional for a module without state) */
   size_t (*state_bytes)(void *self);
   int (*save)(void *self, nfcs_bundle *b);
   int (*restore)(void *self, const nfcs_bundle *b);
+
+  /* optional: one line for the run's summary ("field: 1000 steps") */
+  void (*summary)(void *self, char *line, size_t len);
 } nfcs_module_type;
 
 /* The registry, in its fixed order (core/nfcs_modules.def). */

@@ -28,3 +28,12 @@ const nfcs_module_type *nfcs_module_find(const char *name, int *index) {
   if (index) *index = -1;
   return NULL;
 }
+
+int nfcs_module_env_find(const nfcs_module_env *env, const char *name, nfcs_module_ref *out) {
+  for (int i = 0; env && i < env->nmodules; i++)
+    if (!strcmp(env->modules[i].type->name, name)) {
+      *out = env->modules[i];
+      return 1;
+    }
+  return 0;
+}

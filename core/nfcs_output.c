@@ -9,17 +9,24 @@
 
 enum { JOB_SNAPSHOT, JOB_METRICS, JOB_CHECKPOINT, JOB_FINISH };
 #define QCAP 256
-#define MAXMET 32
 
 typedef struct job {
   int type;
-  int slot;
+  int slot;                /* the snapshot's or the sample's buffer */
   nfcs_snapshot snap;
   double t;
   int count;
-  const char *names[MAXMET];
-  double values[MAXMET];
+  const char *names[NFCS_MAX_METRICS];
+  double values[NFCS_MAX_METRICS];
+  const void *data[NFCS_MAX_DATASETS];
 } job;
+
+/* A pool of buffers handed to the coordinator and given back by the I/O thread once written. */
+typedef struct pool {
+  int n;
+  void **buf;
+  int *busy;
+} pool;
 
 struct nfcs_output {
   nfcs_ctx *ctx;
@@ -33,9 +40,7 @@ struct nfcs_output {
   pthread_cond_t cv_job, cv_free;
   job q[QCAP];
   int head, tail, len;
-  int nslots;
-  void **slot;
-  int *slot_busy;
+  pool snaps, samples;
   int in_flight, max_in_flight;
   nfcs_bundle ckpt;
   int ckpt_busy;
@@ -87,6 +92,7 @@ static void dispatch(nfcs_output *o, const job *j) {
     case JOB_METRICS:
       if (op->metrics) {
         nfcs_metrics_sample m = {.t = j->t, .count = j->count, .names = j->names, .values = j->values};
+        memcpy(m.data, j->data, sizeof m.data);
         rc = op->metrics(self, &m);
       }
       break;
@@ -140,9 +146,10 @@ static void *io_main(void *arg) {
       }
     pthread_mutex_lock(&o->mu);
     if (j->type == JOB_SNAPSHOT) {
-      o->slot_busy[j->slot] = 0;
+      o->snaps.busy[j->slot] = 0;
       o->in_flight--;
     }
+    if (j->type == JOB_METRICS) o->samples.busy[j->slot] = 0;
     if (j->type == JOB_CHECKPOINT) o->ckpt_busy = 0;
     o->head = (o->head + 1) % QCAP;
     o->len--;
@@ -153,8 +160,25 @@ static void *io_main(void *arg) {
   }
 }
 
+static int pool_init(pool *pl, int n, size_t bytes) {
+  pl->n = n;
+  pl->buf = calloc((size_t)n, sizeof(void *));
+  pl->busy = calloc((size_t)n, sizeof(int));
+  if (!pl->buf || !pl->busy) return NFCS_ERR_NOMEM;
+  for (int i = 0; i < n; i++)
+    if (!(pl->buf[i] = malloc(bytes ? bytes : 8))) return NFCS_ERR_NOMEM;
+  return NFCS_OK;
+}
+
+static void pool_free(pool *pl) {
+  for (int i = 0; i < pl->n && pl->buf; i++) free(pl->buf[i]);
+  free(pl->buf);
+  free(pl->busy);
+  memset(pl, 0, sizeof *pl);
+}
+
 int nfcs_output_start(nfcs_ctx *ctx, const nfcs_sink *sinks, int nsinks, const nfcs_run_info *info, size_t snap_bytes,
-                      int nslots, size_t state_bytes, int state_entries, nfcs_output **out) {
+                      int nslots, size_t sample_bytes, size_t state_bytes, int state_entries, nfcs_output **out) {
   *out = NULL;
   if (nsinks < 0 || nsinks > NFCS_MAX_SINKS)
     return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "%d sinks: at most %d", nsinks, NFCS_MAX_SINKS);
@@ -166,12 +190,8 @@ int nfcs_output_start(nfcs_ctx *ctx, const nfcs_sink *sinks, int nsinks, const n
   for (int k = 0; k < nsinks; k++) o->sinks[k] = sinks[k];
   o->nsinks = nsinks;
   o->info = *info;
-  o->nslots = nslots;
-  o->slot = calloc((size_t)nslots, sizeof(void *));
-  o->slot_busy = calloc((size_t)nslots, sizeof(int));
-  int rc = o->slot && o->slot_busy ? NFCS_OK : NFCS_ERR_NOMEM;
-  for (int i = 0; i < nslots && !rc; i++)
-    if (!(o->slot[i] = malloc(snap_bytes ? snap_bytes : 8))) rc = NFCS_ERR_NOMEM;
+  int rc = pool_init(&o->snaps, nslots, snap_bytes);
+  if (!rc) rc = pool_init(&o->samples, NFCS_OUTPUT_SAMPLE_SLOTS, sample_bytes);
   if (!rc) rc = nfcs_bundle_init(&o->ckpt, state_bytes, state_entries);
   if (rc) {
     nfcs_output_destroy(&o);
@@ -219,15 +239,16 @@ static int push(nfcs_output *o, const job *j) {
   return rc ? check(o) : NFCS_OK;
 }
 
-int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf) {
+/* a free buffer of the pool (waits while every one is queued) */
+static int pool_take(nfcs_output *o, pool *pl, void **buf) {
   pthread_mutex_lock(&o->mu);
   for (;;) {
     if (o->err) break;
     int free_slot = -1;
-    for (int i = 0; i < o->nslots; i++)
-      if (!o->slot_busy[i]) { free_slot = i; break; }
+    for (int i = 0; i < pl->n; i++)
+      if (!pl->busy[i]) { free_slot = i; break; }
     if (free_slot >= 0) {
-      *buf = o->slot[free_slot];
+      *buf = pl->buf[free_slot];
       break;
     }
     pthread_cond_wait(&o->cv_free, &o->mu);
@@ -236,25 +257,40 @@ int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf) {
   return check(o);
 }
 
-int nfcs_output_snapshot(nfcs_output *o, void *buf, const nfcs_snapshot *s) {
-  job j = {.type = JOB_SNAPSHOT, .snap = *s, .slot = -1};
-  for (int i = 0; i < o->nslots; i++)
-    if (o->slot[i] == buf) j.slot = i;
-  if (j.slot < 0) return NFCS_ERROR(o->ctx, NFCS_ERR_SOFTWARE, "snapshot from an unknown buffer");
+/* the buffer's place in the pool, marked busy until the I/O thread is done with it */
+static int pool_mark(nfcs_output *o, pool *pl, void *buf) {
+  int slot = -1;
+  for (int i = 0; i < pl->n; i++)
+    if (pl->buf[i] == buf) slot = i;
+  if (slot < 0) return -1;
   pthread_mutex_lock(&o->mu);
-  o->slot_busy[j.slot] = 1;
+  pl->busy[slot] = 1;
+  pthread_mutex_unlock(&o->mu);
+  return slot;
+}
+
+int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf) { return pool_take(o, &o->snaps, buf); }
+int nfcs_output_sample_buffer(nfcs_output *o, void **buf) { return pool_take(o, &o->samples, buf); }
+
+int nfcs_output_snapshot(nfcs_output *o, void *buf, const nfcs_snapshot *s) {
+  job j = {.type = JOB_SNAPSHOT, .snap = *s};
+  if ((j.slot = pool_mark(o, &o->snaps, buf)) < 0) return NFCS_ERROR(o->ctx, NFCS_ERR_SOFTWARE, "snapshot from an unknown buffer");
+  pthread_mutex_lock(&o->mu);
   o->in_flight++;
   if (o->in_flight > o->max_in_flight) o->max_in_flight = o->in_flight;
   pthread_mutex_unlock(&o->mu);
   return push(o, &j);
 }
 
-int nfcs_output_metrics(nfcs_output *o, const nfcs_metrics_sample *m) {
-  job j = {.type = JOB_METRICS, .t = m->t, .count = m->count < MAXMET ? m->count : MAXMET};
+int nfcs_output_metrics(nfcs_output *o, void *buf, const nfcs_metrics_sample *m) {
+  if (m->count > NFCS_MAX_METRICS) return NFCS_ERROR(o->ctx, NFCS_ERR_SOFTWARE, "%d metric series: at most %d", m->count, NFCS_MAX_METRICS);
+  job j = {.type = JOB_METRICS, .t = m->t, .count = m->count};
+  if ((j.slot = pool_mark(o, &o->samples, buf)) < 0) return NFCS_ERROR(o->ctx, NFCS_ERR_SOFTWARE, "metrics from an unknown buffer");
   for (int i = 0; i < j.count; i++) {
     j.names[i] = m->names[i]; /* names are static strings */
     j.values[i] = m->values[i];
   }
+  memcpy(j.data, m->data, sizeof j.data);
   return push(o, &j);
 }
 
@@ -308,9 +344,8 @@ void nfcs_output_destroy(nfcs_output **po) {
   if (!po || !*po) return;
   nfcs_output *o = *po;
   if (o->started) nfcs_output_finish(o, NFCS_ERR_SOFTWARE, NULL, 0, NULL);
-  for (int i = 0; i < o->nslots && o->slot; i++) free(o->slot[i]);
-  free(o->slot);
-  free(o->slot_busy);
+  pool_free(&o->snaps);
+  pool_free(&o->samples);
   nfcs_bundle_free(&o->ckpt);
   free(o);
   *po = NULL;

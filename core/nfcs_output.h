@@ -15,15 +15,21 @@ typedef struct nfcs_output nfcs_output;
 
 /* Start the I/O thread and open the sinks through it (an essential sink's failure to open is
  * returned here).  snap_bytes: size of one snapshot buffer; nslots: buffers in flight;
- * state_bytes/entries: the checkpoint bundle. */
+ * sample_bytes: size of the buffer of one metrics sample's arrays (NFCS_OUTPUT_SAMPLE_SLOTS of
+ * them); state_bytes/entries: the checkpoint bundle. */
 #define NFCS_MAX_SINKS 8
+#define NFCS_OUTPUT_SAMPLE_SLOTS 8
 NFCS_API int nfcs_output_start(nfcs_ctx *ctx, const nfcs_sink *sinks, int nsinks, const nfcs_run_info *info, size_t snap_bytes,
-                               int nslots, size_t state_bytes, int state_entries, nfcs_output **out);
+                               int nslots, size_t sample_bytes, size_t state_bytes, int state_entries, nfcs_output **out);
 /* A free snapshot buffer (waits while every buffer is queued). */
 NFCS_API int nfcs_output_snapshot_buffer(nfcs_output *o, void **buf);
 /* Queue the snapshot whose data lies in the buffer from nfcs_output_snapshot_buffer. */
 NFCS_API int nfcs_output_snapshot(nfcs_output *o, void *buf, const nfcs_snapshot *s);
-NFCS_API int nfcs_output_metrics(nfcs_output *o, const nfcs_metrics_sample *m);
+/* A free buffer for the arrays of a metrics sample (waits while every one is queued). */
+NFCS_API int nfcs_output_sample_buffer(nfcs_output *o, void **buf);
+/* Queue a metrics sample whose arrays (if any) lie in the buffer from nfcs_output_sample_buffer
+ * (names are static strings; names and values are copied). */
+NFCS_API int nfcs_output_metrics(nfcs_output *o, void *buf, const nfcs_metrics_sample *m);
 /* The checkpoint bundle (waits until the previous checkpoint is written), then queue it. */
 NFCS_API int nfcs_output_checkpoint_bundle(nfcs_output *o, nfcs_bundle **b);
 NFCS_API int nfcs_output_checkpoint(nfcs_output *o, double t);

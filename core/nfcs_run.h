@@ -37,7 +37,9 @@ typedef struct nfcs_run_options {
 
 typedef struct nfcs_run_summary {
   double t_reached;
-  int64_t cgl_steps, kuramoto_steps;
+  int nmodules;
+  char module_line[NFCS_MAX_MODULES][128]; /* each module's line ("field: 1000 steps"), registry order */
+  int64_t steps;                           /* steps of the busiest module */
   int64_t metric_samples;
   int64_t snapshots;
   double wall_s;

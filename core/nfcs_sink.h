@@ -4,7 +4,7 @@
 #define NFCS_SINK_H
 
 #include "nfcs_base.h"
-#include "nfcs_grid.h"
+#include "nfcs_data.h"
 #include "nfcs_params.h"
 
 NFCS_EXTERN_C_BEGIN
@@ -16,12 +16,9 @@ typedef struct nfcs_run_info {
   const char *command_line;
   const char *backend;
   int threads;
-  const nfcs_grid *grid;  /* NULL without a cgl section */
-  int64_t n_oscillators;  /* 0 without a kuramoto section */
-  const double *omega;    /* [N] natural frequencies (host) */
-  const char *const *oscillator_names; /* [N] upstream module names, or NULL */
-  int64_t members;        /* ensemble members M (1: no member axis); omega is then [M][N] */
-  const double *member_coupling; /* [M] coupling K_m of each member */
+  /* every dataset the modules write (static ones with their data), in registry order */
+  int ndatasets;
+  const nfcs_dataset *datasets;
   double resume_t;        /* restart: continue the file from this model time; < 0: a new run */
   const char *checkpoint_path;
   const char *model_hash; /* hex SHA-256 of the model (io/'s nfcs_model_describe), or NULL */
@@ -38,22 +35,24 @@ typedef struct nfcs_tick_stats {
 
 struct nfcs_bundle;
 
-/* Every call of a sink comes from one thread (the coordinator's I/O thread).
- * One snapshot: host data valid for the duration of the call. */
+/* Every call of a sink comes from one thread (the coordinator's I/O thread); the data of a call is
+ * valid for its duration.
+ * One snapshot: data[i] holds dataset i of the run's list (info->datasets) when it is a
+ * per-snapshot one, this process's block of it; NULL otherwise. */
 typedef struct nfcs_snapshot {
   double t;
   int64_t step;
-  const nfcs_real *phi;  /* npts complex, or NULL */
-  const double *theta;   /* N phases in [-pi, pi) ([M][N] for an ensemble), or NULL */
-  const double *R_members, *psi_members; /* [M] order parameter of each member of an ensemble, or NULL */
+  const void *data[NFCS_MAX_DATASETS];
 } nfcs_snapshot;
 
-/* One metrics sample: parallel arrays of names and values (the same names at every sample). */
+/* One metrics sample: parallel arrays of names and values (the same names at every sample), and
+ * the data of the per-sample datasets (data[i] as in a snapshot). */
 typedef struct nfcs_metrics_sample {
   double t;
   int count;
   const char *const *names;
   const double *values;
+  const void *data[NFCS_MAX_DATASETS];
 } nfcs_metrics_sample;
 
 /* Every operation is optional (NULL: the sink takes no interest in that kind of data). */

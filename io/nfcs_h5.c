@@ -1,7 +1,8 @@
-/* The HDF5 sink (SPEC.md §3) and the reader of initial fields.  Complex data is the compound
- * {r, i} that h5py reads as complex; snapshots go into chunked datasets extended one snapshot at a
- * time, and the file is flushed after every snapshot, so it is readable during the run and after
- * a crash. */
+/* The HDF5 sink (docs/file-format.md): it writes whatever datasets the modules describe — static
+ * ones when the file opens, time series extended one snapshot (or metrics sample) at a time —,
+ * the metric series by name, the coordinator's timing and checkpoints.  Complex data is the
+ * compound {r, i} that h5py reads as complex.  The file is flushed after every snapshot, so it is
+ * readable during the run and after a crash.  Nothing here knows a module: no field is named. */
 #include <errno.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
@@ -15,7 +16,6 @@
 #include <unistd.h>
 
 #include "nfcs_bundle.h"
-#include "nfcs_cgl.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
 #include "nfcs_h5_text.h"
@@ -26,36 +26,42 @@
 #define H5_REAL H5T_NATIVE_DOUBLE
 #endif
 
+#define TIME_SNAPSHOTS "/time/t"
+#define TIME_SAMPLES "/metrics/t"
+
+/* one described dataset in the file */
+typedef struct h5set {
+  const nfcs_dataset *d;
+  hid_t id;               /* its time series (-1: not open, or static) */
+  hid_t abs_id, arg_id;   /* NFCS_DS_XDMF: |z| and arg z beside it */
+  hsize_t rest[NFCS_MAX_RANK];
+} h5set;
+
 typedef struct h5sink {
   nfcs_ctx *ctx;
   char path[NFCS_PATH_MAX];
   hid_t file;
-  hid_t phi, t, step;   /* datasets (-1 when absent) */
-  hid_t theta;          /* /kuramoto/theta */
-  hsize_t nosc;
-  hsize_t members;      /* ensemble: theta is [T][M][N] */
-  hid_t Rm, psim;       /* /kuramoto/R, /kuramoto/psi [T][M] of an ensemble */
+  hid_t t, step;        /* /time/t, /time/step */
   hid_t mt;             /* /metrics/t */
-  hid_t mser[32];       /* /metrics/<name> */
-  char mname[32][64];
+  hid_t mser[NFCS_MAX_METRICS]; /* /metrics/<name> */
   int nmet;
+  int samples_open;     /* the per-sample datasets are open */
   hsize_t nmsamp;
+  h5set set[NFCS_MAX_DATASETS];
+  int nset;
   double last_snap_t, last_met_t, last_flush;
   char *yaml;           /* the effective config, for checkpoints */
   char *model_text;     /* the model (canonical text) and its hash, for checkpoints */
   char model_hash[72];
   char ckpt_path[NFCS_PATH_MAX + 16];
   int broken;           /* a write failed: the file is left as of its last flush */
-  hid_t absd, argd;     /* /fields/abs_phi, /fields/arg_phi (output.xdmf) */
-  hid_t fout;           /* their file type */
-  int xdmf;
+  int precision32;      /* output.precision: float32 */
+  int xdmf;             /* index of the dataset shown by the XDMF sidecar, or -1 */
   char xmf_path[NFCS_PATH_MAX + 8];
+  char abs_path[128], arg_path[128];
   double *snap_times;   /* times of the snapshots in the file (for the XDMF sidecar) */
   size_t snap_cap;
-  double grid_x0[3], grid_dx[3];
-  hid_t cmem;           /* memory compound type */
-  int dim;
-  hsize_t spatial[3];   /* C order */
+  hid_t cmem;           /* memory compound type of complex data */
   hsize_t nsnap;
 } h5sink;
 
@@ -78,24 +84,31 @@ static int attr_num(hid_t obj, const char *name, hid_t type, const void *v) {
 
 static hid_t make_group(hid_t file, const char *name) { return H5Gcreate2(file, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT); }
 
-/* an extendible dataset [0, rest...] chunked one snapshot at a time */
+/* link creation that makes the groups of a path as needed */
+static hid_t path_lcpl(void) {
+  hid_t lcpl = H5Pcreate(H5P_LINK_CREATE);
+  H5Pset_create_intermediate_group(lcpl, 1);
+  return lcpl;
+}
+
+/* an extendible dataset [0, rest...] chunked one entry at a time */
 static hid_t make_series(hid_t file, const char *name, hid_t ftype, int rank_rest, const hsize_t *rest) {
-  hsize_t dims[4] = {0}, maxd[4] = {H5S_UNLIMITED}, chunk[4] = {1};
-  for (int i = 0; i < rank_rest; i++) {
-    dims[i + 1] = maxd[i + 1] = chunk[i + 1] = rest[i];
-  }
+  hsize_t dims[NFCS_MAX_RANK + 1] = {0}, maxd[NFCS_MAX_RANK + 1] = {H5S_UNLIMITED}, chunk[NFCS_MAX_RANK + 1] = {1};
+  for (int i = 0; i < rank_rest; i++) dims[i + 1] = maxd[i + 1] = chunk[i + 1] = rest[i];
   if (rank_rest == 0) chunk[0] = 1024;
   hid_t sp = H5Screate_simple(rank_rest + 1, dims, maxd);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, rank_rest + 1, chunk);
-  hid_t d = H5Dcreate2(file, name, ftype, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+  hid_t lcpl = path_lcpl();
+  hid_t d = H5Dcreate2(file, name, ftype, sp, lcpl, dcpl, H5P_DEFAULT);
+  H5Pclose(lcpl);
   H5Pclose(dcpl);
   H5Sclose(sp);
   return d;
 }
 
 static int append(hid_t d, hid_t memtype, hsize_t index, int rank_rest, const hsize_t *rest, const void *data) {
-  hsize_t dims[4] = {index + 1}, start[4] = {index}, count[4] = {1};
+  hsize_t dims[NFCS_MAX_RANK + 1] = {index + 1}, start[NFCS_MAX_RANK + 1] = {index}, count[NFCS_MAX_RANK + 1] = {1};
   for (int i = 0; i < rank_rest; i++) { dims[i + 1] = rest[i]; count[i + 1] = rest[i]; }
   if (H5Dset_extent(d, dims) < 0) return -1;
   hid_t fs = H5Dget_space(d);
@@ -138,10 +151,9 @@ static int sink_flush(h5sink *s) {
   return H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
 }
 
-/* t of the last entry of a 1D series, -inf when empty */
 static hsize_t series_len(hid_t d) {
   hid_t sp = H5Dget_space(d);
-  hsize_t dims[4] = {0};
+  hsize_t dims[NFCS_MAX_RANK + 1] = {0};
   H5Sget_simple_extent_dims(sp, dims, NULL);
   H5Sclose(sp);
   return dims[0];
@@ -149,7 +161,7 @@ static hsize_t series_len(hid_t d) {
 
 static void series_truncate(hid_t d, hsize_t n) {
   hid_t sp = H5Dget_space(d);
-  hsize_t dims[4] = {0};
+  hsize_t dims[NFCS_MAX_RANK + 1] = {0};
   int r = H5Sget_simple_extent_dims(sp, dims, NULL);
   H5Sclose(sp);
   if (r > 0 && dims[0] > n) {
@@ -171,7 +183,48 @@ static hsize_t count_upto(hid_t tset, double t0) {
   return k;
 }
 
-/* Continue an existing run file from model time t0 (restart): drop what lies beyond t0. */
+/* ---------------------------------------------------------------- types of a described dataset */
+
+/* its type in the file (the caller closes it) */
+static hid_t file_type(const h5sink *s, const nfcs_dataset *d) {
+  const hid_t freal = (d->flags & NFCS_DS_OUT_PRECISION) && s->precision32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+  switch (d->elem) {
+  case NFCS_ELEM_F64: return H5Tcopy(freal);
+  case NFCS_ELEM_I64: return H5Tcopy(H5T_STD_I64LE);
+  case NFCS_ELEM_COMPLEX: return complex_type(freal);
+  case NFCS_ELEM_TEXT: return nfcs_h5_text_type();
+  }
+  return -1;
+}
+
+/* its type in memory (the caller closes it) */
+static hid_t mem_type(const nfcs_dataset *d) {
+  switch (d->elem) {
+  case NFCS_ELEM_F64: return H5Tcopy(H5T_NATIVE_DOUBLE);
+  case NFCS_ELEM_I64: return H5Tcopy(H5T_NATIVE_INT64);
+  case NFCS_ELEM_COMPLEX: return complex_type(H5_REAL);
+  case NFCS_ELEM_TEXT: return nfcs_h5_text_type();
+  }
+  return -1;
+}
+
+static int is_series(const nfcs_dataset *d) { return d->cadence != NFCS_STATIC; }
+static const char *time_axis(const nfcs_dataset *d) { return d->cadence == NFCS_PER_SAMPLE ? TIME_SAMPLES : TIME_SNAPSHOTS; }
+
+static int write_attrs(hid_t obj, const nfcs_dataset *d) {
+  int bad = 0;
+  for (int a = 0; a < d->nattr; a++) {
+    const nfcs_attr *at = &d->attr[a];
+    if (H5Aexists(obj, at->name) > 0) continue; /* a continued file has them */
+    if (at->elem == NFCS_ELEM_TEXT) bad |= nfcs_h5_write_text_attr(obj, at->name, at->text ? at->text : "");
+    else if (at->elem == NFCS_ELEM_I64) bad |= attr_num(obj, at->name, H5T_NATIVE_INT64, &at->i);
+    else bad |= attr_num(obj, at->name, H5T_NATIVE_DOUBLE, &at->f);
+  }
+  return bad;
+}
+
+/* ---------------------------------------------------------------- dimension scales, netCDF links */
+
 /* dimension scales (netCDF-4 conventions): xarray / h5netcdf see named dimensions */
 static void scale(hid_t file, const char *path, const char *name) {
   hid_t d = H5Dopen2(file, path, H5P_DEFAULT);
@@ -181,73 +234,93 @@ static void scale(hid_t file, const char *path, const char *name) {
 }
 
 static void attach(hid_t file, hid_t dset, const char *scale_path, unsigned axis) {
-  if (dset < 0 || H5LTpath_valid(file, scale_path, 1) <= 0) return;
+  if (dset < 0 || !scale_path || H5LTpath_valid(file, scale_path, 1) <= 0) return;
   hid_t sc = H5Dopen2(file, scale_path, H5P_DEFAULT);
   if (H5DSis_attached(dset, sc, axis) <= 0) H5DSattach_scale(dset, sc, axis);
   H5Dclose(sc);
 }
 
-/* netCDF-4 readers (h5netcdf, xarray) resolve a dimension only in the variable's group or its
- * ancestors: the scales are also linked (hard links, the same datasets) into /fields and
- * /kuramoto, and the main variables at the root, so that xarray.open_dataset(path,
- * engine="h5netcdf") gives phi(t, y, x), theta(t, oscillator), omega(oscillator) with their
- * coordinates. */
+/* a dataset's axes: the time axis first for a series, then its own */
+static void attach_axes(h5sink *s, const nfcs_dataset *d, hid_t id) {
+  const unsigned first = is_series(d) ? 1 : 0;
+  if (first) attach(s->file, id, time_axis(d), 0);
+  for (int a = 0; a < d->rank; a++) attach(s->file, id, d->scale[a], first + (unsigned)a);
+}
+
 static void link_if(hid_t f, const char *src, const char *dst) {
   if (H5LTpath_valid(f, src, 1) > 0 && H5LTpath_valid(f, dst, 0) <= 0) H5Lcreate_hard(f, src, f, dst, H5P_DEFAULT, H5P_DEFAULT);
 }
 
-static void netcdf_links(hid_t f) {
-  static const char *axes[] = {"t", "x", "y", "z"};
-  static const char *src[] = {"/time/t", "/grid/x", "/grid/y", "/grid/z"};
-  for (int i = 0; i < 4; i++) {
-    char dst[64];
-    if (H5LTpath_valid(f, "/fields", 1) > 0) { snprintf(dst, sizeof dst, "/fields/%s", axes[i]); link_if(f, src[i], dst); }
-    snprintf(dst, sizeof dst, "/%s", axes[i]);
-    link_if(f, src[i], dst);
-  }
-  if (H5LTpath_valid(f, "/kuramoto", 1) > 0) {
-    link_if(f, "/time/t", "/kuramoto/t");
-    link_if(f, "/kuramoto/oscillator", "/oscillator");
-    link_if(f, "/kuramoto/theta", "/theta");
-    link_if(f, "/kuramoto/omega", "/omega");
-  }
-  link_if(f, "/fields/phi", "/phi");
+static const char *base_name(const char *path) {
+  const char *b = strrchr(path, '/');
+  return b ? b + 1 : path;
 }
 
-static void attach_field_axes(h5sink *s, hid_t d) {
-  static const char *grid[3] = {"/grid/x", "/grid/y", "/grid/z"};
-  attach(s->file, d, "/time/t", 0);
-  for (int a = 0; a < s->dim; a++) attach(s->file, d, grid[s->dim - 1 - a], (unsigned)(a + 1));
+/* link `src` (a scale of a dataset in group `group`) into that group under its own name */
+static void link_into(hid_t f, const char *group, const char *src) {
+  char dst[256];
+  snprintf(dst, sizeof dst, "%s/%s", group, base_name(src));
+  link_if(f, src, dst);
 }
 
-/* The XDMF sidecar: a temporal collection of uniform grids whose attributes are hyperslabs of
- * /fields/abs_phi and /fields/arg_phi (XDMF has no compound complex type).  Rewritten after each
+/* netCDF-4 readers (h5netcdf, xarray) resolve a dimension only in the variable's group or its
+ * ancestors: every scale a dataset uses (the time axis included) is also linked (a hard link: the
+ * same dataset) into the dataset's group, and the datasets marked NFCS_DS_ROOT with their scales
+ * at the root, so that xarray.open_dataset(path, engine="h5netcdf") gives phi(t, y, x) and
+ * theta(t, oscillator) with their coordinates. */
+static void netcdf_links(h5sink *s) {
+  for (int i = 0; i < s->nset; i++) {
+    const nfcs_dataset *d = s->set[i].d;
+    if (d->flags & NFCS_DS_SCALE) continue;
+    char group[256];
+    snprintf(group, sizeof group, "%.*s", (int)(base_name(d->path) - 1 - d->path), d->path);
+    const char *axes[NFCS_MAX_RANK + 1];
+    int n = 0;
+    if (is_series(d) && H5LTpath_valid(s->file, time_axis(d), 1) > 0) axes[n++] = time_axis(d);
+    for (int a = 0; a < d->rank; a++)
+      if (d->scale[a]) axes[n++] = d->scale[a];
+    for (int a = 0; a < n; a++) {
+      if (group[0]) link_into(s->file, group, axes[a]);
+      if (d->flags & NFCS_DS_ROOT) link_into(s->file, "", axes[a]);
+    }
+    if (d->flags & NFCS_DS_ROOT) link_into(s->file, "", d->path);
+  }
+}
+
+/* ---------------------------------------------------------------- the XDMF sidecar */
+
+/* A temporal collection of uniform grids whose attributes are hyperslabs of the |z| and arg z
+ * companions of the dataset shown (XDMF has no compound complex type).  Rewritten after each
  * snapshot through a temporary file and a rename. */
 static void write_xdmf(h5sink *s) {
-  if (!s->xdmf || !s->xmf_path[0]) return;
+  if (s->xdmf < 0 || !s->xmf_path[0]) return;
+  const nfcs_dataset *ds = s->set[s->xdmf].d;
   char tmp[NFCS_PATH_MAX + 32];
   snprintf(tmp, sizeof tmp, "%s.tmp", s->xmf_path);
   FILE *f = fopen(tmp, "w");
   if (!f) return;
-  const char *base = strrchr(s->path, '/');
-  base = base ? base + 1 : s->path;
-  const int d = s->dim < 2 ? 2 : s->dim;
-  char dims[64], orig[128], step[128];
-  hsize_t n[3] = {1, 1, 1};
-  for (int a = 0; a < s->dim; a++) n[a] = s->spatial[a]; /* C order: slowest first */
-  if (s->dim == 1) { n[1] = n[0]; n[0] = 1; }
-  if (d == 2) {
-    snprintf(dims, sizeof dims, "%llu %llu", (unsigned long long)n[0], (unsigned long long)n[1]);
-    snprintf(orig, sizeof orig, "%.17g %.17g", s->dim > 1 ? s->grid_x0[1] : 0.0, s->grid_x0[0]);
-    snprintf(step, sizeof step, "%.17g %.17g", s->dim > 1 ? s->grid_dx[1] : 1.0, s->grid_dx[0]);
+  const char *base = base_name(s->path);
+  const int dim = ds->rank, d = dim < 2 ? 2 : dim;
+  char dims[96], orig[160], step[160];
+  if (dim == 1) {
+    snprintf(dims, sizeof dims, "1 %llu", (unsigned long long)ds->shape[0]);
+    snprintf(orig, sizeof orig, "%.17g %.17g", 0.0, ds->origin[0]);
+    snprintf(step, sizeof step, "%.17g %.17g", 1.0, ds->spacing[0]);
+  } else if (dim == 2) {
+    snprintf(dims, sizeof dims, "%llu %llu", (unsigned long long)ds->shape[0], (unsigned long long)ds->shape[1]);
+    snprintf(orig, sizeof orig, "%.17g %.17g", ds->origin[0], ds->origin[1]);
+    snprintf(step, sizeof step, "%.17g %.17g", ds->spacing[0], ds->spacing[1]);
   } else {
-    snprintf(dims, sizeof dims, "%llu %llu %llu", (unsigned long long)n[0], (unsigned long long)n[1], (unsigned long long)n[2]);
-    snprintf(orig, sizeof orig, "%.17g %.17g %.17g", s->grid_x0[2], s->grid_x0[1], s->grid_x0[0]);
-    snprintf(step, sizeof step, "%.17g %.17g %.17g", s->grid_dx[2], s->grid_dx[1], s->grid_dx[0]);
+    snprintf(dims, sizeof dims, "%llu %llu %llu", (unsigned long long)ds->shape[0], (unsigned long long)ds->shape[1],
+             (unsigned long long)ds->shape[2]);
+    snprintf(orig, sizeof orig, "%.17g %.17g %.17g", ds->origin[0], ds->origin[1], ds->origin[2]);
+    snprintf(step, sizeof step, "%.17g %.17g %.17g", ds->spacing[0], ds->spacing[1], ds->spacing[2]);
   }
-  const int prec = H5Tget_size(s->fout) == 4 ? 4 : 8;
-  fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by nfcs: |phi| and arg(phi) of %s as a time series -->\n", base);
-  fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"phi\" GridType=\"Collection\" CollectionType=\"Temporal\">\n");
+  const char *name = base_name(ds->path);
+  const char *data_dims = dim == 1 ? dims + 2 : dims;
+  const int prec = s->precision32 ? 4 : 8;
+  fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by nfcs: |%s| and arg(%s) of %s as a time series -->\n", name, name, base);
+  fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"%s\" GridType=\"Collection\" CollectionType=\"Temporal\">\n", name);
   for (hsize_t k = 0; k < s->nsnap; k++) {
     fprintf(f, "   <Grid Name=\"snapshot %llu\" GridType=\"Uniform\">\n    <Time Value=\"%.17g\"/>\n", (unsigned long long)k,
             s->snap_times ? s->snap_times[k] : 0.0);
@@ -255,20 +328,19 @@ static void write_xdmf(h5sink *s) {
     fprintf(f, "    <Geometry GeometryType=\"%s\">\n", d == 2 ? "ORIGIN_DXDY" : "ORIGIN_DXDYDZ");
     fprintf(f, "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n", d, orig);
     fprintf(f, "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    </Geometry>\n", d, step);
-    static const char *names[2] = {"abs_phi", "arg_phi"};
+    const char *paths[2] = {s->abs_path, s->arg_path};
     for (int q = 0; q < 2; q++) {
-      fprintf(f, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n", names[q]);
+      fprintf(f, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n", base_name(paths[q]));
       fprintf(f, "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%s\" Type=\"HyperSlab\">\n", dims);
-      if (s->dim == 1)
-        fprintf(f, "      <DataItem Dimensions=\"3 2\" Format=\"XML\">%llu 0 1 1 1 %s</DataItem>\n", (unsigned long long)k,
-                dims + 2);
+      if (dim == 1)
+        fprintf(f, "      <DataItem Dimensions=\"3 2\" Format=\"XML\">%llu 0 1 1 1 %s</DataItem>\n", (unsigned long long)k, data_dims);
       else if (d == 2)
         fprintf(f, "      <DataItem Dimensions=\"3 3\" Format=\"XML\">%llu 0 0 1 1 1 1 %s</DataItem>\n", (unsigned long long)k, dims);
       else
         fprintf(f, "      <DataItem Dimensions=\"3 4\" Format=\"XML\">%llu 0 0 0 1 1 1 1 1 %s</DataItem>\n", (unsigned long long)k,
                 dims);
-      fprintf(f, "      <DataItem Dimensions=\"%llu %s\" NumberType=\"Float\" Precision=\"%d\" Format=\"HDF\">%s:/fields/%s</DataItem>\n",
-              (unsigned long long)s->nsnap, s->dim == 1 ? dims + 2 : dims, prec, base, names[q]);
+      fprintf(f, "      <DataItem Dimensions=\"%llu %s\" NumberType=\"Float\" Precision=\"%d\" Format=\"HDF\">%s:%s</DataItem>\n",
+              (unsigned long long)s->nsnap, data_dims, prec, base, paths[q]);
       fprintf(f, "     </DataItem>\n    </Attribute>\n");
     }
     fprintf(f, "   </Grid>\n");
@@ -278,61 +350,121 @@ static void write_xdmf(h5sink *s) {
   else unlink(tmp);
 }
 
+/* the dataset the sidecar shows (the first marked NFCS_DS_XDMF), its companions and the sidecar's path */
+static void xdmf_setup(h5sink *s, const nfcs_params *p) {
+  s->xdmf = -1;
+  if (!p->output.xdmf) return;
+  for (int i = 0; i < s->nset && s->xdmf < 0; i++)
+    if ((s->set[i].d->flags & NFCS_DS_XDMF) && s->set[i].d->elem == NFCS_ELEM_COMPLEX && s->set[i].d->cadence == NFCS_PER_SNAPSHOT)
+      s->xdmf = i;
+  if (s->xdmf < 0) return;
+  const char *path = s->set[s->xdmf].d->path, *b = base_name(path);
+  snprintf(s->abs_path, sizeof s->abs_path, "%.*sabs_%s", (int)(b - path), path, b);
+  snprintf(s->arg_path, sizeof s->arg_path, "%.*sarg_%s", (int)(b - path), path, b);
+  size_t n = strlen(s->path);
+  if (n > 3 && !strcmp(s->path + n - 3, ".h5")) snprintf(s->xmf_path, sizeof s->xmf_path, "%.*s.xmf", (int)(n - 3), s->path);
+  else snprintf(s->xmf_path, sizeof s->xmf_path, "%s.xmf", s->path);
+}
+
+/* ---------------------------------------------------------------- the layout */
+
+static void bind_sets(h5sink *s, const nfcs_run_info *info) {
+  s->nset = info->ndatasets < NFCS_MAX_DATASETS ? info->ndatasets : NFCS_MAX_DATASETS;
+  for (int i = 0; i < s->nset; i++) {
+    h5set *h = &s->set[i];
+    h->d = &info->datasets[i];
+    h->id = h->abs_id = h->arg_id = -1;
+    for (int a = 0; a < h->d->rank; a++) h->rest[a] = (hsize_t)h->d->extent[a];
+  }
+  s->precision32 = info->params->output.precision == NFCS_PREC_FLOAT32;
+}
+
+/* a static dataset with its values */
+static int write_static(h5sink *s, const nfcs_dataset *d) {
+  hsize_t dims[NFCS_MAX_RANK];
+  for (int a = 0; a < d->rank; a++) dims[a] = (hsize_t)d->shape[a];
+  hid_t ft = file_type(s, d), mt = mem_type(d);
+  hid_t sp = H5Screate_simple(d->rank, dims, NULL), lcpl = path_lcpl();
+  hid_t id = H5Dcreate2(s->file, d->path, ft, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = id < 0 || (d->data && H5Dwrite(id, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->data) < 0);
+  if (id >= 0) {
+    bad |= write_attrs(id, d);
+    H5Dclose(id);
+  }
+  H5Pclose(lcpl);
+  H5Sclose(sp);
+  H5Tclose(mt);
+  H5Tclose(ft);
+  if (!bad && (d->flags & NFCS_DS_SCALE)) scale(s->file, d->path, d->scale_name ? d->scale_name : base_name(d->path));
+  return bad;
+}
+
+/* a time series: created (new file) or opened and cut to `keep` entries (a continued one) */
+static int open_series(h5sink *s, h5set *h, int create, hsize_t keep) {
+  const nfcs_dataset *d = h->d;
+  if (create) {
+    hid_t ft = file_type(s, d);
+    h->id = make_series(s->file, d->path, ft, d->rank, h->rest);
+    H5Tclose(ft);
+    if (h->id < 0) return 1;
+    write_attrs(h->id, d);
+  } else {
+    if (H5LTpath_valid(s->file, d->path, 1) <= 0) return 1;
+    h->id = H5Dopen2(s->file, d->path, H5P_DEFAULT);
+    if (h->id < 0) return 1;
+    series_truncate(h->id, keep);
+  }
+  if (s->xdmf >= 0 && h == &s->set[s->xdmf]) {
+    const hid_t freal = s->precision32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
+    const char *paths[2] = {s->abs_path, s->arg_path};
+    hid_t *ids[2] = {&h->abs_id, &h->arg_id};
+    for (int q = 0; q < 2; q++) {
+      if (create || H5LTpath_valid(s->file, paths[q], 1) <= 0) *ids[q] = make_series(s->file, paths[q], freal, d->rank, h->rest);
+      else *ids[q] = H5Dopen2(s->file, paths[q], H5P_DEFAULT);
+      if (*ids[q] < 0) return 1;
+      series_truncate(*ids[q], keep);
+    }
+  }
+  return 0;
+}
+
+/* the per-sample datasets, at the first sample (after /metrics/t) */
+static int open_samples(h5sink *s, int create_all) {
+  int bad = 0;
+  for (int i = 0; i < s->nset; i++) {
+    h5set *h = &s->set[i];
+    if (h->d->cadence != NFCS_PER_SAMPLE) continue;
+    const int exists = H5LTpath_valid(s->file, h->d->path, 1) > 0;
+    bad |= open_series(s, h, create_all || !exists, s->nmsamp);
+    if (!bad && (create_all || !exists)) attach_axes(s, h->d, h->id);
+  }
+  s->samples_open = 1;
+  return bad;
+}
+
 static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   hid_t fapl = crash_safe_fapl();
   s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
   H5Pclose(fapl);
   if (s->file < 0) return -1;
   const double t0 = info->resume_t;
-  s->t = H5Dopen2(s->file, "/time/t", H5P_DEFAULT);
+  s->t = H5Dopen2(s->file, TIME_SNAPSHOTS, H5P_DEFAULT);
   s->step = H5Dopen2(s->file, "/time/step", H5P_DEFAULT);
   if (s->t < 0 || s->step < 0) return -1;
   s->nsnap = count_upto(s->t, t0);
   series_truncate(s->t, s->nsnap);
   series_truncate(s->step, s->nsnap);
   if (s->nsnap) {
-    double *t = malloc(sizeof(double) * s->nsnap);
-    if (t && H5Dread(s->t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) >= 0) s->last_snap_t = t[s->nsnap - 1];
-    free(t);
-  }
-  if (H5LTpath_valid(s->file, "/fields/phi", 1) > 0) {
-    s->phi = H5Dopen2(s->file, "/fields/phi", H5P_DEFAULT);
-    series_truncate(s->phi, s->nsnap);
-    hid_t sp = H5Dget_space(s->phi);
-    hsize_t dims[4];
-    s->dim = H5Sget_simple_extent_ndims(sp) - 1;
-    H5Sget_simple_extent_dims(sp, dims, NULL);
-    for (int a = 0; a < s->dim; a++) s->spatial[a] = dims[a + 1];
-    H5Sclose(sp);
-  }
-  if (info->grid)
-    for (int a = 0; a < info->grid->dim; a++) {
-      s->grid_x0[a] = nfcs_grid_x(info->grid, a, 0);
-      s->grid_dx[a] = info->grid->dx[a];
-    }
-  if (info->params->output.xdmf && H5LTpath_valid(s->file, "/fields/abs_phi", 1) > 0) {
-    s->absd = H5Dopen2(s->file, "/fields/abs_phi", H5P_DEFAULT);
-    s->argd = H5Dopen2(s->file, "/fields/arg_phi", H5P_DEFAULT);
-    series_truncate(s->absd, s->nsnap);
-    series_truncate(s->argd, s->nsnap);
-    s->fout = info->params->output.precision == NFCS_PREC_FLOAT32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-    s->xdmf = 1;
-    size_t n = strlen(s->path);
-    if (n > 3 && !strcmp(s->path + n - 3, ".h5")) snprintf(s->xmf_path, sizeof s->xmf_path, "%.*s.xmf", (int)(n - 3), s->path);
-    else snprintf(s->xmf_path, sizeof s->xmf_path, "%s.xmf", s->path);
-  }
-  if (s->nsnap) {
     s->snap_cap = s->nsnap + 64;
     s->snap_times = malloc(sizeof(double) * s->snap_cap);
-    if (s->snap_times) H5Dread(s->t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->snap_times);
+    if (s->snap_times && H5Dread(s->t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->snap_times) >= 0)
+      s->last_snap_t = s->snap_times[s->nsnap - 1];
   }
-  if (H5LTpath_valid(s->file, "/kuramoto/theta", 1) > 0) {
-    s->theta = H5Dopen2(s->file, "/kuramoto/theta", H5P_DEFAULT);
-    series_truncate(s->theta, s->nsnap);
-    s->nosc = (hsize_t)info->n_oscillators;
-  }
-  if (H5LTpath_valid(s->file, "/metrics/t", 1) > 0) {
-    s->mt = H5Dopen2(s->file, "/metrics/t", H5P_DEFAULT);
+  for (int i = 0; i < s->nset; i++)
+    if (s->set[i].d->cadence == NFCS_PER_SNAPSHOT && open_series(s, &s->set[i], 0, s->nsnap)) return -1;
+  if (s->xdmf >= 0 && s->set[s->xdmf].abs_id < 0) s->xdmf = -1; /* a file written without the sidecar's data */
+  if (H5LTpath_valid(s->file, TIME_SAMPLES, 1) > 0) {
+    s->mt = H5Dopen2(s->file, TIME_SAMPLES, H5P_DEFAULT);
     s->nmsamp = count_upto(s->mt, t0);
     series_truncate(s->mt, s->nmsamp);
     s->last_met_t = -HUGE_VAL;
@@ -341,13 +473,12 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
       if (t && H5Dread(s->mt, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) >= 0) s->last_met_t = t[s->nmsamp - 1];
       free(t);
     }
-    /* the metric series are opened by name at the next sample */
+    /* the metric series and the per-sample datasets are opened by name at the next sample */
   }
   if (H5LTpath_valid(s->file, "/coordinator", 1) > 0) H5Ldelete(s->file, "/coordinator", H5P_DEFAULT);
   if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
   nfcs_h5_write_text_attr(s->file, "restarted_from", info->checkpoint_path ? info->checkpoint_path : "");
   if (s->model_hash[0]) nfcs_h5_write_text_attr(s->file, "model_hash", s->model_hash);
-  s->cmem = complex_type(H5_REAL);
   return sink_flush(s);
 }
 
@@ -362,6 +493,9 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   snprintf(s->model_hash, sizeof s->model_hash, "%s", info->model_hash ? info->model_hash : "");
   snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s", info->checkpoint_path ? info->checkpoint_path : "");
   s->last_snap_t = s->last_met_t = -HUGE_VAL;
+  bind_sets(s, info);
+  xdmf_setup(s, p);
+  if (s->cmem < 0) s->cmem = complex_type(H5_REAL);
   if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
     /* the file being continued must belong to this model: checked read-only, before anything is touched */
     char theirs[72] = "";
@@ -395,7 +529,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   bad |= nfcs_h5_write_text_attr(f, "created", created);
   bad |= nfcs_h5_write_text_attr(f, "command_line", info->command_line ? info->command_line : "");
   bad |= nfcs_h5_write_text_attr(f, "backend", info->backend);
-  bad |= nfcs_h5_write_text_attr(f, "precision", p->output.precision == NFCS_PREC_FLOAT32 ? "float32" : "float64");
+  bad |= nfcs_h5_write_text_attr(f, "precision", s->precision32 ? "float32" : "float64");
   bad |= nfcs_h5_write_text_attr(f, "engine_precision", NFCS_SINGLE ? "single" : "double");
   int64_t th = info->threads;
   bad |= attr_num(f, "threads", H5T_NATIVE_INT64, &th);
@@ -405,130 +539,34 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   bad |= nfcs_h5_write_text(g, "effective_yaml", info->effective_yaml);
   H5Gclose(g);
 
-  hid_t ftime = H5T_IEEE_F64LE;
-  g = make_group(f, "/time");
-  s->t = make_series(f, "/time/t", ftime, 0, NULL);
+  /* the snapshots' time axis, then the static datasets (coordinates first: they are scales), then
+   * the per-snapshot series with their axes */
+  s->t = make_series(f, TIME_SNAPSHOTS, H5T_IEEE_F64LE, 0, NULL);
   s->step = make_series(f, "/time/step", H5T_STD_I64LE, 0, NULL);
-  H5Gclose(g);
   bad |= s->t < 0 || s->step < 0;
-
-  if (info->grid) {
-    const nfcs_grid *gr = info->grid;
-    s->dim = gr->dim;
-    g = make_group(f, "/grid");
-    static const char *names[3] = {"/grid/x", "/grid/y", "/grid/z"};
-    for (int a = 0; a < gr->dim; a++) {
-      hsize_t n = (hsize_t)gr->n[a];
-      double *x = malloc(sizeof(double) * n);
-      if (!x) { bad = 1; break; }
-      for (hsize_t j = 0; j < n; j++) x[j] = nfcs_grid_x(gr, a, (int64_t)j);
-      bad |= H5LTmake_dataset_double(f, names[a], 1, &n, x) < 0;
-      hid_t d = H5Dopen2(f, names[a], H5P_DEFAULT);
-      attr_num(d, "L", H5T_NATIVE_DOUBLE, &gr->L[a]);
-      attr_num(d, "dx", H5T_NATIVE_DOUBLE, &gr->dx[a]);
-      H5Dclose(d);
-      free(x);
-      s->spatial[gr->dim - 1 - a] = n;
+  scale(f, TIME_SNAPSHOTS, "t");
+  attach(f, s->step, TIME_SNAPSHOTS, 0);
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < s->nset && !bad; i++) {
+      const nfcs_dataset *d = s->set[i].d;
+      if (d->cadence == NFCS_STATIC && !!(d->flags & NFCS_DS_SCALE) == (pass == 0)) bad |= write_static(s, d);
     }
-    H5Gclose(g);
-    g = make_group(f, "/fields");
-    hid_t freal = p->output.precision == NFCS_PREC_FLOAT32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE;
-    hid_t fc = complex_type(freal);
-    s->phi = make_series(f, "/fields/phi", fc, gr->dim, s->spatial);
-    H5Tclose(fc);
-    bad |= s->phi < 0;
-    if (s->phi >= 0) {
-      attr_num(s->phi, "c1", H5T_NATIVE_DOUBLE, &nfcs_cgl_section(p)->c1);
-      attr_num(s->phi, "c3", H5T_NATIVE_DOUBLE, &nfcs_cgl_section(p)->c3);
-      attr_num(s->phi, "time_step", H5T_NATIVE_DOUBLE, &nfcs_cgl_section(p)->time_step);
-      char v[64];
-      nfcs_param_format(p, nfcs_param_find("cgl.scheme", NULL), v, sizeof v);
-      nfcs_h5_write_text_attr(s->phi, "scheme", v);
-      nfcs_h5_write_text_attr(s->phi, "axes", gr->dim == 1 ? "t,x" : gr->dim == 2 ? "t,y,x" : "t,z,y,x");
+  for (int i = 0; i < s->nset && !bad; i++) {
+    h5set *h = &s->set[i];
+    if (h->d->cadence == NFCS_STATIC) {
+      hid_t id = H5Dopen2(f, h->d->path, H5P_DEFAULT);
+      if (id >= 0) { attach_axes(s, h->d, id); H5Dclose(id); }
+      continue;
     }
-    for (int a = 0; a < gr->dim; a++) {
-      s->grid_x0[a] = nfcs_grid_x(gr, a, 0);
-      s->grid_dx[a] = gr->dx[a];
+    if (h->d->cadence != NFCS_PER_SNAPSHOT) continue;
+    bad |= open_series(s, h, 1, 0);
+    if (!bad) {
+      attach_axes(s, h->d, h->id);
+      if (h->abs_id >= 0) attach_axes(s, h->d, h->abs_id);
+      if (h->arg_id >= 0) attach_axes(s, h->d, h->arg_id);
     }
-    if (p->output.xdmf) {
-      s->xdmf = 1;
-      s->fout = freal;
-      s->absd = make_series(f, "/fields/abs_phi", freal, gr->dim, s->spatial);
-      s->argd = make_series(f, "/fields/arg_phi", freal, gr->dim, s->spatial);
-      bad |= s->absd < 0 || s->argd < 0;
-      size_t n = strlen(s->path);
-      if (n > 3 && !strcmp(s->path + n - 3, ".h5")) snprintf(s->xmf_path, sizeof s->xmf_path, "%.*s.xmf", (int)(n - 3), s->path);
-      else snprintf(s->xmf_path, sizeof s->xmf_path, "%s.xmf", s->path);
-    }
-    H5Gclose(g);
-    scale(f, "/grid/x", "x");
-    if (gr->dim > 1) scale(f, "/grid/y", "y");
-    if (gr->dim > 2) scale(f, "/grid/z", "z");
   }
-  scale(f, "/time/t", "t");
-  attach(f, s->step, "/time/t", 0);
-  if (s->phi >= 0) attach_field_axes(s, s->phi);
-  if (s->absd >= 0) attach_field_axes(s, s->absd);
-  if (s->argd >= 0) attach_field_axes(s, s->argd);
-  if (info->n_oscillators > 0) {
-    g = make_group(f, "/kuramoto");
-    hsize_t n = (hsize_t)info->n_oscillators;
-    s->nosc = n;
-    s->members = info->members > 1 ? (hsize_t)info->members : 1;
-    if (s->members > 1) {
-      hsize_t mn[2] = {s->members, n};
-      bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 2, mn, info->omega) < 0;
-      s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 2, mn);
-      s->Rm = make_series(f, "/kuramoto/R", H5T_IEEE_F64LE, 1, &s->members);
-      s->psim = make_series(f, "/kuramoto/psi", H5T_IEEE_F64LE, 1, &s->members);
-      bad |= H5LTmake_dataset_double(f, "/kuramoto/coupling", 1, &s->members, info->member_coupling) < 0;
-      bad |= s->Rm < 0 || s->psim < 0;
-    } else {
-      bad |= H5LTmake_dataset_double(f, "/kuramoto/omega", 1, &n, info->omega) < 0;
-      s->theta = make_series(f, "/kuramoto/theta", H5T_IEEE_F64LE, 1, &n);
-    }
-    bad |= s->theta < 0;
-    {
-      /* the oscillator axis as a scale too */
-      int64_t *idx = malloc(sizeof(int64_t) * n);
-      if (idx) {
-        for (hsize_t i = 0; i < n; i++) idx[i] = (int64_t)i;
-        H5LTmake_dataset(f, "/kuramoto/oscillator", 1, &n, H5T_NATIVE_INT64, idx);
-        free(idx);
-      }
-      scale(f, "/kuramoto/oscillator", "oscillator");
-      scale(f, "/time/t", "t");
-      attach(f, s->theta, "/time/t", 0);
-      hid_t om = H5Dopen2(f, "/kuramoto/omega", H5P_DEFAULT);
-      if (s->members > 1) {
-        scale(f, "/kuramoto/coupling", "member");
-        attach(f, s->theta, "/kuramoto/coupling", 1);
-        attach(f, s->theta, "/kuramoto/oscillator", 2);
-        attach(f, om, "/kuramoto/coupling", 0);
-        attach(f, om, "/kuramoto/oscillator", 1);
-        attach(f, s->Rm, "/time/t", 0);
-        attach(f, s->Rm, "/kuramoto/coupling", 1);
-        attach(f, s->psim, "/time/t", 0);
-        attach(f, s->psim, "/kuramoto/coupling", 1);
-      } else {
-        attach(f, s->theta, "/kuramoto/oscillator", 1);
-        attach(f, om, "/kuramoto/oscillator", 0);
-      }
-      H5Dclose(om);
-    }
-    if (info->oscillator_names) {
-      hid_t st = nfcs_h5_text_type();
-      hid_t sp = H5Screate_simple(1, &n, NULL);
-      hid_t d = H5Dcreate2(f, "/kuramoto/names", st, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-      bad |= d < 0 || H5Dwrite(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, info->oscillator_names) < 0;
-      if (d >= 0) H5Dclose(d);
-      H5Sclose(sp);
-      H5Tclose(st);
-    }
-    H5Gclose(g);
-  }
-  netcdf_links(f);
-  s->cmem = complex_type(H5_REAL);
+  netcdf_links(s);
   if (bad || sink_flush(s) < 0) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot write the layout of %s (%s)", s->path,
@@ -540,9 +578,9 @@ static int sink_open(void *self, const nfcs_run_info *info) {
 /* Room on the output's file system for `bytes` more (with a margin)?  A write that fails half way
  * leaves HDF5 metadata pointing at data the disk did not take; checking first keeps the file as
  * it was.  Unknown (statvfs fails): assume yes. */
-static int room_for(const h5sink *s, double bytes) {
+static int room_for(const char *path, double bytes) {
   char dir[NFCS_PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", s->path);
+  snprintf(dir, sizeof dir, "%s", path);
   char *slash = strrchr(dir, '/');
   if (slash) *(slash == dir ? slash + 1 : slash) = '\0';
   else snprintf(dir, sizeof dir, ".");
@@ -552,45 +590,46 @@ static int room_for(const h5sink *s, double bytes) {
   return avail >= 2.0 * bytes + (1 << 20);
 }
 
+/* append the data of every set of a cadence (NULL data: that set has none this time) */
+static int append_sets(h5sink *s, nfcs_cadence cadence, hsize_t index, const void *const *data) {
+  int bad = 0;
+  for (int i = 0; i < s->nset && !bad; i++) {
+    h5set *h = &s->set[i];
+    if (h->d->cadence != cadence || h->id < 0 || !data[i]) continue;
+    hid_t mt = mem_type(h->d);
+    bad |= append(h->id, mt, index, h->d->rank, h->rest, data[i]);
+    H5Tclose(mt);
+    if (!bad && h->abs_id >= 0) {
+      /* |z| and arg z for the sidecar */
+      const size_t np = nfcs_dataset_bytes(h->d) / nfcs_elem_size(NFCS_ELEM_COMPLEX);
+      const nfcs_real *z = data[i];
+      double *buf = malloc(sizeof(double) * (np ? np : 1));
+      if (!buf) return 1;
+      for (int q = 0; q < 2 && !bad; q++) {
+        for (size_t k = 0; k < np; k++) buf[k] = q == 0 ? hypot(z[2 * k], z[2 * k + 1]) : atan2(z[2 * k + 1], z[2 * k]);
+        bad |= append(q == 0 ? h->abs_id : h->arg_id, H5T_NATIVE_DOUBLE, index, h->d->rank, h->rest, buf);
+      }
+      free(buf);
+    }
+  }
+  return bad;
+}
+
 static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   h5sink *s = self;
   int bad = 0;
   if (snap->t <= s->last_snap_t + 1e-9 * (1 + fabs(snap->t))) return NFCS_OK; /* already in the file (restart) */
-  double field = s->phi >= 0 ? 2.0 * sizeof(double) : 0.0;
-  for (int a = 0; a < s->dim; a++) field *= (double)s->spatial[a];
-  const double need = 4096.0 + field + 8.0 * (double)s->nosc;
-  if (!room_for(s, need)) {
+  double need = 4096.0;
+  for (int i = 0; i < s->nset; i++)
+    if (s->set[i].d->cadence == NFCS_PER_SNAPSHOT) need += (double)nfcs_dataset_bytes(s->set[i].d);
+  if (!room_for(s->path, need)) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for snapshot %llu at t = %g (%.3g MB); "
                       "the file keeps the %llu snapshots written before", s->path, (unsigned long long)s->nsnap, snap->t,
                       need / 1e6, (unsigned long long)s->nsnap);
   }
   /* the data first, the times last: /time/t never counts a snapshot whose data is missing */
-  if (s->phi >= 0 && snap->phi) bad |= append(s->phi, s->cmem, s->nsnap, s->dim, s->spatial, snap->phi);
-  if (!bad && s->theta >= 0 && snap->theta) {
-    if (s->members > 1) {
-      hsize_t mn[2] = {s->members, s->nosc};
-      bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 2, mn, snap->theta);
-      if (!bad && snap->R_members) bad |= append(s->Rm, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->members, snap->R_members);
-      if (!bad && snap->psi_members) bad |= append(s->psim, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->members, snap->psi_members);
-    } else {
-      bad |= append(s->theta, H5T_NATIVE_DOUBLE, s->nsnap, 1, &s->nosc, snap->theta);
-    }
-  }
-  if (!bad && s->xdmf && snap->phi) {
-    size_t np = 1;
-    for (int a = 0; a < s->dim; a++) np *= s->spatial[a];
-    double *buf = malloc(sizeof(double) * np);
-    if (!buf) bad = 1;
-    for (int q = 0; q < 2 && !bad; q++) {
-      for (size_t i = 0; i < np; i++) {
-        double re = snap->phi[2 * i], im = snap->phi[2 * i + 1];
-        buf[i] = q == 0 ? hypot(re, im) : atan2(im, re);
-      }
-      bad |= append(q == 0 ? s->absd : s->argd, H5T_NATIVE_DOUBLE, s->nsnap, s->dim, s->spatial, buf);
-    }
-    free(buf);
-  }
+  bad |= append_sets(s, NFCS_PER_SNAPSHOT, s->nsnap, snap->data);
   if (!bad) bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
   if (!bad) bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
   if (bad || sink_flush(s) < 0) {
@@ -614,34 +653,38 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
   h5sink *s = self;
   int bad = 0;
   if (m->t <= s->last_met_t + 1e-9 * (1 + fabs(m->t))) return NFCS_OK; /* already in the file (restart) */
-  if (s->nmsamp % 64 == 0 && !room_for(s, 65536.0)) {
+  if (s->nmsamp % 64 == 0 && !room_for(s->path, 65536.0)) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for metrics at t = %g; the file keeps what "
                       "was written before", s->path, m->t);
   }
+  int created = 0;
   if (s->mt < 0) {
-    hid_t g = make_group(s->file, "/metrics");
-    if (g >= 0) H5Gclose(g);
-    s->mt = make_series(s->file, "/metrics/t", H5T_IEEE_F64LE, 0, NULL);
+    s->mt = make_series(s->file, TIME_SAMPLES, H5T_IEEE_F64LE, 0, NULL);
     bad |= s->mt < 0;
     if (s->mt >= 0 && H5DSis_scale(s->mt) <= 0) H5DSset_scale(s->mt, "metrics_t");
+    created = 1;
   }
   if (s->nmet == 0) {
-    s->nmet = m->count < 32 ? m->count : 32;
+    s->nmet = m->count < NFCS_MAX_METRICS ? m->count : NFCS_MAX_METRICS;
     for (int i = 0; i < s->nmet; i++) {
       char name[128];
-      snprintf(name, sizeof name, "/metrics/%s", m->names[i]);
-      snprintf(s->mname[i], sizeof s->mname[i], "%s", m->names[i]);
+      snprintf(name, sizeof name, "%s/%s", "/metrics", m->names[i]);
       if (H5LTpath_valid(s->file, name, 1) > 0) {
         s->mser[i] = H5Dopen2(s->file, name, H5P_DEFAULT);
         series_truncate(s->mser[i], s->nmsamp);
       } else {
         s->mser[i] = make_series(s->file, name, H5T_IEEE_F64LE, 0, NULL);
-        attach(s->file, s->mser[i], "/metrics/t", 0);
+        attach(s->file, s->mser[i], TIME_SAMPLES, 0);
       }
       bad |= s->mser[i] < 0;
     }
   }
+  if (!s->samples_open) {
+    bad |= open_samples(s, created);
+    if (created) netcdf_links(s);
+  }
+  if (!bad) bad |= append_sets(s, NFCS_PER_SAMPLE, s->nmsamp, m->data);
   bad |= append(s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
   for (int i = 0; i < s->nmet && i < m->count; i++) bad |= append(s->mser[i], H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->values[i]);
   if (!bad && wall_now() - s->last_flush > 1.0) bad |= sink_flush(s) < 0;
@@ -700,9 +743,7 @@ static int sink_checkpoint(void *self, const nfcs_bundle *b, double t) {
   char tmp[NFCS_PATH_MAX + 64];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->ckpt_path, (long)getpid());
   {
-    h5sink probe = *s;
-    snprintf(probe.path, sizeof probe.path, "%s", s->ckpt_path);
-    if (!room_for(&probe, (double)b->used))
+    if (!room_for(s->ckpt_path, (double)b->used))
       return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for the checkpoint at t = %g (%.3g MB); "
                         "the last checkpoint is kept", s->ckpt_path, t, (double)b->used / 1e6);
   }
@@ -764,9 +805,15 @@ static int sink_close(void *self, int status) {
     if (H5Aexists(s->file, "exit_status") > 0) H5Adelete(s->file, "exit_status");
     if (attr_num(s->file, "exit_status", H5T_NATIVE_INT64, &st)) rc = NFCS_ERR_IO;
   }
-  hid_t *ids[] = {&s->phi, &s->t, &s->step, &s->theta, &s->mt, &s->absd, &s->argd, &s->Rm, &s->psim};
+  hid_t *ids[] = {&s->t, &s->step, &s->mt};
   for (size_t i = 0; i < sizeof ids / sizeof ids[0]; i++)
     if (*ids[i] >= 0) { H5Dclose(*ids[i]); *ids[i] = -1; }
+  for (int i = 0; i < s->nset; i++) {
+    hid_t *set_ids[] = {&s->set[i].id, &s->set[i].abs_id, &s->set[i].arg_id};
+    for (int k = 0; k < 3; k++)
+      if (*set_ids[k] >= 0) { H5Dclose(*set_ids[k]); *set_ids[k] = -1; }
+  }
+  s->samples_open = 0;
   for (int i = 0; i < s->nmet; i++)
     if (s->mser[i] >= 0) { H5Dclose(s->mser[i]); s->mser[i] = -1; }
   s->nmet = 0;
@@ -812,7 +859,8 @@ int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
   if (!s) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   s->ctx = ctx;
   snprintf(s->path, sizeof s->path, "%s", path);
-  s->file = s->phi = s->t = s->step = s->cmem = s->theta = s->mt = s->absd = s->argd = s->Rm = s->psim = -1;
+  s->file = s->t = s->step = s->cmem = s->mt = -1;
+  s->xdmf = -1;
   sink->ops = &H5_OPS;
   sink->self = s;
   return NFCS_OK;

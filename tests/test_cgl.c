@@ -582,7 +582,7 @@ static void test_metrics_each_scheme(void **state) {
       f[2 * i + 1] = (nfcs_real)cimag(v);
     }
     TU_OK(ctx, nfcs_cgl_set_field(c, f));
-    nfcs_metrics m;
+    nfcs_field_metrics m;
     memset(&m, 0, sizeof m);
     TU_OK(ctx, nfcs_cgl_metrics(c, &m, 1));
     const double V = 10.0 * 8.0;

@@ -416,7 +416,7 @@ static void test_generic_metrics(void **state) {
   TU_OK(ctx, nfcs_cgl_set_field(b, f));
   TU_OK(ctx, nfcs_cgl_advance_to(a, 2.0));
   TU_OK(ctx, nfcs_cgl_advance_to(b, 2.0));
-  nfcs_metrics ma, mb;
+  nfcs_field_metrics ma, mb;
   memset(&ma, 0, sizeof ma);
   memset(&mb, 0, sizeof mb);
   TU_OK(ctx, nfcs_cgl_metrics(a, &ma, 1));

@@ -360,13 +360,12 @@ double nfcs_cgl_dt(const nfcs_cgl *c) { return c->dt; }
 size_t nfcs_cgl_memory(const nfcs_cgl *c) { return c->bytes; }
 int64_t nfcs_cgl_coefficient_builds(const nfcs_cgl *c) { return c->coef_builds; }
 
-int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_metrics *m, int full) {
+int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full) {
   const size_t n = c->g.npts;
   const double dV = c->g.cell_volume;
   NFCS_CHECK(sync_view(c));
   double s1, s2;
   NFCS_CHECK(nfcs_backend_moments(c->ops, c->be, c->view, n, c->host_scratch, &s1, &s2));
-  m->has_field = 1;
   m->R_global = s1 / (double)n;
   m->field_energy = s2 * dV;
   m->control_energy = c->u_sum2 * dV;

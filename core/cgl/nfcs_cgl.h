@@ -7,6 +7,7 @@
 
 #include "nfcs_base.h"
 #include "nfcs_grid.h"
+#include "nfcs_metrics.h"
 #include "nfcs_params.h"
 
 NFCS_EXTERN_C_BEGIN
@@ -103,11 +104,16 @@ NFCS_API double nfcs_cgl_time(const nfcs_cgl *c);
 NFCS_API int64_t nfcs_cgl_steps(const nfcs_cgl *c);
 NFCS_API const nfcs_grid *nfcs_cgl_grid(const nfcs_cgl *c);
 NFCS_API double nfcs_cgl_dt(const nfcs_cgl *c);
-/* The field's metrics at the current time: R_global, field_energy, gradient_energy,
- * control_energy, defect_density, hallucination_number, defects (has_field set).  `full` = 0
- * computes only R_global (what the regulator needs each tick). */
-struct nfcs_metrics;
-NFCS_API int nfcs_cgl_metrics(nfcs_cgl *c, struct nfcs_metrics *m, int full);
+/* The field's metrics at the current time.  `full` = 0 computes only R_global, field_energy and
+ * control_energy (what the regulator needs each tick). */
+typedef struct nfcs_field_metrics {
+  double R_global;                               /* mean |phi| (upstream) */
+  double field_energy, gradient_energy, control_energy; /* int |phi|^2, int |grad phi|^2 (spectral), int |u|^2 */
+  double defect_density;                         /* mean of the upstream rho over the grid */
+  double hallucination_number;                   /* H_a = sum rho dA */
+  nfcs_defects defects;                          /* vortices by winding number */
+} nfcs_field_metrics;
+NFCS_API int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full);
 
 /* Is the state finite everywhere?  *finite set; the status of the check (a failed device call). */
 NFCS_API int nfcs_cgl_check_finite(nfcs_cgl *c, int *finite);

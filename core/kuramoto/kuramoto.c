@@ -414,6 +414,8 @@ int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host) {
   return k->ops->memory->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)(k->n * k->m));
 }
 
+const double *nfcs_kuramoto_phases_view(const nfcs_kuramoto *k) { return k->theta; }
+
 int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host) {
   return k->ops->memory->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)(k->n * k->m));
 }

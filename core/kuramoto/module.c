@@ -1,6 +1,10 @@
-/* The Kuramoto network as a coordinator module. */
+/* The Kuramoto network as a coordinator module: its frequencies and snapshots of its phases
+ * (/kuramoto/...), its order parameter as metric series, the controls it takes (uniform and per
+ * oscillator), and the phases it shares ("theta"). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "nfcs_kuramoto.h"
 #include "nfcs_module.h"
@@ -12,16 +16,17 @@ int nfcs_kuramoto_read_inputs(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_in
 
 typedef struct kmod {
   nfcs_kuramoto *k;
-  double *omega;
-  const char **names;
+  double *omega;      /* [M][N] natural frequencies (static dataset) */
+  int64_t *index;     /* [N] 0 .. N-1 (the oscillator axis) */
+  const char **names; /* [N] the upstream names, or NULL */
 } kmod;
-
 
 static void destroy(void **self) {
   if (!self || !*self) return;
   kmod *m = *self;
   nfcs_kuramoto_destroy(&m->k);
   free(m->omega);
+  free(m->index);
   free(m->names);
   free(m);
   *self = NULL;
@@ -30,21 +35,23 @@ static void destroy(void **self) {
 static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self) {
   kmod *m = calloc(1, sizeof *m);
   if (!m) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  *self = m;
   nfcs_kuramoto_inputs in;
   int rc = nfcs_kuramoto_read_inputs(ctx, p, env->input, &in);
   if (!rc) rc = nfcs_kuramoto_create(ctx, p, &in, &m->k); /* takes the arrays of in */
-  if (rc) { free(m); return rc; }
-  const int64_t n = nfcs_kuramoto_n(m->k) * nfcs_kuramoto_members(m->k);
-  m->omega = malloc(sizeof(double) * (size_t)n);
-  if (!m->omega) { void *s = m; destroy(&s); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
-  nfcs_kuramoto_get_omega(m->k, m->omega);
+  if (rc) { destroy(self); return rc; }
+  const int64_t n = nfcs_kuramoto_n(m->k), nm = n * nfcs_kuramoto_members(m->k);
+  m->omega = malloc(sizeof(double) * (size_t)nm);
+  m->index = malloc(sizeof(int64_t) * (size_t)n);
+  if (!m->omega || !m->index) { destroy(self); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
+  if ((rc = nfcs_kuramoto_get_omega(m->k, m->omega))) { destroy(self); return rc; }
+  for (int64_t i = 0; i < n; i++) m->index[i] = i;
   const nfcs_named_reals *nf = &nfcs_kuramoto_section(p)->natural_frequencies;
-  if (nf->n == nfcs_kuramoto_n(m->k)) {
+  if (nf->n == n) {
     m->names = malloc(sizeof(char *) * (size_t)n);
     if (m->names)
       for (int64_t i = 0; i < n; i++) m->names[i] = nf->name[i];
   }
-  *self = m;
   return NFCS_OK;
 }
 
@@ -52,47 +59,98 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
 static double dt(void *self) { return nfcs_kuramoto_dt(K(self)); }
 static double time_(void *self) { return nfcs_kuramoto_time(K(self)); }
 static int64_t steps(void *self) { return nfcs_kuramoto_steps(K(self)); }
-static int prepare(void *self, double t) { (void)self; (void)t; return NFCS_OK; }
 static int advance(void *self, double t, const volatile int *stop) { return nfcs_kuramoto_advance(K(self), t, stop); }
 static int is_finite(void *self, int *finite) { return nfcs_kuramoto_check_finite(K(self), finite); }
-static int observe(void *self, nfcs_metrics *m, int full) {
+
+static int observe(void *self, nfcs_metric_set *s, int full) {
   (void)full;
-  NFCS_CHECK(nfcs_kuramoto_order(K(self), &m->R, &m->psi));
-  m->has_oscillators = 1;
-  m->R_modular = m->R * m->R;
+  double R, psi;
+  NFCS_CHECK(nfcs_kuramoto_order(K(self), &R, &psi));
+  nfcs_metric_put(s, "R", R);
+  nfcs_metric_put(s, "psi", psi);
+  nfcs_metric_put(s, "R_modular", R * R);
   return NFCS_OK;
 }
+
 static int control(void *self, const nfcs_controls *u) {
-  return nfcs_kuramoto_set_control(K(self), u->oscillator, u->use_per_osc ? u->per_osc : NULL);
+  const nfcs_control *uni = nfcs_control_find(u, NFCS_CONTROL_OSCILLATOR), *each = nfcs_control_find(u, NFCS_CONTROL_OSCILLATOR_EACH);
+  return nfcs_kuramoto_set_control(K(self), uni ? uni->value : 0.0, each ? each->each : NULL);
 }
-static int phases(void *self, double *host) { return nfcs_kuramoto_get_phases(K(self), host); }
-static void describe(void *self, nfcs_run_info *info) {
+
+static int share(void *self, const char *name, nfcs_shared *out) {
+  if (strcmp(name, NFCS_SHARED_PHASES)) return NFCS_ERR_SOFTWARE;
+  const nfcs_kuramoto *k = K(self);
+  *out = (nfcs_shared){.elem = NFCS_ELEM_F64, .count = nfcs_kuramoto_n(k) * nfcs_kuramoto_members(k), .data = nfcs_kuramoto_phases_view(k)};
+  return NFCS_OK;
+}
+
+static int datasets(void *self, nfcs_dataset_list *l) {
   kmod *m = self;
-  info->n_oscillators = nfcs_kuramoto_n(m->k);
-  info->members = nfcs_kuramoto_members(m->k);
-  info->member_coupling = nfcs_kuramoto_member_coupling(m->k);
-  info->omega = m->omega;
-  info->oscillator_names = m->names;
+  const int64_t n = nfcs_kuramoto_n(m->k), M = nfcs_kuramoto_members(m->k);
+  const int ens = M > 1;
+  const int64_t shape[2] = {M, n};
+  const int rank = ens ? 2 : 1;
+  const int64_t *sh = ens ? shape : shape + 1;
+  nfcs_dataset *d;
+#define ADD(...) if (!(d = nfcs_dataset_add(l, __VA_ARGS__))) return NFCS_ERR_SOFTWARE
+  ADD("/kuramoto/oscillator", NFCS_ELEM_I64, NFCS_STATIC, 1, &n);
+  d->flags = NFCS_DS_SCALE;
+  d->scale_name = "oscillator";
+  d->data = m->index;
+  if (ens) {
+    ADD("/kuramoto/coupling", NFCS_ELEM_F64, NFCS_STATIC, 1, &M);
+    d->flags = NFCS_DS_SCALE;
+    d->scale_name = "member";
+    d->data = nfcs_kuramoto_member_coupling(m->k);
+  }
+  const char *axes[2] = {"/kuramoto/coupling", "/kuramoto/oscillator"};
+  ADD("/kuramoto/omega", NFCS_ELEM_F64, NFCS_STATIC, rank, sh);
+  d->flags = NFCS_DS_ROOT;
+  d->data = m->omega;
+  for (int a = 0; a < rank; a++) d->scale[a] = axes[2 - rank + a];
+  ADD("/kuramoto/theta", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, rank, sh);
+  d->flags = NFCS_DS_ROOT;
+  for (int a = 0; a < rank; a++) d->scale[a] = axes[2 - rank + a];
+  if (ens) {
+    ADD("/kuramoto/R", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, 1, &M);
+    d->scale[0] = axes[0];
+    ADD("/kuramoto/psi", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, 1, &M);
+    d->scale[0] = axes[0];
+  }
+  if (m->names) {
+    ADD("/kuramoto/names", NFCS_ELEM_TEXT, NFCS_STATIC, 1, &n);
+    d->data = m->names;
+  }
+#undef ADD
+  return NFCS_OK;
 }
-static size_t snapshot_bytes(void *self) {
+
+static size_t record_bytes(void *self, nfcs_cadence cadence) {
   const int64_t M = nfcs_kuramoto_members(K(self));
+  if (cadence != NFCS_PER_SNAPSHOT) return 0;
   return sizeof(double) * (size_t)(nfcs_kuramoto_n(K(self)) * M + (M > 1 ? 2 * M : 0));
 }
-static int snapshot(void *self, void *buf, nfcs_snapshot *s) {
+
+static int record(void *self, nfcs_cadence cadence, void *buf, const void **data) {
+  if (cadence != NFCS_PER_SNAPSHOT) return NFCS_OK;
   const int64_t M = nfcs_kuramoto_members(K(self)), nm = nfcs_kuramoto_n(K(self)) * M;
   NFCS_CHECK(nfcs_kuramoto_get_phases(K(self), buf));
-  s->theta = buf;
+  data[0] = buf;
   if (M > 1) {
     double *R = (double *)buf + nm, *psi = R + M;
     NFCS_CHECK(nfcs_kuramoto_order_members(K(self), R, psi));
-    s->R_members = R;
-    s->psi_members = psi;
+    data[1] = R;
+    data[2] = psi;
   }
   return NFCS_OK;
 }
+
 static size_t state_bytes(void *self) { return nfcs_kuramoto_state_bytes(K(self)); }
 static int save(void *self, nfcs_bundle *b) { return nfcs_kuramoto_save(K(self), b); }
 static int restore(void *self, const nfcs_bundle *b) { return nfcs_kuramoto_restore(K(self), b); }
+static void summary(void *self, char *line, size_t len) {
+  snprintf(line, len, "oscillators: %lld, %lld steps", (long long)nfcs_kuramoto_n(K(self)), (long long)steps(self));
+}
 
 static const char *const CONTROLS[] = {NFCS_CONTROL_OSCILLATOR, NFCS_CONTROL_OSCILLATOR_EACH, NULL};
 
@@ -109,16 +167,16 @@ const nfcs_module_type nfcs_module_kuramoto = {
   .dt = dt,
   .time = time_,
   .steps = steps,
-  .prepare = prepare,
   .advance = advance,
   .finite = is_finite,
   .observe = observe,
   .control = control,
-  .phases = phases,
-  .describe = describe,
-  .snapshot_bytes = snapshot_bytes,
-  .snapshot = snapshot,
+  .share = share,
+  .datasets = datasets,
+  .record_bytes = record_bytes,
+  .record = record,
   .state_bytes = state_bytes,
   .save = save,
   .restore = restore,
+  .summary = summary,
 };

@@ -80,6 +80,8 @@ NFCS_API const double *nfcs_kuramoto_member_coupling(const nfcs_kuramoto *k);
 NFCS_API int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi);
 NFCS_API int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host);
 NFCS_API int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host);
+/* The phases in backend memory ([M][N]), valid until the network next advances. */
+NFCS_API const double *nfcs_kuramoto_phases_view(const nfcs_kuramoto *k);
 NFCS_API int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host);
 /* u_i = uniform + field[i] (field: host [N] or NULL) from now on */
 NFCS_API int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *field);
