@@ -324,8 +324,8 @@ static int parse_enum(const nfcs_param_def *d, const char *s, int *out, char *er
   char choices[256];
   snprintf(choices, sizeof choices, "%s", d->choices);
   for (char *p = choices; *p; p++) if (*p == '|') *p = ',';
-  if (!strcmp(d->key, "cgl.boundary_conditions"))
-    snprintf(err, errlen, "expected periodic, got \"%s\" (the pseudo-spectral solver supports periodic boxes only)", s);
+  if (!strchr(d->choices, '|')) /* one choice: say why there are no others (the row's help, after its first colon) */
+    snprintf(err, errlen, "expected %s, got \"%s\" (%s)", d->choices, s, strchr(d->help, ':') ? strchr(d->help, ':') + 2 : d->help);
   else
     snprintf(err, errlen, "expected one of {%s}, got \"%s\"", choices, s);
   return NFCS_ERR_CONFIG;
@@ -444,7 +444,7 @@ int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *d, const char *na
   for (int i = 0; i < m->n; i++)
     if (!strcmp(m->name[i], name)) { m->value[i] = v; return NFCS_OK; }
   if (m->n >= NFCS_MAX_NAMED) {
-    snprintf(err, errlen, "expected at most %d entries (use kuramoto.oscillators for large N)", NFCS_MAX_NAMED);
+    snprintf(err, errlen, "expected at most %d entries", NFCS_MAX_NAMED);
     return NFCS_ERR_CONFIG;
   }
   snprintf(m->name[m->n], NFCS_NAME_MAX, "%s", name);

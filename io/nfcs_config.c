@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "nfcs_io.h"
+#include "nfcs_module.h"
 
 typedef struct walk {
   const char *file;
@@ -255,12 +256,17 @@ static int load_doc(const char *name, struct fy_document *doc, struct fy_diag *d
     return NFCS_ERR_CONFIG;
   }
   struct fy_node *root = fy_document_root(doc);
+  char sections[256] = ""; /* the modules' sections, as examples */
+  size_t nmod;
+  const nfcs_module_type *const *mods = nfcs_modules(&nmod);
+  for (size_t m = 0; m < nmod; m++)
+    snprintf(sections + strlen(sections), sizeof sections - strlen(sections), "%s%s:", m ? ", " : "", mods[m]->name);
   if (!root) {
-    nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): the file is empty; expected sections such as cgl: and kuramoto:", name);
+    nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): the file is empty; expected sections such as %s", name, sections);
     return NFCS_ERR_CONFIG;
   }
   if (!fy_node_is_mapping(root)) {
-    nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): expected a mapping of sections (cgl:, kuramoto:, ...)", name);
+    nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): expected a mapping of sections (%s, ...)", name, sections);
     return NFCS_ERR_CONFIG;
   }
   walk_mapping(&w, "", root);
