@@ -63,6 +63,7 @@ static const char *type_name(nfcs_ptype t) {
   case NFCS_PT_REAL_LIST: return "real list";
   case NFCS_PT_INT_LIST: return "integer list";
   case NFCS_PT_NAMED_REALS: return "name: real";
+  case NFCS_PT_NAMED_POINTS: return "name: [x, y, z]";
   }
   return "?";
 }
@@ -116,6 +117,8 @@ static int params_markdown(FILE *f) {
       size_t o = (size_t)snprintf(range, sizeof range, "%s%s, %s]", (d->flags & NFCS_PF_MIN_EXCLUSIVE) ? "(" : "[", lo, hi);
       if (d->type == NFCS_PT_REAL_LIST || d->type == NFCS_PT_INT_LIST)
         snprintf(range + o, sizeof range - o, ", %d to %d entries", d->min_count, d->max_count);
+      if (d->type == NFCS_PT_NAMED_POINTS)
+        snprintf(range + o, sizeof range - o, ", %d to %d coordinates", d->min_count, d->max_count);
     }
     fprintf(f, "| `%s` | %s | `", d->key, type_name(d->type));
     md_text(f, def);
@@ -145,13 +148,15 @@ int nfcs_info_params(FILE *f, int markdown) {
       snprintf(range, sizeof range, "one of %s", d->choices);
       for (char *c = range; *c; c++) if (*c == '|') *c = ',';
     } else if (d->type == NFCS_PT_REAL || d->type == NFCS_PT_INT || d->type == NFCS_PT_REAL_LIST || d->type == NFCS_PT_INT_LIST ||
-               d->type == NFCS_PT_NAMED_REALS) {
+               d->type == NFCS_PT_NAMED_REALS || d->type == NFCS_PT_NAMED_POINTS) {
       char lo[32], hi[32];
       fmt_bound(lo, sizeof lo, d->min);
       fmt_bound(hi, sizeof hi, d->max);
       size_t o = (size_t)snprintf(range, sizeof range, "%s%s, %s]", (d->flags & NFCS_PF_MIN_EXCLUSIVE) ? "(" : "[", lo, hi);
       if (d->type == NFCS_PT_REAL_LIST || d->type == NFCS_PT_INT_LIST)
         snprintf(range + o, sizeof range - o, ", %d to %d entries", d->min_count, d->max_count);
+      if (d->type == NFCS_PT_NAMED_POINTS)
+        snprintf(range + o, sizeof range - o, ", %d to %d coordinates", d->min_count, d->max_count);
     }
     fprintf(f, "%s\n  type: %s   default: %s%s%s%s\n  %s\n\n", d->key, type_name(d->type), def, range[0] ? "   range: " : "",
             range, (d->flags & NFCS_PF_MODEL) ? "   model: changes the trajectory" : "", d->help);

@@ -154,7 +154,8 @@ const nfcs_param_def *nfcs_param_find(const char *key, const char **entry) {
     if (strcmp(TABLE[i].key, key) == 0) return &TABLE[i];
   for (size_t i = 0; i < TABLE_COUNT; i++) {
     size_t n = strlen(TABLE[i].key);
-    if (TABLE[i].type == NFCS_PT_NAMED_REALS && strncmp(TABLE[i].key, key, n) == 0 && key[n] == '.' && key[n + 1]) {
+    if ((TABLE[i].type == NFCS_PT_NAMED_REALS || TABLE[i].type == NFCS_PT_NAMED_POINTS) && strncmp(TABLE[i].key, key, n) == 0 &&
+        key[n] == '.' && key[n + 1]) {
       if (entry) *entry = key + n + 1;
       return &TABLE[i];
     }
@@ -334,6 +335,34 @@ static int parse_enum(const nfcs_param_def *d, const char *s, int *out, char *er
 static void *field_ptr(nfcs_params *p, const nfcs_param_def *d) { return (char *)p + d->offset; }
 static const void *cfield_ptr(const nfcs_params *p, const nfcs_param_def *d) { return (const char *)p + d->offset; }
 
+/* A list written as one scalar ("[a, b]" or "a,b") into at most 8 item texts (in buf). */
+static int split_list(const char *text, char *buf, size_t len, const char **items, int *count, char *err, size_t errlen) {
+  snprintf(buf, len, "%s", text);
+  char *s = buf;
+  while (isspace((unsigned char)*s)) s++;
+  size_t n = strlen(s);
+  while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
+  if (*s == '[') {
+    if (n < 2 || s[n - 1] != ']') {
+      snprintf(err, errlen, "expected a list [a, b, ...], got \"%s\"", text);
+      return NFCS_ERR_CONFIG;
+    }
+    s[n - 1] = '\0';
+    s++;
+  }
+  int k = 0;
+  char *save = NULL;
+  for (char *tok = strtok_r(s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    while (isspace((unsigned char)*tok)) tok++;
+    char *e = tok + strlen(tok);
+    while (e > tok && isspace((unsigned char)e[-1])) *--e = '\0';
+    if (k == 8) break;
+    items[k++] = tok;
+  }
+  *count = k;
+  return NFCS_OK;
+}
+
 int nfcs_param_set_text(nfcs_params *p, const nfcs_param_def *d, const char *text, int quoted, char *err, size_t errlen) {
   void *f = field_ptr(p, d);
   switch (d->type) {
@@ -364,34 +393,16 @@ int nfcs_param_set_text(nfcs_params *p, const nfcs_param_def *d, const char *tex
   case NFCS_PT_INT_LIST: {
     /* a list written as one scalar (--set cgl.grid_size=256,256 or "[256, 256]") */
     char buf[1024];
-    snprintf(buf, sizeof buf, "%s", text);
-    char *s = buf;
-    while (isspace((unsigned char)*s)) s++;
-    size_t n = strlen(s);
-    while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
-    if (*s == '[') {
-      if (n < 2 || s[n - 1] != ']') {
-        snprintf(err, errlen, "expected a list [a, b, ...], got \"%s\"", text);
-        return NFCS_ERR_CONFIG;
-      }
-      s[n - 1] = '\0';
-      s++;
-    }
     const char *items[8];
-    int qs[8] = {0};
-    int k = 0;
-    for (char *tok = strtok(s, ","); tok; tok = strtok(NULL, ",")) {
-      while (isspace((unsigned char)*tok)) tok++;
-      char *e = tok + strlen(tok);
-      while (e > tok && isspace((unsigned char)e[-1])) *--e = '\0';
-      if (k == 8) break;
-      items[k++] = tok;
-    }
+    int qs[8] = {0}, k;
+    NFCS_CHECK(split_list(text, buf, sizeof buf, items, &k, err, errlen));
     return nfcs_param_set_list(p, d, items, qs, k, err, errlen);
   }
   case NFCS_PT_NAMED_REALS:
+  case NFCS_PT_NAMED_POINTS:
     if (!strcmp(text, "{}")) { nfcs_param_clear_named(p, d); return NFCS_OK; }
-    snprintf(err, errlen, "expected a mapping name: number (set one entry with %s.NAME=VALUE)", d->key);
+    snprintf(err, errlen, "expected a mapping name: %s (set one entry with %s.NAME=%s)",
+             d->type == NFCS_PT_NAMED_REALS ? "number" : "[x, y]", d->key, d->type == NFCS_PT_NAMED_REALS ? "VALUE" : "[x,y]");
     return NFCS_ERR_CONFIG;
   }
   return NFCS_ERR_SOFTWARE;
@@ -427,12 +438,53 @@ int nfcs_param_set_list(nfcs_params *p, const nfcs_param_def *d, const char *con
 }
 
 void nfcs_param_clear_named(nfcs_params *p, const nfcs_param_def *d) {
-  nfcs_named_reals *m = field_ptr(p, d);
-  m->n = 0;
+  if (d->type == NFCS_PT_NAMED_POINTS) ((nfcs_named_points *)field_ptr(p, d))->n = 0;
+  else ((nfcs_named_reals *)field_ptr(p, d))->n = 0;
+}
+
+int nfcs_param_set_named_point(nfcs_params *p, const nfcs_param_def *d, const char *name, const char *const *items,
+                               const int *quoted, int n, char *err, size_t errlen) {
+  if (d->type != NFCS_PT_NAMED_POINTS) {
+    snprintf(err, errlen, "expected a number, got a list");
+    return NFCS_ERR_CONFIG;
+  }
+  nfcs_named_points *m = field_ptr(p, d);
+  if (n < d->min_count || n > d->max_count) {
+    snprintf(err, errlen, "expected %d to %d coordinates, got %d", d->min_count, d->max_count, n);
+    return NFCS_ERR_CONFIG;
+  }
+  double x[3] = {0, 0, 0};
+  for (int i = 0; i < n; i++) {
+    NFCS_CHECK(parse_real(items[i], quoted ? quoted[i] : 0, &x[i], err, errlen));
+    NFCS_CHECK(check_range(d, x[i], "each coordinate", err, errlen));
+  }
+  if (strlen(name) >= NFCS_NAME_MAX) {
+    snprintf(err, errlen, "expected a name of at most %d characters", NFCS_NAME_MAX - 1);
+    return NFCS_ERR_CONFIG;
+  }
+  int at = 0;
+  while (at < m->n && strcmp(m->name[at], name)) at++;
+  if (at == m->n) {
+    if (m->n >= NFCS_MAX_POINTS) {
+      snprintf(err, errlen, "expected at most %d points", NFCS_MAX_POINTS);
+      return NFCS_ERR_CONFIG;
+    }
+    snprintf(m->name[m->n++], NFCS_NAME_MAX, "%s", name);
+  }
+  m->count[at] = n;
+  memcpy(m->x[at], x, sizeof x);
+  return NFCS_OK;
 }
 
 int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *d, const char *name, const char *text, int quoted,
                          char *err, size_t errlen) {
+  if (d->type == NFCS_PT_NAMED_POINTS) {
+    char buf[1024];
+    const char *items[8];
+    int qs[8] = {0}, k;
+    NFCS_CHECK(split_list(text, buf, sizeof buf, items, &k, err, errlen));
+    return nfcs_param_set_named_point(p, d, name, items, qs, k, err, errlen);
+  }
   nfcs_named_reals *m = field_ptr(p, d);
   double v;
   NFCS_CHECK(parse_real(text, quoted, &v, err, errlen));
@@ -561,6 +613,16 @@ static void yaml_string(char *buf, size_t len, const char *s) {
   buf[o] = '\0';
 }
 
+static void point_text(char *buf, size_t len, int n, const double *x) {
+  size_t o = (size_t)snprintf(buf, len, "[");
+  for (int k = 0; k < n && o < len; k++) {
+    char r[40];
+    fmt_real(r, sizeof r, x[k]);
+    o += (size_t)snprintf(buf + o, len - o, "%s%s", k ? ", " : "", r);
+  }
+  if (o < len) snprintf(buf + o, len - o, "]");
+}
+
 void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *d, char *buf, size_t len) {
   const void *f = cfield_ptr(p, d);
   switch (d->type) {
@@ -592,6 +654,17 @@ void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *d, char *buf,
     size_t o = (size_t)snprintf(buf, len, "[");
     for (int i = 0; i < v->n && o < len; i++) o += (size_t)snprintf(buf + o, len - o, "%s%lld", i ? ", " : "", (long long)v->v[i]);
     if (o < len) snprintf(buf + o, len - o, "]");
+    break;
+  }
+  case NFCS_PT_NAMED_POINTS: {
+    const nfcs_named_points *m = f;
+    size_t o = (size_t)snprintf(buf, len, "{");
+    for (int i = 0; i < m->n && o < len; i++) {
+      char pt[128];
+      point_text(pt, sizeof pt, m->count[i], m->x[i]);
+      o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", i ? ", " : "", m->name[i], pt);
+    }
+    if (o < len) snprintf(buf + o, len - o, "}");
     break;
   }
   case NFCS_PT_NAMED_REALS: {
@@ -659,6 +732,17 @@ char *nfcs_params_to_yaml(const nfcs_params *p) {
     nprev = np;
     int ind = 2 * np;
     const char *leaf = comps[n - 1];
+    if (d->type == NFCS_PT_NAMED_POINTS) {
+      const nfcs_named_points *m = cfield_ptr(p, d);
+      if (m->n == 0) { sb_add(&b, "%*s%s: {}\n", ind, "", leaf); continue; }
+      sb_add(&b, "%*s%s:\n", ind, "", leaf);
+      for (int k = 0; k < m->n; k++) {
+        char pt[128];
+        point_text(pt, sizeof pt, m->count[k], m->x[k]);
+        sb_add(&b, "%*s%s: %s\n", ind + 2, "", m->name[k], pt);
+      }
+      continue;
+    }
     if (d->type == NFCS_PT_NAMED_REALS) {
       const nfcs_named_reals *m = cfield_ptr(p, d);
       if (m->n == 0) { sb_add(&b, "%*s%s: {}\n", ind, "", leaf); continue; }

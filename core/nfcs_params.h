@@ -20,6 +20,14 @@ typedef struct nfcs_named_reals {
   char name[NFCS_MAX_NAMED][NFCS_NAME_MAX];
   double value[NFCS_MAX_NAMED];
 } nfcs_named_reals;
+/* Named points: name -> [x] | [x, y] | [x, y, z] (e.g. sensor positions), in file order. */
+#define NFCS_MAX_POINTS 64
+typedef struct nfcs_named_points {
+  int n;
+  char name[NFCS_MAX_POINTS][NFCS_NAME_MAX];
+  int count[NFCS_MAX_POINTS]; /* coordinates given */
+  double x[NFCS_MAX_POINTS][3];
+} nfcs_named_points;
 
 /* Enumerations of the engine's own rows (the order matches the `choices` of the table rows);
  * the modules' enumerations are in their headers. */
@@ -69,7 +77,7 @@ typedef struct nfcs_params {
 
 typedef enum nfcs_ptype {
   NFCS_PT_REAL, NFCS_PT_INT, NFCS_PT_BOOL, NFCS_PT_ENUM, NFCS_PT_STRING,
-  NFCS_PT_REAL_LIST, NFCS_PT_INT_LIST, NFCS_PT_NAMED_REALS
+  NFCS_PT_REAL_LIST, NFCS_PT_INT_LIST, NFCS_PT_NAMED_REALS, NFCS_PT_NAMED_POINTS
 } nfcs_ptype;
 
 /* flags of a row */
@@ -93,7 +101,7 @@ typedef struct nfcs_param_def {
 
 /* The table: every module's rows (registry order), then the engine's own. */
 NFCS_API const nfcs_param_def *nfcs_param_table(size_t *count);
-/* Row of a dotted key, NULL when unknown.  For a key below a named-reals row
+/* Row of a dotted key, NULL when unknown.  For a key below a named-reals or named-points row
  * ("kuramoto.natural_frequencies.memory") returns that row and sets *entry to the entry name. */
 NFCS_API const nfcs_param_def *nfcs_param_find(const char *key, const char **entry);
 /* Is `prefix` a section (a prefix of some key, e.g. "cgl" or "cgl.initial_condition")? */
@@ -130,9 +138,13 @@ NFCS_API int nfcs_param_set_text(nfcs_params *p, const nfcs_param_def *def, cons
 /* Lists: set from element texts. */
 NFCS_API int nfcs_param_set_list(nfcs_params *p, const nfcs_param_def *def, const char *const *items,
                                  const int *quoted, int n, char *err, size_t errlen);
-/* Named reals: add or replace one entry. */
+/* Named reals: add or replace one entry (text: a number).  Named points: the same (text: a list
+ * "[x, y]" or "x,y"). */
 NFCS_API int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *def, const char *name,
                                   const char *text, int quoted, char *err, size_t errlen);
+/* Named points: add or replace one entry from its coordinates' texts. */
+NFCS_API int nfcs_param_set_named_point(nfcs_params *p, const nfcs_param_def *def, const char *name,
+                                        const char *const *items, const int *quoted, int n, char *err, size_t errlen);
 NFCS_API void nfcs_param_clear_named(nfcs_params *p, const nfcs_param_def *def);
 
 /* Apply "KEY=VALUE" from the command line (value: a number, a word, or a list "[a, b]" / "a,b").

@@ -194,6 +194,55 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
     set_origin(w, d, kline, kcol);
     return;
   }
+  case NFCS_PT_NAMED_POINTS: {
+    if (!val || (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &quoted), quoted))) {
+      nfcs_param_clear_named(w->p, d);
+      set_origin(w, d, kline, kcol);
+      return;
+    }
+    if (!fy_node_is_mapping(val)) { WERR(w, kline, kcol, full, "expected a mapping name: [x, y]"); return; }
+    nfcs_param_clear_named(w->p, d);
+    void *it = NULL;
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(val, &it))) {
+      struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
+      int l, c;
+      mark_of(k, &l, &c);
+      char name[128], sub[300];
+      int q = 0;
+      if (!k || !fy_node_is_scalar(k)) { WERR(w, l, c, full, "expected a name"); continue; }
+      scalar_text(k, name, sizeof name, &q);
+      snprintf(sub, sizeof sub, "%s.%s", full, name);
+      int vl = l, vc = c;
+      if (v) mark_of(v, &vl, &vc);
+      if (!v || !fy_node_is_sequence(v)) { WERR(w, vl, vc, sub, "expected a list of %d to %d coordinates, e.g. [1.0, -2.5]", d->min_count, d->max_count); continue; }
+      const nfcs_named_points *have = (const nfcs_named_points *)((const char *)w->p + d->offset);
+      int dup = 0;
+      for (int i = 0; i < have->n; i++) dup |= !strcmp(have->name[i], name);
+      if (dup) { WERR(w, l, c, sub, "duplicate key"); continue; }
+      const char *items[8];
+      int qs[8];
+      char store[8][64];
+      int n = 0, badel = 0;
+      void *it2 = NULL;
+      struct fy_node *el;
+      while ((el = fy_node_sequence_iterate(v, &it2))) {
+        int el_l, el_c;
+        mark_of(el, &el_l, &el_c);
+        if (!fy_node_is_scalar(el)) { WERR(w, el_l, el_c, sub, "expected a number as coordinate"); badel = 1; continue; }
+        if (n < 8) {
+          scalar_text(el, store[n], sizeof store[n], &qs[n]);
+          items[n] = store[n];
+        }
+        n++;
+      }
+      if (badel) continue;
+      if (n > 8) n = 8; /* more than any point has: the setter says how many it takes */
+      if (nfcs_param_set_named_point(w->p, d, name, items, qs, n, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+    }
+    set_origin(w, d, kline, kcol);
+    return;
+  }
   case NFCS_PT_REAL_LIST:
   case NFCS_PT_INT_LIST: {
     if (!val || !fy_node_is_sequence(val)) {

@@ -158,6 +158,37 @@ static void test_set(void **state) {
   assert_int_equal(nfcs_params_apply_set(&P, "noequals", &D), NFCS_ERR_CONFIG);
 }
 
+/* Named points (name -> [x] | [x, y] | [x, y, z]) through the typed setters and the formatter, on
+ * a row of their own (the row's offset is into the storage passed as the params). */
+static void test_named_points(void **state) {
+  (void)state;
+  const nfcs_param_def row = {"t.points", NFCS_PT_NAMED_POINTS, 0, "{}", -100, 100, 1, 3, NULL, 0, "test"};
+  nfcs_named_points pts = {0};
+  nfcs_params *as = (nfcs_params *)(void *)&pts;
+  char err[256], out[512];
+  assert_int_equal(nfcs_param_set_named(as, &row, "a", "[1.5, -2]", 0, err, sizeof err), 0);
+  assert_int_equal(nfcs_param_set_named(as, &row, "b", "3,4,5", 0, err, sizeof err), 0);
+  assert_int_equal(nfcs_param_set_named(as, &row, "a", "[0.25]", 0, err, sizeof err), 0); /* replaces a, keeps its place */
+  nfcs_param_format(as, &row, out, sizeof out);
+  assert_string_equal(out, "{a: [0.25], b: [3.0, 4.0, 5.0]}");
+  assert_int_equal(pts.n, 2);
+  assert_int_equal(pts.count[1], 3);
+  assert_true(pts.x[1][2] == 5.0);
+  assert_int_equal(nfcs_param_set_named(as, &row, "c", "[1, 2, 3, 4]", 0, err, sizeof err), NFCS_ERR_CONFIG);
+  assert_non_null(strstr(err, "expected 1 to 3 coordinates, got 4"));
+  assert_int_equal(nfcs_param_set_named(as, &row, "c", "[1000]", 0, err, sizeof err), NFCS_ERR_CONFIG);
+  assert_int_equal(nfcs_param_set_named(as, &row, "c", "[x]", 0, err, sizeof err), NFCS_ERR_CONFIG);
+  assert_int_equal(pts.n, 2); /* failed entries add nothing */
+  assert_int_equal(nfcs_param_set_text(as, &row, "{}", 0, err, sizeof err), 0);
+  assert_int_equal(pts.n, 0);
+  for (int i = 0; i < NFCS_MAX_POINTS; i++) {
+    char name[16];
+    snprintf(name, sizeof name, "p%d", i);
+    assert_int_equal(nfcs_param_set_named(as, &row, name, "1", 0, err, sizeof err), 0);
+  }
+  assert_int_equal(nfcs_param_set_named(as, &row, "one_too_many", "1", 0, err, sizeof err), NFCS_ERR_CONFIG);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_defaults),
@@ -166,6 +197,7 @@ int main(void) {
     cmocka_unit_test(test_error_classes),
     cmocka_unit_test(test_empty_sections_and_bools),
     cmocka_unit_test(test_set),
+    cmocka_unit_test(test_named_points),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
