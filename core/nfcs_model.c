@@ -68,7 +68,7 @@ char *nfcs_params_model_text(const nfcs_params *p) {
   if (!out) return NULL;
   len += (size_t)snprintf(out, cap, "modules:");
   for (size_t m = 0; m < nmod; m++)
-    if (p->present[m]) len += (size_t)snprintf(out + len, cap - len, " %s", mods[m]->name);
+    if (p->present[m] && !mods[m]->observer) len += (size_t)snprintf(out + len, cap - len, " %s", mods[m]->name);
   len += (size_t)snprintf(out + len, cap - len, "\n");
   const size_t vlen = NFCS_MAX_NAMED * (NFCS_NAME_MAX + 32) + 64; /* the longest value: every named frequency */
   char *value = malloc(vlen);

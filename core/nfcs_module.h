@@ -49,6 +49,9 @@ typedef struct nfcs_module_type {
   int (*in_model)(const nfcs_params *p, const nfcs_param_def *d);
   /* the regulator's controls it takes (NULL-terminated names), or NULL */
   const char *const *controls;
+  /* 1: it only observes others (changes no trajectory), so it is no part of the model: adding or
+   * removing it keeps the model hash, a restart and a continued file */
+  int observer;
 
   int (*create)(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self);
   void (*destroy)(void **self);

@@ -91,14 +91,30 @@ static hid_t path_lcpl(void) {
   return lcpl;
 }
 
-/* an extendible dataset [0, rest...] chunked one entry at a time */
+/* an extendible dataset [0, rest...] chunked one entry at a time; fill_nan: entries never written
+ * read as NaN (floating types) */
+static hid_t make_series_filled(hid_t file, const char *name, hid_t ftype, int rank_rest, const hsize_t *rest, int fill_nan);
 static hid_t make_series(hid_t file, const char *name, hid_t ftype, int rank_rest, const hsize_t *rest) {
+  return make_series_filled(file, name, ftype, rank_rest, rest, 0);
+}
+
+static hid_t make_series_filled(hid_t file, const char *name, hid_t ftype, int rank_rest, const hsize_t *rest, int fill_nan) {
   hsize_t dims[NFCS_MAX_RANK + 1] = {0}, maxd[NFCS_MAX_RANK + 1] = {H5S_UNLIMITED}, chunk[NFCS_MAX_RANK + 1] = {1};
   for (int i = 0; i < rank_rest; i++) dims[i + 1] = maxd[i + 1] = chunk[i + 1] = rest[i];
   if (rank_rest == 0) chunk[0] = 1024;
   hid_t sp = H5Screate_simple(rank_rest + 1, dims, maxd);
   hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
   H5Pset_chunk(dcpl, rank_rest + 1, chunk);
+  if (fill_nan) {
+    const double nan2[2] = {NAN, NAN};
+    const H5T_class_t cls = H5Tget_class(ftype);
+    if (cls == H5T_FLOAT) H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, nan2);
+    if (cls == H5T_COMPOUND) {
+      hid_t mem = complex_type(H5T_NATIVE_DOUBLE);
+      H5Pset_fill_value(dcpl, mem, nan2);
+      H5Tclose(mem);
+    }
+  }
   hid_t lcpl = path_lcpl();
   hid_t d = H5Dcreate2(file, name, ftype, sp, lcpl, dcpl, H5P_DEFAULT);
   H5Pclose(lcpl);
@@ -399,17 +415,25 @@ static int write_static(h5sink *s, const nfcs_dataset *d) {
   return bad;
 }
 
-/* a time series: created (new file) or opened and cut to `keep` entries (a continued one) */
-static int open_series(h5sink *s, h5set *h, int create, hsize_t keep) {
+/* a time series: created (new file) or opened and cut to `keep` entries (a continued one).  A
+ * series the continued file lacks (a module added since, e.g. an observer) is created with its
+ * first `keep` entries NaN.  *created: whether it was made now (its axes are then to attach). */
+static int open_series(h5sink *s, h5set *h, int create, hsize_t keep, int *created) {
   const nfcs_dataset *d = h->d;
-  if (create) {
+  const int late = !create && H5LTpath_valid(s->file, d->path, 1) <= 0;
+  *created = create || late;
+  if (*created) {
     hid_t ft = file_type(s, d);
-    h->id = make_series(s->file, d->path, ft, d->rank, h->rest);
+    h->id = make_series_filled(s->file, d->path, ft, d->rank, h->rest, late);
     H5Tclose(ft);
     if (h->id < 0) return 1;
     write_attrs(h->id, d);
+    if (late && keep) {
+      hsize_t dims[NFCS_MAX_RANK + 1] = {keep};
+      for (int a = 0; a < d->rank; a++) dims[a + 1] = h->rest[a];
+      if (H5Dset_extent(h->id, dims) < 0) return 1;
+    }
   } else {
-    if (H5LTpath_valid(s->file, d->path, 1) <= 0) return 1;
     h->id = H5Dopen2(s->file, d->path, H5P_DEFAULT);
     if (h->id < 0) return 1;
     series_truncate(h->id, keep);
@@ -431,12 +455,12 @@ static int open_series(h5sink *s, h5set *h, int create, hsize_t keep) {
 /* the per-sample datasets, at the first sample (after /metrics/t) */
 static int open_samples(h5sink *s, int create_all) {
   int bad = 0;
-  for (int i = 0; i < s->nset; i++) {
+  for (int i = 0; i < s->nset && !bad; i++) {
     h5set *h = &s->set[i];
     if (h->d->cadence != NFCS_PER_SAMPLE) continue;
-    const int exists = H5LTpath_valid(s->file, h->d->path, 1) > 0;
-    bad |= open_series(s, h, create_all || !exists, s->nmsamp);
-    if (!bad && (create_all || !exists)) attach_axes(s, h->d, h->id);
+    int created;
+    bad |= open_series(s, h, create_all, s->nmsamp, &created);
+    if (!bad && created) attach_axes(s, h->d, h->id);
   }
   s->samples_open = 1;
   return bad;
@@ -460,8 +484,16 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
     if (s->snap_times && H5Dread(s->t, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, s->snap_times) >= 0)
       s->last_snap_t = s->snap_times[s->nsnap - 1];
   }
-  for (int i = 0; i < s->nset; i++)
-    if (s->set[i].d->cadence == NFCS_PER_SNAPSHOT && open_series(s, &s->set[i], 0, s->nsnap)) return -1;
+  int late = 0;
+  for (int i = 0; i < s->nset; i++) {
+    h5set *h = &s->set[i];
+    if (h->d->cadence != NFCS_PER_SNAPSHOT) continue;
+    int created;
+    if (open_series(s, h, 0, s->nsnap, &created)) return -1;
+    if (created) attach_axes(s, h->d, h->id);
+    late |= created;
+  }
+  if (late) netcdf_links(s);
   if (s->xdmf >= 0 && s->set[s->xdmf].abs_id < 0) s->xdmf = -1; /* a file written without the sidecar's data */
   if (H5LTpath_valid(s->file, TIME_SAMPLES, 1) > 0) {
     s->mt = H5Dopen2(s->file, TIME_SAMPLES, H5P_DEFAULT);
@@ -559,7 +591,8 @@ static int sink_open(void *self, const nfcs_run_info *info) {
       continue;
     }
     if (h->d->cadence != NFCS_PER_SNAPSHOT) continue;
-    bad |= open_series(s, h, 1, 0);
+    int made;
+    bad |= open_series(s, h, 1, 0, &made);
     if (!bad) {
       attach_axes(s, h->d, h->id);
       if (h->abs_id >= 0) attach_axes(s, h->d, h->abs_id);
@@ -682,7 +715,7 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
   }
   if (!s->samples_open) {
     bad |= open_samples(s, created);
-    if (created) netcdf_links(s);
+    netcdf_links(s); /* the links of series made now (link_if keeps the others) */
   }
   if (!bad) bad |= append_sets(s, NFCS_PER_SAMPLE, s->nmsamp, m->data);
   bad |= append(s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
