@@ -577,12 +577,18 @@ int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
   int bad = 0, any = 0;
   size_t nmod;
   const nfcs_module_type *const *mods = nfcs_modules(&nmod);
-  for (size_t m = 0; m < nmod; m++) any |= p->present[m];
+  /* something to run: a module of its own time (observers only watch others) */
+  for (size_t m = 0; m < nmod; m++) any |= p->present[m] && !mods[m]->observer;
   if (!any) {
     char names[256] = "";
-    for (size_t m = 0; m < nmod; m++)
-      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s:", m == 0 ? "a " : m + 1 == nmod ? " or a " : ", a ",
+    size_t runnable = 0, k = 0;
+    for (size_t m = 0; m < nmod; m++) runnable += !mods[m]->observer;
+    for (size_t m = 0; m < nmod; m++) {
+      if (mods[m]->observer) continue;
+      snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s:", k == 0 ? "a " : k + 1 == runnable ? " or a " : ", a ",
                mods[m]->name);
+      k++;
+    }
     nfcs_params_error(p, diags, mods[0]->name, "expected %s section (a config with no module has nothing to run)", names);
     bad = 1;
   }
