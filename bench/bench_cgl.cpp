@@ -1,16 +1,12 @@
-// Google Benchmark microbenchmarks of the CGL kernels over the C API: the bare FFT pair (the
-// floor), each pointwise stage, and each scheme's step, on the same plans and threads.
+// Google Benchmark microbenchmarks of the CGL field over the public C API: the bare FFT pair (the
+// floor), each scheme's step and the metrics of a snapshot, on the same plans and threads.
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
 #include <cstdlib>
 #include <vector>
 
-#include "nfcs_backend.h"
-#include "nfcs_bench.h"
-#include "nfcs_cgl.h"
-#include "nfcs_internal.h"
-#include "nfcs_params.h"
+#include "nfcs/nfcs.h"
 
 namespace {
 
@@ -39,35 +35,23 @@ struct Fixture {
 
 void BM_fft_pair(benchmark::State &st) {
   Fixture fx(static_cast<int>(st.range(0)), 2, NFCS_SCHEME_STRANG, static_cast<int>(st.range(1)));
-  const nfcs_grid *g = nfcs_cgl_grid(fx.cgl);
-  nfcs_real *a, *b;
-  fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &a);
-  fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &b);
-  nfcs_fft *plan;
-  fx.ctx->ops->fft->create(fx.ctx->backend, g, a, b, &plan);
+  nfcs_fft_pair *pair = nullptr;
+  if (nfcs_fft_pair_create(fx.ctx, nfcs_cgl_grid(fx.cgl), &pair)) std::abort();
   for (auto _ : st) {
-    fx.ctx->ops->fft->forward(fx.ctx->backend, plan, a, b);
-    fx.ctx->ops->fft->inverse(fx.ctx->backend, plan, b, a);
+    if (nfcs_fft_pair_run(pair, 1)) std::abort();
     benchmark::ClobberMemory();
   }
-  fx.ctx->ops->fft->destroy(fx.ctx->backend, &plan);
-  fx.ctx->ops->memory->free(fx.ctx->backend, a);
-  fx.ctx->ops->memory->free(fx.ctx->backend, b);
+  nfcs_fft_pair_destroy(&pair);
 }
 
-void BM_local_exact(benchmark::State &st) {
+// every metric of the field at a snapshot (energies, phase metrics, defects)
+void BM_metrics(benchmark::State &st) {
   Fixture fx(static_cast<int>(st.range(0)), 2, NFCS_SCHEME_STRANG, static_cast<int>(st.range(1)));
-  const nfcs_grid *g = nfcs_cgl_grid(fx.cgl);
-  nfcs_real *a;
-  fx.ctx->ops->memory->alloc(fx.ctx->backend, g->npts, &a);
-  nfcs_local_step s{};
-  s.h = 0.5 * nfcs_cgl_section(&fx.p)->time_step;
-  s.c3 = nfcs_cgl_section(&fx.p)->c3;
+  nfcs_field_metrics m;
   for (auto _ : st) {
-    fx.ctx->ops->field->local(fx.ctx->backend, a, a, g->npts, &s);
+    if (nfcs_cgl_metrics(fx.cgl, &m, 1)) std::abort();
     benchmark::ClobberMemory();
   }
-  fx.ctx->ops->memory->free(fx.ctx->backend, a);
 }
 
 void BM_step(benchmark::State &st, int scheme) {
@@ -93,5 +77,5 @@ BENCHMARK(BM_fft_pair)->Apply(sizes);
 BENCHMARK(BM_step_strang)->Apply(sizes);
 BENCHMARK(BM_step_etdrk4)->Apply(sizes);
 BENCHMARK(BM_step_upstream)->Apply(sizes);
-BENCHMARK(BM_local_exact)->Apply(sizes);
+BENCHMARK(BM_metrics)->Apply(sizes);
 BENCHMARK_MAIN();

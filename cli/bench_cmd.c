@@ -4,14 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nfcs_bench.h"
-#include "nfcs_cgl.h"
-#include "nfcs_params.h"
-#include "nfcs_kuramoto.h"
-#include "nfcs_io.h"
-#include "nfcs_run.h"
-#include "nfcs_bundle.h"
-#include "nfcs_internal.h"
+#include "nfcs/nfcs.h"
 #include <limits.h>
 #include <math.h>
 #include <sys/resource.h>

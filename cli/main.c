@@ -7,15 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "nfcs_backend.h"
-#include "nfcs_bundle.h"
-#include "nfcs_cgl.h"
+#include "nfcs/nfcs.h"
 #include "nfcs_info.h"
 int nfcs_cmd_bench(int argc, char **argv);
-#include "nfcs_io.h"
-#include "nfcs_kuramoto.h"
-#include "nfcs_params.h"
-#include "nfcs_run.h"
 #include "progress.h"
 
 static void usage(FILE *f) {
@@ -300,7 +294,7 @@ int main(int argc, char **argv) {
   if (!strcmp(a.cmd, "bench")) return nfcs_cmd_bench(argc - 2, argv + 2);
   if (!strcmp(a.cmd, "info")) {
     if (a.params) return nfcs_info_params(stdout, a.markdown);
-    if (a.file) return nfcs_info_file(a.file, stdout);
+    if (a.file) return nfcs_h5_describe(a.file, stdout);
     return nfcs_info_build(stdout);
   }
   fprintf(stderr, "nfcs: unknown command '%s'\n", a.cmd);

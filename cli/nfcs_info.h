@@ -3,5 +3,5 @@
 #include <stdio.h>
 int nfcs_info_build(FILE *f);
 int nfcs_info_params(FILE *f, int markdown);
-int nfcs_info_file(const char *path, FILE *f);
+
 #endif

@@ -2,7 +2,7 @@
 #ifndef NFCS_CLI_PROGRESS_H
 #define NFCS_CLI_PROGRESS_H
 
-#include "nfcs_run.h"
+#include "nfcs/nfcs.h"
 
 typedef struct cli_progress {
   int tty, quiet;

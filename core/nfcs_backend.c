@@ -1,6 +1,7 @@
 /* The backend registry (DESIGN.md style 5): implementations picked by name.  The cpu backend is
- * linked in; the others are modules loaded with dlopen the first time a run, a test or `nfcs
- * info` asks for them, so that a CPU run maps no GPU library. */
+ * linked in (library nfcs_cpu); the others are modules loaded with dlopen the first time a run, a
+ * test or `nfcs info` asks for them, so that a CPU run maps no GPU library.  Both kinds are handed
+ * the same host services through the same entry-point contract (nfcs_backend.h). */
 #include "nfcs_internal.h"
 
 #include <dlfcn.h>
@@ -10,7 +11,8 @@
 #include <string.h>
 #include <unistd.h>
 
-extern const nfcs_backend_type nfcs_backend_cpu; /* kernels/cpu_backend.c */
+/* kernels/cpu_backend.c */
+extern const nfcs_backend_type *nfcs_backend_cpu_entry(const nfcs_backend_host *host, long abi);
 
 /* a backend built as a module, and what became of loading it */
 typedef struct loadable {
@@ -25,7 +27,16 @@ static loadable MODULES[] = {
   {"cuda", "libnfcs_cuda.so", NFCS_HAVE_CUDA_BACKEND, NULL, "", 0},
 };
 static pthread_mutex_t load_lock = PTHREAD_MUTEX_INITIALIZER;
-static const nfcs_backend_host HOST = {.error_vraise = nfcs_error_vraise};
+static const nfcs_backend_host HOST = {.error_vraise = nfcs_error_vraise, .ctx_threads = nfcs_ctx_threads};
+
+/* the linked-in cpu backend, through its entry point (built with this engine: it accepts the ABI) */
+static const nfcs_backend_type *cpu_backend;
+static pthread_once_t cpu_once = PTHREAD_ONCE_INIT;
+static void cpu_init(void) { cpu_backend = nfcs_backend_cpu_entry(&HOST, NFCS_BACKEND_ABI); }
+static const nfcs_backend_type *cpu_type(void) {
+  pthread_once(&cpu_once, cpu_init);
+  return cpu_backend;
+}
 
 /* Try dir/file: 1 when it loaded (m->type set), 0 when there is no such file, -1 when it failed
  * (the reason in m->why). */
@@ -107,7 +118,7 @@ static int missing_create(nfcs_ctx *ctx, void **self) {
   return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend module not loaded");
 }
 static const nfcs_backend_type CUDA_MISSING = {"cuda", "CUDA: cuFFT + the project's kernels (module libnfcs_cuda.so)",
-                                               cuda_missing, missing_create, NULL};
+                                               cuda_missing, missing_create, NULL, NULL};
 
 static const nfcs_backend_type *module_type(loadable *m) {
   load(m);
@@ -116,14 +127,14 @@ static const nfcs_backend_type *module_type(loadable *m) {
 
 const nfcs_backend_type *const *nfcs_backend_types(size_t *count) {
   static const nfcs_backend_type *list[1 + sizeof MODULES / sizeof MODULES[0]];
-  list[0] = &nfcs_backend_cpu;
+  list[0] = cpu_type();
   for (size_t i = 0; i < sizeof MODULES / sizeof MODULES[0]; i++) list[1 + i] = module_type(&MODULES[i]);
   *count = 1 + sizeof MODULES / sizeof MODULES[0];
   return list;
 }
 
 const nfcs_backend_type *nfcs_backend_find(const char *name) {
-  if (!strcmp(name, nfcs_backend_cpu.name)) return &nfcs_backend_cpu;
+  if (!strcmp(name, cpu_type()->name)) return cpu_type();
   for (size_t i = 0; i < sizeof MODULES / sizeof MODULES[0]; i++)
     if (!strcmp(MODULES[i].name, name)) return module_type(&MODULES[i]);
   return NULL;
@@ -140,4 +151,18 @@ int nfcs_ctx_use_backend(nfcs_ctx *ctx, const char *name) {
   ctx->backend_type = t;
   ctx->ops = t->ops;
   return t->create(ctx, &ctx->backend);
+}
+
+size_t nfcs_backend_count(void) { return 1 + sizeof MODULES / sizeof MODULES[0]; }
+
+void nfcs_backend_describe(size_t i, nfcs_backend_info *out) {
+  memset(out, 0, sizeof *out);
+  size_t n;
+  const nfcs_backend_type *const *types = nfcs_backend_types(&n);
+  if (i >= n) return;
+  const nfcs_backend_type *t = types[i];
+  out->name = t->name;
+  out->description = t->description;
+  out->available = t->available(out->why, sizeof out->why);
+  if (t->libraries) t->libraries(out->libraries, sizeof out->libraries);
 }

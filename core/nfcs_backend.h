@@ -174,36 +174,40 @@ NFCS_API int nfcs_backend_phase_metrics(const nfcs_backend_ops *ops, void *be, c
 /* Do these operations need host scratch for the generic metrics? */
 NFCS_API int nfcs_backend_needs_host_scratch(const nfcs_backend_ops *ops);
 
-/* A backend type in the registry: name, whether this build/machine has it, constructor. */
+/* A backend type in the registry: name, whether this build/machine has it, constructor, and the
+ * libraries it computes with (versions, for `nfcs info` and the files' provenance). */
 typedef struct nfcs_backend_type {
   const char *name;
   const char *description;
   int (*available)(char *why, size_t len);
   int (*create)(nfcs_ctx *ctx, void **self);
   const nfcs_backend_ops *ops;
+  void (*libraries)(char *out, size_t len); /* optional */
 } nfcs_backend_type;
 
-/* The registry (core/nfcs_backend.c), in a fixed order: cpu, then cuda.  The cpu backend is built
- * in; others are modules (shared objects, e.g. libnfcs_cuda.so) loaded the first time they are
+/* The registry (core/nfcs_backend.c), in a fixed order: cpu, then cuda.  The cpu backend
+ * (kernels/, library nfcs_cpu) is linked in; others are modules (shared objects, e.g. libnfcs_cuda.so) loaded the first time they are
  * asked for, so that a run that does not use them maps none of their libraries.  A module that is
  * not built, not found or cannot load is listed with a type whose available() says why. */
 NFCS_API const nfcs_backend_type *const *nfcs_backend_types(size_t *count);
 NFCS_API const nfcs_backend_type *nfcs_backend_find(const char *name);
 
-/* The contract of a backend module: it exports
- *   const nfcs_backend_type *nfcs_backend_module(const nfcs_backend_host *host, long abi);
+/* The contract of a backend: an entry point
+ *   const nfcs_backend_type *entry(const nfcs_backend_host *host, long abi);
  * which returns its type, or NULL when abi is not its own (built for another engine).  The host
- * hands it the engine's services it may call; everything else a module needs it carries itself. */
+ * hands it the engine's services it may call; everything else a backend needs it carries itself
+ * (it may read the context's fields, struct nfcs_ctx of nfcs_internal.h).  A module exports the
+ * entry as `nfcs_backend_module`; the cpu backend, linked in, as nfcs_backend_cpu_entry: it calls
+ * no function of core either, so the libraries form a chain (core -> cpu), not a cycle. */
 typedef struct nfcs_backend_host {
   int (*error_vraise)(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, va_list ap);
+  int (*ctx_threads)(const nfcs_ctx *ctx); /* nfcs_ctx_threads: threads to use (0 resolved to the cores) */
 } nfcs_backend_host;
 #define NFCS_BACKEND_ABI                                                                                                     \
   (1000000000L * (1 + NFCS_SINGLE) + 1000000L * (long)sizeof(nfcs_backend_ops) + 1000L * (long)sizeof(nfcs_kur_rhs) +        \
-   (long)sizeof(nfcs_local_step))
+   (long)sizeof(nfcs_local_step) + 10000000000L * (long)(sizeof(nfcs_backend_host) + sizeof(nfcs_backend_type)))
 typedef const nfcs_backend_type *(*nfcs_backend_module_fn)(const nfcs_backend_host *host, long abi);
 
-/* Bind a backend to the context (creates it); NFCS_ERR_UNAVAILABLE when missing. */
-NFCS_API int nfcs_ctx_use_backend(nfcs_ctx *ctx, const char *name);
 
 NFCS_EXTERN_C_END
 #endif

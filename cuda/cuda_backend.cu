@@ -477,10 +477,26 @@ const nfcs_network_ops CUDA_NETWORK = {nfcs_gpu_kur_rhs, nfcs_gpu_kur_rk4_final,
 const nfcs_reduce_ops CUDA_REDUCE = {g_all_finite, nfcs_gpu_all_finite_real, g_moments, g_k2sum, g_phase_metrics};
 const nfcs_backend_ops CUDA_OPS = {&CUDA_MEMORY, &CUDA_FFT, &CUDA_FIELD, &CUDA_NETWORK, &CUDA_REDUCE, g_destroy};
 
+// versions of the runtime this module carries (static) and of the driver and libraries it loads
+void g_libraries(char *out, size_t len) {
+  int rt = 0, drv = 0, fft = 0, blas = 0;
+  cudaRuntimeGetVersion(&rt);
+  cudaDriverGetVersion(&drv);
+  cufftGetVersion(&fft);
+  cublasGetProperty(MAJOR_VERSION, &blas);
+  int blas_minor = 0;
+  cublasGetProperty(MINOR_VERSION, &blas_minor);
+  char driver[32] = "no driver";
+  if (drv > 0) std::snprintf(driver, sizeof driver, "driver %d.%d", drv / 1000, drv % 1000 / 10);
+  std::snprintf(out, len, "CUDA runtime %d.%d, %s; cuFFT %d.%d.%d; cuBLAS %d.%d", rt / 1000, rt % 1000 / 10, driver, fft / 1000,
+                fft % 1000 / 100, fft % 100, blas, blas_minor);
+}
+
 }  // namespace
 
 extern "C" const nfcs_backend_type nfcs_backend_cuda = {
   "cuda", "CUDA: cuFFT + the project's kernels for the field, fused kernels for the networks", g_available, g_create, &CUDA_OPS,
+  g_libraries,
 };
 
 int nfcs_gpu_check(nfcs_gpu *g, cudaError_t e, const char *what) { return cuda_check(g, e, what); }

@@ -3,6 +3,7 @@
 #include "cpu_backend.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <cblas.h>
 #include <fftw3.h>
 #include <math.h>
@@ -67,7 +68,7 @@ static int cpu_create(nfcs_ctx *ctx, void **self) {
   nfcs_cpu *c = calloc(1, sizeof *c);
   if (!c) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory creating the CPU backend");
   c->ctx = ctx;
-  c->threads = nfcs_ctx_threads(ctx);
+  c->threads = nfcs_cpu_host->ctx_threads(ctx);
   /* OpenBLAS is only called outside the engine's OpenMP regions; give it the same thread count
    * (Debian's default build uses its own pthreads) */
   openblas_set_num_threads(c->threads);
@@ -251,10 +252,38 @@ static const nfcs_backend_ops CPU_OPS = {
 };
 
 
-const nfcs_backend_type nfcs_backend_cpu = {
+static void cpu_libraries(char *out, size_t len) {
+#if NFCS_SINGLE
+  const char *fftw = fftwf_version;
+#else
+  const char *fftw = fftw_version;
+#endif
+  snprintf(out, len, "%s; %s; OpenMP %d", fftw, openblas_get_config(), _OPENMP);
+}
+
+static const nfcs_backend_type CPU_TYPE = {
   .name = "cpu",
   .description = "OpenMP loops + FFTW3 (OpenMP threads) + OpenBLAS",
   .available = cpu_available,
   .create = cpu_create,
   .ops = &CPU_OPS,
+  .libraries = cpu_libraries,
 };
+
+const nfcs_backend_host *nfcs_cpu_host;
+
+int nfcs_cpu_error(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  const int rc = nfcs_cpu_host ? nfcs_cpu_host->error_vraise(ctx, code, file, line, func, fmt, ap) : code;
+  va_end(ap);
+  return rc;
+}
+
+/* the entry point (nfcs_backend.h): the registry of core calls it once */
+const nfcs_backend_type *nfcs_backend_cpu_entry(const nfcs_backend_host *host, long abi);
+const nfcs_backend_type *nfcs_backend_cpu_entry(const nfcs_backend_host *host, long abi) {
+  if (abi != NFCS_BACKEND_ABI || !host) return NULL;
+  nfcs_cpu_host = host;
+  return &CPU_TYPE;
+}

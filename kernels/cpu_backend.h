@@ -4,6 +4,14 @@
 
 #include "nfcs_internal.h"
 
+/* The cpu backend calls no function of core (the library nfcs_cpu sits below nfcs_core): errors
+ * are recorded through the host's services, handed over at its entry point. */
+extern const nfcs_backend_host *nfcs_cpu_host;
+int nfcs_cpu_error(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, ...)
+    NFCS_PRINTF(6, 7);
+#undef NFCS_ERROR
+#define NFCS_ERROR(ctx, code, ...) nfcs_cpu_error((ctx), (code), __FILE__, __LINE__, __func__, __VA_ARGS__)
+
 typedef struct nfcs_cpu {
   nfcs_ctx *ctx;
   int threads;

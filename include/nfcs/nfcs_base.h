@@ -89,6 +89,20 @@ NFCS_API int nfcs_ctx_threads(const nfcs_ctx *ctx);
 /* FFT planning effort (backend.fft_planner, NFCS_PLAN_*) and wisdom file ("auto", a path, "" none). */
 NFCS_API void nfcs_ctx_set_fft(nfcs_ctx *ctx, int planner, const char *wisdom);
 
+/* The backends of this build, in a fixed order (cpu, then cuda), and what each is here. */
+typedef struct nfcs_backend_info {
+  const char *name, *description;
+  int available;        /* usable on this machine */
+  char why[1024];       /* why not, when not */
+  char libraries[256];  /* the libraries it computes with, with versions ("" when not loaded) */
+} nfcs_backend_info;
+NFCS_API size_t nfcs_backend_count(void);
+/* Describe backend i (< nfcs_backend_count()); asking loads a backend built as a module. */
+NFCS_API void nfcs_backend_describe(size_t i, nfcs_backend_info *out);
+/* Bind a backend to the context by name (creates it); NFCS_ERR_UNAVAILABLE when this build or
+ * machine has none of that name, with the reason in the error message. */
+NFCS_API int nfcs_ctx_use_backend(nfcs_ctx *ctx, const char *name);
+
 /* Record an error in the context and return its code.  Use through NFCS_ERROR(). */
 NFCS_API int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func,
                               const char *fmt, ...) NFCS_PRINTF(6, 7);

@@ -2,6 +2,8 @@
 #ifndef NFCS_IO_H
 #define NFCS_IO_H
 
+#include <stdio.h>
+
 #include "nfcs_base.h"
 #include "nfcs_grid.h"
 #include "nfcs_params.h"
@@ -47,6 +49,13 @@ NFCS_API int nfcs_model_describe(nfcs_ctx *ctx, const nfcs_params *p, char **tex
 NFCS_API void nfcs_model_difference(const char *theirs, const char *ours, const char *where, char *why, size_t len);
 /* Hex SHA-256 of a buffer; 0 on success. */
 NFCS_API int nfcs_sha256_hex(const void *data, size_t len, char hex[65]);
+
+/* Describe a run file (output or checkpoint) for people on f: provenance, model, snapshots, every
+ * metric series with its range, the coordinator's timing (`nfcs info FILE`).  Returns 0, or the
+ * exit status with the reason on stderr: 66 the file cannot be opened, 65 it is not HDF5. */
+NFCS_API int nfcs_h5_describe(const char *path, FILE *f);
+/* The libraries io works with, with their versions ("HDF5 1.10.8; libfyaml 0.7.12; OpenSSL ..."). */
+NFCS_API void nfcs_io_libraries(char *out, size_t len);
 
 NFCS_EXTERN_C_END
 #endif

@@ -1,3 +1,5 @@
+/* The engine timing itself (include/nfcs/nfcs_bench.h): the sweeps behind `nfcs bench` and the
+ * microbenchmarks, each case next to its floor measured in the same process. */
 #include "nfcs_bench.h"
 
 #include <math.h>
@@ -27,6 +29,51 @@ static double quantile(double *v, int n, double q) {
   int i = (int)floor(pos);
   double f = pos - i;
   return i + 1 < n ? v[i] * (1 - f) + v[i + 1] * f : v[i];
+}
+
+struct nfcs_fft_pair {
+  nfcs_ctx *ctx;
+  nfcs_real *a, *b;
+  nfcs_fft *plan;
+};
+
+void nfcs_fft_pair_destroy(nfcs_fft_pair **pp) {
+  nfcs_fft_pair *p = *pp;
+  if (!p) return;
+  if (p->plan) p->ctx->ops->fft->destroy(p->ctx->backend, &p->plan);
+  if (p->a) p->ctx->ops->memory->free(p->ctx->backend, p->a);
+  if (p->b) p->ctx->ops->memory->free(p->ctx->backend, p->b);
+  free(p);
+  *pp = NULL;
+}
+
+int nfcs_fft_pair_create(nfcs_ctx *ctx, const nfcs_grid *g, nfcs_fft_pair **out) {
+  *out = NULL;
+  if (!ctx->ops) return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "no backend bound to the context (nfcs_ctx_use_backend)");
+  nfcs_fft_pair *p = calloc(1, sizeof *p);
+  if (!p) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  p->ctx = ctx;
+  int rc;
+  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &p->a), fail);
+  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &p->b), fail);
+  NFCS_CHECK_GOTO(ctx->ops->fft->create(ctx->backend, g, p->a, p->b, &p->plan), fail);
+  *out = p;
+  return NFCS_OK;
+fail:
+  nfcs_fft_pair_destroy(&p);
+  return rc;
+}
+
+/* the pair runs on zeros: the time of an FFT does not depend on the data, and the data then needs
+ * no renormalising copy inside the timed loop */
+int nfcs_fft_pair_run(nfcs_fft_pair *p, int count) {
+  nfcs_ctx *ctx = p->ctx;
+  for (int i = 0; i < count; i++) {
+    NFCS_CHECK(ctx->ops->fft->forward(ctx->backend, p->plan, p->a, p->b));
+    NFCS_CHECK(ctx->ops->fft->inverse(ctx->backend, p->plan, p->b, p->a));
+  }
+  nfcs_real one[2];
+  return ctx->ops->memory->download(ctx->backend, one, p->a, 1); /* an asynchronous backend finishes here */
 }
 
 double nfcs_bench_cgl_min_bytes(int scheme, size_t npts) {
@@ -92,9 +139,8 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   int rc = nfcs_ctx_use_backend(ctx, backend);
   static nfcs_params p;
   nfcs_cgl *cgl = NULL;
-  nfcs_real sync1[2];
-  nfcs_real *a = NULL, *b = NULL, *host = NULL;
-  nfcs_fft *plan = NULL;
+  nfcs_real *host = NULL;
+  nfcs_fft_pair *pair = NULL;
   enum { MAXB = 400 };
   double *ts = malloc(sizeof(double) * MAXB), *tp = malloc(sizeof(double) * MAXB), *rat = malloc(sizeof(double) * MAXB);
   double *tm = malloc(sizeof(double) * MAXB);
@@ -108,11 +154,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   if (!host) { rc = NFCS_ERR_NOMEM; goto out; }
   nfcs_cgl_pattern(&p, g, host);
   nfcs_cgl_set_field(cgl, host);
-  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &a), out);
-  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &b), out);
-  NFCS_CHECK_GOTO(ctx->ops->fft->create(ctx->backend, g, a, b, &plan), out);
-  /* the bare pair runs on zeros: the time of an FFT does not depend on the data, and the data
-   * then needs no renormalising copy inside the timed loop */
+  NFCS_CHECK_GOTO(nfcs_fft_pair_create(ctx, g, &pair), out);
   /* warm-up, and a batch size of about 20 ms */
   double w = now_s();
   int k = 0;
@@ -121,9 +163,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
 #define KEEP(expr) (rc = rc ? rc : (expr))
   while ((now_s() - w < 0.1 || k < 3) && !rc) {
     KEEP(nfcs_cgl_step(cgl, nfcs_cgl_section_rw(&p)->time_step));
-    KEEP(ctx->ops->fft->forward(ctx->backend, plan, a, b));
-    KEEP(ctx->ops->fft->inverse(ctx->backend, plan, b, a));
-    KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1)); /* an asynchronous backend finishes here */
+    KEEP(nfcs_fft_pair_run(pair, 1)); /* an asynchronous backend finishes the step here too */
     k++;
   }
   if (rc) goto out;
@@ -134,14 +174,10 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   int nb = 0;
   while (nb < MAXB && (nb < 5 || now_s() - start < min_time) && !rc) {
     double s0 = now_s();
-    for (int i = 0; i < batch; i++) {
-      KEEP(ctx->ops->fft->forward(ctx->backend, plan, a, b));
-      KEEP(ctx->ops->fft->inverse(ctx->backend, plan, b, a));
-    }
-    KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
+    KEEP(nfcs_fft_pair_run(pair, batch));
     double s1 = now_s();
     for (int i = 0; i < batch; i++) KEEP(nfcs_cgl_step(cgl, nfcs_cgl_section_rw(&p)->time_step));
-    KEEP(ctx->ops->memory->download(ctx->backend, sync1, a, 1));
+    KEEP(nfcs_fft_pair_run(pair, 0)); /* waits for the steps */
     double s2 = now_s();
     nfcs_field_metrics m;
     KEEP(nfcs_cgl_metrics(cgl, &m, 1));
@@ -168,9 +204,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   r->min_bytes = nfcs_bench_cgl_min_bytes(scheme, g->npts);
   if (!nfcs_cgl_finite(cgl)) rc = NFCS_ERR_NONFINITE;
 out:
-  if (plan) ctx->ops->fft->destroy(ctx->backend, &plan);
-  if (a) ctx->ops->memory->free(ctx->backend, a);
-  if (b) ctx->ops->memory->free(ctx->backend, b);
+  nfcs_fft_pair_destroy(&pair);
   nfcs_cgl_destroy(&cgl);
   free(host);
   free(ts);

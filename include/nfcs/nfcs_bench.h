@@ -6,9 +6,18 @@
 #define NFCS_BENCH_H
 
 #include "nfcs_base.h"
+#include "nfcs_grid.h"
 #include "nfcs_params.h"
 
 NFCS_EXTERN_C_BEGIN
+
+/* A bare forward + inverse FFT pair of a grid on the context's backend (the floor of a field step),
+ * planned once with the context's planner flags and threads on arrays of its own. */
+typedef struct nfcs_fft_pair nfcs_fft_pair;
+NFCS_API int nfcs_fft_pair_create(nfcs_ctx *ctx, const nfcs_grid *g, nfcs_fft_pair **out);
+/* Run `count` pairs, then wait until the backend has finished them. */
+NFCS_API int nfcs_fft_pair_run(nfcs_fft_pair *pair, int count);
+NFCS_API void nfcs_fft_pair_destroy(nfcs_fft_pair **pair);
 
 /* The CGL case every benchmark runs (nfcs bench and the microbenchmarks): an n^dim grid of side
  * 0.78 n (spiral-defect chaos, c1 = 2, c3 = -0.7), dt = 0.05, random initial field of amplitude 0.5 */
