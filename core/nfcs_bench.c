@@ -105,6 +105,14 @@ double nfcs_bench_copy_bandwidth(const char *backend, int threads) {
   return bw;
 }
 
+/* a benchmark's context: quiet, its threads and FFT planning (wisdom kept), the backend bound */
+static int bench_ctx(nfcs_ctx *ctx, const char *backend, int threads, int planner) {
+  nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
+  nfcs_ctx_set_threads(ctx, threads);
+  nfcs_ctx_set_fft(ctx, planner, "auto");
+  return nfcs_ctx_use_backend(ctx, backend);
+}
+
 void nfcs_bench_cgl_params(nfcs_params *p, int n, int dim, int scheme) {
   nfcs_params_defaults(p);
   nfcs_params_set_present(p, "cgl", 1);
@@ -133,10 +141,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   r->threads = threads;
   nfcs_ctx *ctx = NULL;
   NFCS_CHECK(nfcs_ctx_create(&ctx));
-  nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
-  nfcs_ctx_set_threads(ctx, threads);
-  nfcs_ctx_set_fft(ctx, planner, "auto");
-  int rc = nfcs_ctx_use_backend(ctx, backend);
+  int rc = bench_ctx(ctx, backend, threads, planner);
   static nfcs_params p;
   nfcs_cgl *cgl = NULL;
   nfcs_real *host = NULL;
@@ -241,9 +246,7 @@ static int bench_kur(const char *backend, int64_t n, int coupling, int blas, int
   r->blas = blas;
   nfcs_ctx *ctx = NULL;
   NFCS_CHECK(nfcs_ctx_create(&ctx));
-  nfcs_ctx_set_log_level(ctx, NFCS_LOG_WARNING);
-  nfcs_ctx_set_threads(ctx, threads);
-  int rc = nfcs_ctx_use_backend(ctx, backend);
+  int rc = bench_ctx(ctx, backend, threads, NFCS_PLAN_MEASURE);
   static nfcs_params p;
   nfcs_kuramoto *k = NULL;
   double R_sync, psi_sync;

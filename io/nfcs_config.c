@@ -85,6 +85,21 @@ static int is_null(struct fy_node *n, const char *text, int quoted) {
   return !text[0] || !strcmp(text, "~") || !strcmp(text, "null") || !strcmp(text, "Null") || !strcmp(text, "NULL");
 }
 
+/* does the named-reals or named-points row d already hold an entry of this name? */
+static int named_has(const nfcs_params *p, const nfcs_param_def *d, const char *name) {
+  const void *at = (const char *)p + d->offset;
+  if (d->type == NFCS_PT_NAMED_REALS) {
+    const nfcs_named_reals *h = at;
+    for (int i = 0; i < h->n; i++)
+      if (!strcmp(h->name[i], name)) return 1;
+  } else {
+    const nfcs_named_points *h = at;
+    for (int i = 0; i < h->n; i++)
+      if (!strcmp(h->name[i], name)) return 1;
+  }
+  return 0;
+}
+
 static void set_origin(walk *w, const nfcs_param_def *d, int line, int col) {
   size_t i = nfcs_param_index(d);
   w->p->origin[i] = 1;
@@ -161,46 +176,19 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
   char err[512], buf[NFCS_PATH_MAX + 8];
   int quoted = 0;
   switch (d->type) {
-  case NFCS_PT_NAMED_REALS: {
-    if (!val || (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &quoted), quoted))) {
-      nfcs_param_clear_named(w->p, d);
-      set_origin(w, d, kline, kcol);
-      return;
-    }
-    if (!fy_node_is_mapping(val)) { WERR(w, kline, kcol, full, "expected a mapping name: frequency"); return; }
-    nfcs_param_clear_named(w->p, d);
-    void *it = NULL;
-    struct fy_node_pair *pair;
-    while ((pair = fy_node_mapping_iterate(val, &it))) {
-      struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
-      int l, c;
-      mark_of(k, &l, &c);
-      char name[128], sub[300];
-      int q = 0;
-      if (!k || !fy_node_is_scalar(k)) { WERR(w, l, c, full, "expected a name"); continue; }
-      scalar_text(k, name, sizeof name, &q);
-      snprintf(sub, sizeof sub, "%s.%s", full, name);
-      if (!v || !fy_node_is_scalar(v)) { WERR(w, l, c, sub, "expected a number"); continue; }
-      int vl, vc;
-      mark_of(v, &vl, &vc);
-      scalar_text(v, buf, sizeof buf, &q);
-      if (is_null(v, buf, q)) { WERR(w, vl, vc, sub, "expected a number, got nothing"); continue; }
-      const nfcs_named_reals *have = (const nfcs_named_reals *)((const char *)w->p + d->offset);
-      for (int i = 0; i < have->n; i++)
-        if (!strcmp(have->name[i], name)) { WERR(w, l, c, sub, "duplicate key"); goto next; }
-      if (nfcs_param_set_named(w->p, d, name, buf, q, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
-    next:;
-    }
-    set_origin(w, d, kline, kcol);
-    return;
-  }
+  case NFCS_PT_NAMED_REALS:
   case NFCS_PT_NAMED_POINTS: {
+    /* a mapping name -> value (a number, or a point's list of coordinates) */
+    const int points = d->type == NFCS_PT_NAMED_POINTS;
     if (!val || (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &quoted), quoted))) {
       nfcs_param_clear_named(w->p, d);
       set_origin(w, d, kline, kcol);
       return;
     }
-    if (!fy_node_is_mapping(val)) { WERR(w, kline, kcol, full, "expected a mapping name: [x, y]"); return; }
+    if (!fy_node_is_mapping(val)) {
+      WERR(w, kline, kcol, full, "expected a mapping %s", points ? "name: [x, y]" : "name: frequency");
+      return;
+    }
     nfcs_param_clear_named(w->p, d);
     void *it = NULL;
     struct fy_node_pair *pair;
@@ -215,11 +203,15 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
       snprintf(sub, sizeof sub, "%s.%s", full, name);
       int vl = l, vc = c;
       if (v) mark_of(v, &vl, &vc);
+      if (named_has(w->p, d, name)) { WERR(w, l, c, sub, "duplicate key"); continue; }
+      if (!points) {
+        if (!v || !fy_node_is_scalar(v)) { WERR(w, l, c, sub, "expected a number"); continue; }
+        scalar_text(v, buf, sizeof buf, &q);
+        if (is_null(v, buf, q)) { WERR(w, vl, vc, sub, "expected a number, got nothing"); continue; }
+        if (nfcs_param_set_named(w->p, d, name, buf, q, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+        continue;
+      }
       if (!v || !fy_node_is_sequence(v)) { WERR(w, vl, vc, sub, "expected a list of %d to %d coordinates, e.g. [1.0, -2.5]", d->min_count, d->max_count); continue; }
-      const nfcs_named_points *have = (const nfcs_named_points *)((const char *)w->p + d->offset);
-      int dup = 0;
-      for (int i = 0; i < have->n; i++) dup |= !strcmp(have->name[i], name);
-      if (dup) { WERR(w, l, c, sub, "duplicate key"); continue; }
       const char *items[8];
       int qs[8];
       char store[8][64];

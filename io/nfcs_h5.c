@@ -65,14 +65,6 @@ typedef struct h5sink {
   hsize_t nsnap;
 } h5sink;
 
-static hid_t complex_type(hid_t real) {
-  size_t sz = H5Tget_size(real);
-  hid_t t = H5Tcreate(H5T_COMPOUND, 2 * sz);
-  H5Tinsert(t, "r", 0, real);
-  H5Tinsert(t, "i", sz, real);
-  return t;
-}
-
 static int attr_num(hid_t obj, const char *name, hid_t type, const void *v) {
   hid_t sp = H5Screate(H5S_SCALAR);
   hid_t a = H5Acreate2(obj, name, type, sp, H5P_DEFAULT, H5P_DEFAULT);
@@ -110,7 +102,7 @@ static hid_t make_series_filled(hid_t file, const char *name, hid_t ftype, int r
     const H5T_class_t cls = H5Tget_class(ftype);
     if (cls == H5T_FLOAT) H5Pset_fill_value(dcpl, H5T_NATIVE_DOUBLE, nan2);
     if (cls == H5T_COMPOUND) {
-      hid_t mem = complex_type(H5T_NATIVE_DOUBLE);
+      hid_t mem = nfcs_h5_complex_type(H5T_NATIVE_DOUBLE);
       H5Pset_fill_value(dcpl, mem, nan2);
       H5Tclose(mem);
     }
@@ -207,7 +199,7 @@ static hid_t file_type(const h5sink *s, const nfcs_dataset *d) {
   switch (d->elem) {
   case NFCS_ELEM_F64: return H5Tcopy(freal);
   case NFCS_ELEM_I64: return H5Tcopy(H5T_STD_I64LE);
-  case NFCS_ELEM_COMPLEX: return complex_type(freal);
+  case NFCS_ELEM_COMPLEX: return nfcs_h5_complex_type(freal);
   case NFCS_ELEM_TEXT: return nfcs_h5_text_type();
   }
   return -1;
@@ -218,7 +210,7 @@ static hid_t mem_type(const nfcs_dataset *d) {
   switch (d->elem) {
   case NFCS_ELEM_F64: return H5Tcopy(H5T_NATIVE_DOUBLE);
   case NFCS_ELEM_I64: return H5Tcopy(H5T_NATIVE_INT64);
-  case NFCS_ELEM_COMPLEX: return complex_type(H5_REAL);
+  case NFCS_ELEM_COMPLEX: return nfcs_h5_complex_type(H5_REAL);
   case NFCS_ELEM_TEXT: return nfcs_h5_text_type();
   }
   return -1;
@@ -527,7 +519,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   s->last_snap_t = s->last_met_t = -HUGE_VAL;
   bind_sets(s, info);
   xdmf_setup(s, p);
-  if (s->cmem < 0) s->cmem = complex_type(H5_REAL);
+  if (s->cmem < 0) s->cmem = nfcs_h5_complex_type(H5_REAL);
   if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
     /* the file being continued must belong to this model: checked read-only, before anything is touched */
     char theirs[72] = "";

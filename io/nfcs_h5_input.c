@@ -29,14 +29,6 @@ static void shape_text(char *buf, size_t len, int rank, const int64_t *dims, con
   if (o < len) snprintf(buf + o, len - o, "]");
 }
 
-static hid_t complex_type(hid_t real) {
-  size_t sz = H5Tget_size(real);
-  hid_t t = H5Tcreate(H5T_COMPOUND, 2 * sz);
-  H5Tinsert(t, "r", 0, real);
-  H5Tinsert(t, "i", sz, real);
-  return t;
-}
-
 static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, nfcs_elem elem, int rank, const int64_t *shape,
                       const char *shape_of, nfcs_array *out) {
   if (H5LTpath_valid(f, d, 1) <= 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s", path, d);
@@ -80,7 +72,7 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
   for (int i = 0; i < r; i++) count *= (size_t)hd[i];
   void *buf = malloc((count ? count : 1) * nfcs_elem_size(elem));
   if (!buf) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory reading %s:%s", path, d); goto done; }
-  mt = elem == NFCS_ELEM_COMPLEX ? complex_type(H5_REAL) : H5Tcopy(elem == NFCS_ELEM_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE);
+  mt = elem == NFCS_ELEM_COMPLEX ? nfcs_h5_complex_type(H5_REAL) : H5Tcopy(elem == NFCS_ELEM_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE);
   if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
     free(buf);
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values", path, d);

@@ -6,6 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+hid_t nfcs_h5_complex_type(hid_t real) {
+  size_t sz = H5Tget_size(real);
+  hid_t t = H5Tcreate(H5T_COMPOUND, 2 * sz);
+  H5Tinsert(t, "r", 0, real);
+  H5Tinsert(t, "i", sz, real);
+  return t;
+}
+
 hid_t nfcs_h5_text_type(void) {
   hid_t st = H5Tcopy(H5T_C_S1);
   H5Tset_size(st, H5T_VARIABLE);

@@ -1,11 +1,15 @@
-/* NFCS io — UTF-8 text in HDF5 files: variable-length string attributes and scalar datasets.
- * Internal to io/ and cli/ (it needs <hdf5.h>); one place for the string type every writer and
- * reader of the run file, the checkpoint and `nfcs info` agree on. */
+/* NFCS io — the HDF5 types every writer and reader of the run file, the checkpoint and `nfcs info`
+ * agree on, in one place: UTF-8 text (variable-length string attributes and scalar datasets) and
+ * complex numbers.  Internal to io/ (it needs <hdf5.h>). */
 #ifndef NFCS_H5_TEXT_H
 #define NFCS_H5_TEXT_H
 
 #include <hdf5.h>
 #include <stddef.h>
+
+/* Complex numbers: the compound {r, i} of two reals of type `real` (h5py reads it as complex); the
+ * caller closes it (H5Tclose). */
+hid_t nfcs_h5_complex_type(hid_t real);
 
 /* A variable-length UTF-8 string type; the caller closes it (H5Tclose). */
 hid_t nfcs_h5_text_type(void);
