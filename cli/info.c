@@ -7,6 +7,7 @@
 
 #include "nfcs/nfcs_cgl.h"
 #include "nfcs/nfcs_io.h"
+#include "nfcs/nfcs_kuramoto.h"
 #include "nfcs/nfcs_params.h"
 #include "nfcs_info.h"
 
@@ -30,6 +31,11 @@ int nfcs_info_build(FILE *f) {
   for (size_t i = 0; i < nfcs_cgl_ic_count(); i++) {
     const nfcs_cgl_ic_type *s = nfcs_cgl_ic_at(i);
     fprintf(f, "  %-14s %s\n", s->name, s->description);
+  }
+  fprintf(f, "kuramoto integrators\n");
+  for (size_t i = 0; i < nfcs_kuramoto_integrator_count(); i++) {
+    const nfcs_kuramoto_integrator_type *k = nfcs_kuramoto_integrator_at(i);
+    fprintf(f, "  %-14s order %d%s: %s\n", k->name, k->order, k->stochastic ? ", stochastic" : "", k->description);
   }
   char lib[512];
   fprintf(f, "libraries\n");

@@ -368,6 +368,22 @@ static void test_incoherence(void **state) {
 
 /* Temporal order of the integrators (noise-free): RK4 4, Heun 2, Euler 1; Richardson against a
  * run with dt/16 */
+/* the integrators' registry names the choices of kuramoto.integrator, in their order, and each
+ * integrator's stated order is the one measured below */
+static void test_integrator_registry(void **state) {
+  (void)state;
+  const nfcs_param_def *d = nfcs_param_find("kuramoto.integrator", NULL);
+  assert_non_null(d);
+  char names[256] = "";
+  for (size_t i = 0; i < nfcs_kuramoto_integrator_count(); i++)
+    snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? "|" : "", nfcs_kuramoto_integrator_at(i)->name);
+  if (strcmp(names, d->choices)) fail_msg("kuramoto.integrator: registry %s, table choices %s", names, d->choices);
+  assert_null(nfcs_kuramoto_integrator_at(nfcs_kuramoto_integrator_count()));
+  assert_int_equal(nfcs_kuramoto_integrator_at(NFCS_KINT_RK4)->order, 4);
+  assert_int_equal(nfcs_kuramoto_integrator_at(NFCS_KINT_HEUN)->order, 2);
+  assert_int_equal(nfcs_kuramoto_integrator_at(NFCS_KINT_EULER_MARUYAMA)->order, 1);
+}
+
 static double kur_order(int integ, double dt) {
   nfcs_ctx *ctx = tu_ctx(2);
   const int64_t n = 500;
@@ -654,6 +670,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test(test_against_cpu),
     cmocka_unit_test(test_ensemble_dense_equals_runs),
     cmocka_unit_test(test_frequencies),
+    cmocka_unit_test(test_integrator_registry),
     cmocka_unit_test(test_phase_wrap),
     cmocka_unit_test(test_incoherence),
     cmocka_unit_test(test_two_oscillators),

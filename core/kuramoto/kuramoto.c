@@ -1,34 +1,14 @@
 /* The Kuramoto network over the backend's operations. */
-#include "nfcs_kuramoto.h"
+#include "kuramoto_impl.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "nfcs_bundle.h"
-#include "nfcs_clock.h"
-#include "nfcs_internal.h"
 #include "nfcs_rng.h"
 #include "nfcs_stencils.h"
 
-struct nfcs_kuramoto {
-  nfcs_ctx *ctx;
-  const nfcs_backend_ops *ops;
-  void *be;
-  int64_t n;     /* oscillators of a member */
-  int64_t m;     /* members of the ensemble */
-  double *gscale, *xw, *yw; /* [M] coupling scales; [N][2M] GEMM work of an ensemble */
-  double *Km;    /* host: the coupling of each member (for the output) */
-  int integrator;
-  double D;
-  uint64_t noise_seed;
-  nfcs_clock clock;
-  double *theta, *omega, *k1, *k2, *k3, *k4, *c, *s, *work, *partial, *ufield;
-  void *Kmat, *W, *rowptr, *col, *w; /* backend memory */
-  double *host_K;                     /* the matrix when the backend adopted the host array */
-  nfcs_kur_rhs rhs;
-  size_t bytes;
-};
 
 void nfcs_kuramoto_inputs_free(nfcs_kuramoto_inputs *in) {
   if (!in) return;
@@ -275,7 +255,11 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   k->be = ctx->backend;
   k->n = n;
   k->m = kp->ensemble > 0 ? kp->ensemble : 1;
-  k->integrator = kp->integrator;
+  k->integrator = nfcs_kuramoto_integrator_class_of(kp->integrator);
+  if (!k->integrator) {
+    free(k);
+    return NFCS_ERROR(ctx, NFCS_ERR_CONFIG, "kuramoto.integrator: no integrator number %d", kp->integrator);
+  }
   k->D = kp->noise;
   k->noise_seed = (uint64_t)kp->noise_seed;
   k->clock.dt = kp->time_step;
@@ -434,33 +418,12 @@ int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *fi
 
 /* ---------------------------------------------------------------- steps */
 
-static int step_h(nfcs_kuramoto *k, double h) {
-  const nfcs_backend_ops *o = k->ops;
-  void *be = k->be;
-  const nfcs_kur_rhs *r = &k->rhs;
-  if (k->integrator == NFCS_KINT_RK4 || k->integrator == NFCS_KINT_UPSTREAM) {
-    /* classic RK4 with K, alpha and u frozen over the step, as the Python NFCS */
-    const double half = 0.5 * h;
-    NFCS_CHECK(o->network->rhs(be, r, k->theta, 0.0, NULL, k->k1));
-    NFCS_CHECK(o->network->rhs(be, r, k->theta, half, k->k1, k->k2));
-    NFCS_CHECK(o->network->rhs(be, r, k->theta, half, k->k2, k->k3));
-    NFCS_CHECK(o->network->rhs(be, r, k->theta, h, k->k3, k->k4));
-    NFCS_CHECK(o->network->rk4_final(be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n * k->m));
-    return NFCS_OK;
-  }
-  nfcs_noise noise = {.sigma = sqrt(2 * k->D * h), .seed = k->noise_seed, .stream = NFCS_STREAM_KURAMOTO_NOISE,
+nfcs_noise nfcs_kuramoto_step_noise(const nfcs_kuramoto *k, double h) {
+  return (nfcs_noise){.sigma = sqrt(2 * k->D * h), .seed = k->noise_seed, .stream = NFCS_STREAM_KURAMOTO_NOISE,
                       .step = (uint64_t)k->clock.steps};
-  NFCS_CHECK(o->network->rhs(be, r, k->theta, 0.0, NULL, k->k1));
-  if (k->integrator == NFCS_KINT_HEUN) {
-    /* stochastic Heun: predictor with the step's noise, corrector with the same noise */
-    NFCS_CHECK(o->network->predict(be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, k->n * k->m));
-    NFCS_CHECK(o->network->rhs(be, r, k->k3, 0.0, NULL, k->k2));
-    NFCS_CHECK(o->network->noise_step(be, k->theta, k->k1, k->k2, h, &noise, k->n * k->m));
-  } else {
-    NFCS_CHECK(o->network->noise_step(be, k->theta, k->k1, NULL, h, &noise, k->n * k->m));
-  }
-  return NFCS_OK;
 }
+
+static int step_h(nfcs_kuramoto *k, double h) { return k->integrator->step(k, h); }
 
 int nfcs_kuramoto_step(nfcs_kuramoto *k, double h) {
   NFCS_CHECK(step_h(k, h));

@@ -128,8 +128,14 @@ int nfcs_kuramoto_validate(const nfcs_params *p, nfcs_diags *diags) {
     ERR("kuramoto.ensemble", "expected 1 with a phase-lag matrix (kuramoto.matrix.lag_dataset)");
   if (k->ensemble > 1 && k->ensemble_vary == NFCS_VARY_COUPLING && k->base_coupling_strength == 0)
     ERR("kuramoto.base_coupling_strength", "expected a non-zero base coupling to scale for an ensemble that varies coupling");
-  if (k->noise > 0 && (k->integrator == NFCS_KINT_RK4 || k->integrator == NFCS_KINT_UPSTREAM))
-    ERR("kuramoto.integrator", "expected euler_maruyama or heun with kuramoto.noise > 0 (rk4 and upstream are deterministic)");
+  const nfcs_kuramoto_integrator_type *it = nfcs_kuramoto_integrator_at((size_t)k->integrator);
+  if (k->noise > 0 && it && !it->stochastic) {
+    char names[256] = "";
+    for (size_t i = 0, n = 0; i < nfcs_kuramoto_integrator_count(); i++)
+      if (nfcs_kuramoto_integrator_at(i)->stochastic)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", n++ ? " or " : "", nfcs_kuramoto_integrator_at(i)->name);
+    ERR("kuramoto.integrator", "expected %s with kuramoto.noise > 0 (%s is deterministic)", names, it->name);
+  }
 #undef ERR
   return bad ? NFCS_ERR_CONFIG : NFCS_OK;
 }

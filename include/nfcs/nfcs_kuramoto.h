@@ -46,6 +46,16 @@ typedef struct nfcs_kuramoto_params {
 NFCS_API const nfcs_kuramoto_params *nfcs_kuramoto_section(const nfcs_params *p);
 NFCS_API nfcs_kuramoto_params *nfcs_kuramoto_section_rw(nfcs_params *p);
 
+/* An integrator in the registry (kuramoto.integrator), in the order of the key's choices. */
+typedef struct nfcs_kuramoto_integrator_type {
+  const char *name;
+  int order;        /* deterministic order */
+  int stochastic;   /* takes kuramoto.noise */
+  const char *description;
+} nfcs_kuramoto_integrator_type;
+NFCS_API size_t nfcs_kuramoto_integrator_count(void);
+NFCS_API const nfcs_kuramoto_integrator_type *nfcs_kuramoto_integrator_at(size_t i);
+
 /* Data read from files by io/ (host memory from malloc; the model takes ownership of every
  * non-NULL array and frees it). */
 typedef struct nfcs_kuramoto_inputs {
