@@ -36,9 +36,10 @@ const nfcs_bundle_entry *nfcs_bundle_find(const nfcs_bundle *b, const char *name
 }
 
 void *nfcs_bundle_reserve(nfcs_bundle *b, const char *name, int kind, size_t count) {
-  size_t bytes = count * nfcs_bundle_kind_size(kind);
-  size_t off = (b->used + 63) & ~(size_t)63;
-  if (b->n >= b->cap || off + bytes > b->size || strlen(name) >= sizeof b->e[0].name || nfcs_bundle_find(b, name)) return NULL;
+  size_t bytes, end;
+  const size_t off = (b->used + 63) & ~(size_t)63;
+  if (__builtin_mul_overflow(count, nfcs_bundle_kind_size(kind), &bytes) || __builtin_add_overflow(off, bytes, &end)) return NULL;
+  if (b->n >= b->cap || end > b->size || strlen(name) >= sizeof b->e[0].name || nfcs_bundle_find(b, name)) return NULL;
   nfcs_bundle_entry *e = &b->e[b->n++];
   strcpy(e->name, name);
   e->kind = kind;

@@ -282,18 +282,53 @@ static int set_up(run *r) {
 
 /* ---------------------------------------------------------------- restore */
 
+/* the index of the first multiple of `interval` after t (beyond the tolerance): what comes next
+ * once everything up to t is done (1 for interval 0: never due) */
+static int64_t next_index(double interval, double t, double tol) {
+  if (!(interval > 0)) return 1;
+  int64_t n = (int64_t)floor((t + tol) / interval) + 1;
+  while (n > 1 && nth(interval, n - 1) > t + tol) n--;
+  while (nth(interval, n) <= t + tol) n++;
+  return n;
+}
+
+/* A checkpoint's state, trusted only after it is checked (SPEC.md 4): a finite time within the
+ * run, every module's clock finite and at that time (a stop may leave one a step ahead, never
+ * beyond the next tick), every state finite.  What comes next (tick, snapshot, sample, checkpoint)
+ * is recomputed from the time and this run's intervals, which may differ from the checkpoint's:
+ * everything up to the checkpoint's time stays as it is in the file, and the outputs go on from
+ * the next multiple of each interval. */
 static int restore(run *r, const nfcs_bundle *b) {
   for (size_t i = 0; i < r->nm; i++)
     if (r->op[i]->restore) NFCS_CHECK(r->op[i]->restore(r->m[i], b));
   const int64_t *ki = nfcs_bundle_get(b, "coordinator/ints", NFCS_BK_I64, 6);
   double t;
   if (!ki || nfcs_bundle_get_f64(b, "coordinator/t", &t)) return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint has no coordinator state");
-  r->k = (counters){ki[0], ki[1], ki[2], ki[3], ki[4], ki[5]};
+  if (!isfinite(t) || t < 0)
+    return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint's time is %g: expected a finite time >= 0", t);
+  if (t > r->T + r->tol)
+    return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint is at t = %.10g, beyond run.t_end = %.10g", t, r->T);
+  const double next_tick = fmin(nth(r->tick, next_index(r->tick, t, r->tol)), r->T);
+  for (size_t i = 0; i < r->nm; i++) {
+    if (r->op[i]->time) {
+      const double ti = r->op[i]->time(r->m[i]);
+      if (!isfinite(ti) || ti < t - r->tol || ti > next_tick + r->tol)
+        return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint's %s is at t = %.10g, the coordinator at t = %.10g: they do not belong "
+                          "together", r->op[i]->name, ti, t);
+    }
+    int finite = 1;
+    if (r->op[i]->finite) NFCS_CHECK(r->op[i]->finite(r->m[i], &finite));
+    if (!finite) return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint's %s state is not finite", r->op[i]->name);
+  }
+  /* the counts written so far (for the summary): from the checkpoint, within sense */
+  for (int i = 4; i < 6; i++)
+    if (ki[i] < 0 || ki[i] > ((int64_t)1 << 40))
+      return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint's output counters are damaged (%lld)", (long long)ki[i]);
+  r->k = (counters){next_index(r->tick, t, r->tol), next_index(r->snap, t, r->tol), next_index(r->mint, t, r->tol),
+                    next_index(r->ckint, t, r->tol), ki[4], ki[5]};
   r->t = t;
   r->info.resume_t = t;
   r->sum->t_start = t;
-  if (t > r->T + r->tol)
-    return NFCS_ERROR(r->ctx, NFCS_ERR_DATA, "the checkpoint is at t = %.10g, beyond run.t_end = %.10g", t, r->T);
   return NFCS_OK;
 }
 

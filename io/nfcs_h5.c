@@ -458,6 +458,140 @@ static int open_samples(h5sink *s, int create_all) {
   return bad;
 }
 
+/* ---------------------------------------------------------------- continuing a file
+
+   A file is continued only when everything that will be opened for writing in it was checked,
+   read-only, first: it is a file of nfcs of the same model, its time axes are finite and in order,
+   and every series the run appends to has the rank, lengths, type and extendible first axis it
+   writes, with at least the entries it keeps.  Otherwise it is not touched (65). */
+
+/* a time series of the file: a dataset of rank 1 + rank_rest, lengths `rest` after the first,
+ * type class cls, first axis extendible, at least `keep` entries; absent: *present = 0 */
+static int check_series(hid_t f, const char *path, int rank_rest, const hsize_t *rest, H5T_class_t cls, hsize_t keep, int *present,
+                        char *why, size_t wl) {
+  *present = 0;
+  if (H5LTpath_valid(f, path, 1) <= 0) return 0;
+  hid_t d = nfcs_h5_open_dataset(f, path);
+  if (d < 0) return snprintf(why, wl, "%s is not a dataset", path), -1;
+  *present = 1;
+  hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
+  int rank = 0, rc = -1;
+  uint64_t count;
+  hsize_t dims[NFCS_MAX_RANK + 1], maxd[H5S_MAX_RANK];
+  char w[200];
+  if (sp < 0 || ty < 0 || nfcs_h5_extent(sp, NFCS_MAX_RANK + 1, &rank, dims, &count, w, sizeof w))
+    snprintf(why, wl, "%s: %s", path, sp < 0 || ty < 0 ? "cannot be read" : w);
+  else if (rank != rank_rest + 1)
+    snprintf(why, wl, "%s has %d axes, this run writes %d", path, rank, rank_rest + 1);
+  else if (H5Tget_class(ty) != cls)
+    snprintf(why, wl, "%s holds another type than this run writes", path);
+  else if (H5Sget_simple_extent_dims(sp, NULL, maxd) != rank || maxd[0] != H5S_UNLIMITED)
+    snprintf(why, wl, "%s cannot grow", path);
+  else if (dims[0] < keep)
+    snprintf(why, wl, "%s has %llu entries, fewer than the %llu up to the checkpoint", path, (unsigned long long)dims[0],
+             (unsigned long long)keep);
+  else {
+    rc = 0;
+    for (int a = 0; a < rank_rest && !rc; a++)
+      if (dims[a + 1] != rest[a]) {
+        snprintf(why, wl, "%s has length %llu on axis %d, this run writes %llu", path, (unsigned long long)dims[a + 1], a + 1,
+                 (unsigned long long)rest[a]);
+        rc = -1;
+      }
+  }
+  if (ty >= 0) H5Tclose(ty);
+  if (sp >= 0) H5Sclose(sp);
+  H5Dclose(d);
+  return rc;
+}
+
+/* a time axis (/time/t, /metrics/t): finite, in order; *keep = its entries with t <= t0 */
+static int check_time_axis(hid_t f, const char *path, double t0, hsize_t *keep, int *present, char *why, size_t wl) {
+  *keep = 0;
+  NFCS_CHECK(check_series(f, path, 0, NULL, H5T_FLOAT, 0, present, why, wl) ? -1 : 0);
+  if (!*present) return 0;
+  hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+  hid_t sp = H5Dget_space(d);
+  hsize_t n = 0;
+  H5Sget_simple_extent_dims(sp, &n, NULL);
+  H5Sclose(sp);
+  size_t bytes;
+  double *t = NULL;
+  int rc = -1;
+  if (nfcs_h5_bytes(n, sizeof(double), &bytes, why, wl) == 0 && (t = malloc(bytes ? bytes : 8)) != NULL &&
+      (n == 0 || H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t) >= 0)) {
+    rc = 0;
+    for (hsize_t i = 0; i < n && !rc; i++)
+      if (!isfinite(t[i]) || (i && t[i] < t[i - 1])) {
+        snprintf(why, wl, "%s: entry %llu (%g) is not a finite time after the one before", path, (unsigned long long)i, t[i]);
+        rc = -1;
+      }
+    while (*keep < n && t[*keep] <= t0 + 1e-9 * (1 + fabs(t0))) (*keep)++;
+  } else if (!why[0]) {
+    snprintf(why, wl, "%s cannot be read", path);
+  }
+  free(t);
+  H5Dclose(d);
+  return rc;
+}
+
+static H5T_class_t elem_class(nfcs_elem e) {
+  return e == NFCS_ELEM_I64 ? H5T_INTEGER : e == NFCS_ELEM_COMPLEX ? H5T_COMPOUND : e == NFCS_ELEM_TEXT ? H5T_STRING : H5T_FLOAT;
+}
+
+static int check_continuable(h5sink *s, const nfcs_run_info *info, char *why, size_t wl) {
+  why[0] = '\0';
+  hid_t f = H5Fopen(s->path, H5F_ACC_RDONLY, H5P_DEFAULT);
+  if (f < 0) return snprintf(why, wl, "it is not an HDF5 file"), -1;
+  char sw[16] = "", theirs[72] = "";
+  nfcs_h5_read_attr_text(f, "software", sw, sizeof sw);
+  nfcs_h5_read_attr_text(f, "model_hash", theirs, sizeof theirs);
+  int rc = -1, present;
+  hsize_t nsnap = 0, nmet = 0;
+  if (strcmp(sw, "nfcs") != 0) snprintf(why, wl, "it was not written by nfcs");
+  else if (!theirs[0]) snprintf(why, wl, "it records no model_hash (written by an nfcs without model hashes)");
+  else if (s->model_hash[0] && strcmp(theirs, s->model_hash) != 0)
+    snprintf(why, wl, "it belongs to another model (model_hash %.16s..., this run %.16s...)", theirs, s->model_hash);
+  else if (check_time_axis(f, TIME_SNAPSHOTS, info->resume_t, &nsnap, &present, why, wl) == 0 && !present)
+    snprintf(why, wl, "it has no %s", TIME_SNAPSHOTS);
+  else if (!why[0] && check_series(f, "/time/step", 0, NULL, H5T_INTEGER, nsnap, &present, why, wl) == 0 && !present)
+    snprintf(why, wl, "it has no /time/step");
+  else if (!why[0] && check_time_axis(f, TIME_SAMPLES, info->resume_t, &nmet, &present, why, wl) == 0)
+    rc = 0;
+  /* every series this run appends to */
+  for (int i = 0; i < s->nset && !rc; i++) {
+    const h5set *h = &s->set[i];
+    if (h->d->cadence == NFCS_STATIC) continue;
+    const hsize_t keep = h->d->cadence == NFCS_PER_SNAPSHOT ? nsnap : nmet;
+    rc = check_series(f, h->d->path, h->d->rank, h->rest, elem_class(h->d->elem), keep, &present, why, wl);
+    if (!rc && s->xdmf == i)
+      for (int q = 0; q < 2 && !rc; q++)
+        rc = check_series(f, q ? s->arg_path : s->abs_path, h->d->rank, h->rest, H5T_FLOAT, keep, &present, why, wl);
+  }
+  /* the metric series: each a series of samples */
+  if (!rc && H5LTpath_valid(f, "/metrics", 1) > 0) {
+    hid_t g = H5Gopen2(f, "/metrics", H5P_DEFAULT);
+    H5G_info_t gi;
+    if (g < 0 || H5Gget_info(g, &gi) < 0 || gi.nlinks > 4 * NFCS_MAX_METRICS) {
+      snprintf(why, wl, "/metrics is not a group of metric series");
+      rc = -1;
+    }
+    for (hsize_t i = 0; !rc && i < gi.nlinks; i++) {
+      char name[160] = "/metrics/";
+      const ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, i, name + 9, sizeof name - 9, H5P_DEFAULT);
+      if (len < 0 || (size_t)len >= sizeof name - 9) {
+        snprintf(why, wl, "/metrics holds a name that is too long");
+        rc = -1;
+      } else if (strcmp(name, TIME_SAMPLES) != 0) {
+        rc = check_series(f, name, 0, NULL, H5T_FLOAT, nmet, &present, why, wl);
+      }
+    }
+    if (g >= 0) H5Gclose(g);
+  }
+  H5Fclose(f);
+  return rc;
+}
+
 static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   hid_t fapl = crash_safe_fapl();
   s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
@@ -521,18 +655,12 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   xdmf_setup(s, p);
   if (s->cmem < 0) s->cmem = nfcs_h5_complex_type(H5_REAL);
   if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
-    /* the file being continued must belong to this model: checked read-only, before anything is touched */
-    char theirs[72] = "";
-    hid_t ro = H5Fopen(s->path, H5F_ACC_RDONLY, H5P_DEFAULT);
-    if (ro >= 0) {
-      nfcs_h5_read_attr_text(ro, "model_hash", theirs, sizeof theirs);
-      H5Fclose(ro);
-    }
-    if (theirs[0] && s->model_hash[0] && strcmp(theirs, s->model_hash) != 0)
-      return NFCS_ERROR(s->ctx, NFCS_ERR_DATA, "the output file %s belongs to another model (model_hash %.16s..., this run %.16s...); "
-                        "nothing was changed in it", s->path, theirs, s->model_hash);
+    /* the file being continued: checked read-only, before anything is touched */
+    char why[512];
+    if (check_continuable(s, info, why, sizeof why))
+      return NFCS_ERROR(s->ctx, NFCS_ERR_DATA, "cannot continue the output file %s: %s; nothing was changed in it", s->path, why);
     if (sink_resume(s, info) == 0) return NFCS_OK;
-    return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot continue the output file %s (not a file of nfcs, or not writable)", s->path);
+    return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot continue the output file %s (not writable?)", s->path);
   }
   hid_t fapl = crash_safe_fapl();
   s->file = H5Fcreate(s->path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);

@@ -18,18 +18,56 @@ void nfcs_io_libraries(char *out, size_t len) {
   snprintf(out, len, "HDF5 %u.%u.%u; libfyaml %s; %s", maj, min, rel, fy_library_version(), OPENSSL_VERSION_TEXT);
 }
 
+/* text from the file made safe for a terminal: control characters shown as '?' */
+static const char *printable(char *s) {
+  for (unsigned char *c = (unsigned char *)s; *c; c++)
+    if (*c < 0x20 || *c == 0x7f) *c = '?';
+  return s;
+}
+
+/* the length of the first axis of a dataset (1 for a scalar), its rank and lengths (at most 4
+ * axes; -1 when absent, not a dataset, or of more axes) */
 static long long dset_len(hid_t f, const char *path, int *rank, unsigned long long dims[4]) {
   *rank = 0;
-  if (H5LTpath_valid(f, path, 1) <= 0) return -1;
-  hid_t d = H5Dopen2(f, path, H5P_DEFAULT);
+  hid_t d = nfcs_h5_open_dataset(f, path);
+  if (d < 0) return -1;
   hid_t s = H5Dget_space(d);
-  hsize_t hd[8];
-  *rank = H5Sget_simple_extent_ndims(s);
-  H5Sget_simple_extent_dims(s, hd, NULL);
-  for (int i = 0; i < *rank && i < 4; i++) dims[i] = hd[i];
-  H5Sclose(s);
+  hsize_t hd[4];
+  uint64_t count;
+  char why[128];
+  long long n = -1;
+  if (s >= 0 && nfcs_h5_extent(s, 4, rank, hd, &count, why, sizeof why) == 0) {
+    for (int i = 0; i < *rank; i++) dims[i] = hd[i];
+    n = *rank > 0 ? (long long)hd[0] : 1;
+  }
+  if (s >= 0) H5Sclose(s);
   H5Dclose(d);
-  return *rank > 0 ? (long long)hd[0] : 1;
+  return n;
+}
+
+/* a one-axis dataset of numbers read whole, its length into *n (NULL when it is not one, or does
+ * not fit in memory) */
+static double *read_series(hid_t loc, const char *path, hsize_t *n) {
+  *n = 0;
+  hid_t d = nfcs_h5_open_dataset(loc, path);
+  if (d < 0) return NULL;
+  hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
+  int rank;
+  hsize_t dims[1];
+  uint64_t count;
+  size_t bytes;
+  char why[160];
+  double *v = NULL;
+  if (sp >= 0 && ty >= 0 && (H5Tget_class(ty) == H5T_FLOAT || H5Tget_class(ty) == H5T_INTEGER) &&
+      nfcs_h5_extent(sp, 1, &rank, dims, &count, why, sizeof why) == 0 && rank == 1 && count > 0 &&
+      nfcs_h5_bytes(count, sizeof(double), &bytes, why, sizeof why) == 0 && (v = malloc(bytes)) != NULL) {
+    if (H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) *n = count;
+    else { free(v); v = NULL; }
+  }
+  if (ty >= 0) H5Tclose(ty);
+  if (sp >= 0) H5Sclose(sp);
+  H5Dclose(d);
+  return v;
 }
 
 /* a value of the effective config by dotted key (nfcs writes simple nested YAML) */
@@ -68,37 +106,41 @@ static int yaml_value(const char *yaml, const char *key, char *out, size_t len) 
   return 0;
 }
 
-typedef struct mctx { hid_t h; FILE *f; } mctx;
+typedef struct mctx { hid_t h; FILE *f; int shown; } mctx;
 static herr_t metric_visit(hid_t g, const char *name, const H5L_info_t *info, void *op) {
-  (void)info;
   mctx *m = op;
-  if (!strcmp(name, "t")) return 0;
-  hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-  if (d < 0) return 0;
-  hid_t sp = H5Dget_space(d);
-  hsize_t n = 0;
-  if (H5Sget_simple_extent_ndims(sp) == 1) H5Sget_simple_extent_dims(sp, &n, NULL);
-  if (n > 0) {
-    double *v = malloc(sizeof(double) * n);
-    if (v && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0) {
-      double lo = v[0], hi = v[0];
-      for (hsize_t i = 1; i < n; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
-      fprintf(m->f, "    %-22s first %-12.6g last %-12.6g min %-12.6g max %-12.6g\n", name, v[0], v[n - 1], lo, hi);
-    }
-    free(v);
+  if (!strcmp(name, "t") || info->type != H5L_TYPE_HARD) return 0;
+  if (++m->shown > 4 * NFCS_MAX_METRICS) return 1; /* no file of nfcs has more */
+  hsize_t n;
+  double *v = read_series(g, name, &n);
+  if (v) {
+    double lo = v[0], hi = v[0];
+    for (hsize_t i = 1; i < n; i++) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
+    fprintf(m->f, "    %-22.64s first %-12.6g last %-12.6g min %-12.6g max %-12.6g\n", name, v[0], v[n - 1], lo, hi);
   }
-  H5Sclose(sp);
-  H5Dclose(d);
+  free(v);
   return 0;
 }
 
+/* a numeric attribute of one element, or NaN */
 static double attr_double(hid_t obj, const char *name) {
+  char text[64];
+  if (nfcs_h5_read_attr_text(obj, name, text, sizeof text) == 0) return strtod(text, NULL); /* an integer one */
   double v = NAN;
-  if (H5Aexists(obj, name) > 0) {
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    H5Aread(a, H5T_NATIVE_DOUBLE, &v);
-    H5Aclose(a);
-  }
+  if (H5Aexists(obj, name) <= 0) return v;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  if (a < 0) return v;
+  hid_t sp = H5Aget_space(a), ty = H5Aget_type(a);
+  int rank;
+  hsize_t dims[H5S_MAX_RANK];
+  uint64_t count;
+  char why[128];
+  if (sp >= 0 && ty >= 0 && H5Tget_class(ty) == H5T_FLOAT && nfcs_h5_extent(sp, H5S_MAX_RANK, &rank, dims, &count, why, sizeof why) == 0 &&
+      count == 1 && H5Aread(a, H5T_NATIVE_DOUBLE, &v) < 0)
+    v = NAN;
+  if (ty >= 0) H5Tclose(ty);
+  if (sp >= 0) H5Sclose(sp);
+  H5Aclose(a);
   return v;
 }
 
@@ -124,19 +166,19 @@ int nfcs_h5_describe(const char *path, FILE *f) {
   fprintf(f, "%s\n", path);
   static const char *attrs[] = {"software", "software_version", "created", "command_line", "backend", "precision", "threads", "exit_status"};
   for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
-    if (nfcs_h5_read_attr_text(h, attrs[i], b, sizeof b) == 0) fprintf(f, "  %-17s %s\n", attrs[i], b);
-  char *yaml = nfcs_h5_read_text(h, "/config/effective_yaml");
+    if (nfcs_h5_read_attr_text(h, attrs[i], b, sizeof b) == 0) fprintf(f, "  %-17s %s\n", attrs[i], printable(b));
+  char *yaml = nfcs_h5_read_text(h, "/config/effective_yaml", NFCS_H5_TEXT_MAX);
   if (yaml) {
     char v[256];
     char mh[72] = "";
     nfcs_h5_read_attr_text(h, "model_hash", mh, sizeof mh);
-    fprintf(f, "  %-17s %s\n", "model hash", mh[0] ? mh : "(not recorded: written by an nfcs without model hashes)");
+    fprintf(f, "  %-17s %s\n", "model hash", mh[0] ? printable(mh) : "(not recorded: written by an nfcs without model hashes)");
     if (yaml_value(yaml, "cgl.grid_size", v, sizeof v)) {
       char e[256] = "", sc[64] = "", dt[64] = "";
       yaml_value(yaml, "cgl.spatial_extent", e, sizeof e);
       yaml_value(yaml, "cgl.scheme", sc, sizeof sc);
       yaml_value(yaml, "cgl.time_step", dt, sizeof dt);
-      fprintf(f, "  %-17s grid %s, box %s, scheme %s, dt %s\n", "field", v, e, sc, dt);
+      fprintf(f, "  %-17s grid %s, box %s, scheme %s, dt %s\n", "field", printable(v), printable(e), printable(sc), printable(dt));
     }
     if (yaml_value(yaml, "kuramoto.coupling", v, sizeof v)) {
       char dt[64] = "";
@@ -152,38 +194,36 @@ int nfcs_h5_describe(const char *path, FILE *f) {
         const long long members = yaml_value(yaml, "kuramoto.ensemble", m, sizeof m) ? atoll(m) : 1;
         n = dims[0] / (unsigned long long)(members > 0 ? members : 1);
       }
-      fprintf(f, "  %-17s N = %llu, coupling %s, dt %s\n", "oscillators", n, v, dt);
+      fprintf(f, "  %-17s N = %llu, coupling %s, dt %s\n", "oscillators", n, printable(v), printable(dt));
     }
     free(yaml);
   }
   int rank;
   unsigned long long dims[4] = {0};
-  long long T = dset_len(h, "/time/t", &rank, dims);
-  if (T >= 0) {
-    double *t = malloc(sizeof(double) * (size_t)(T > 0 ? T : 1));
-    if (t && T > 0 && H5LTread_dataset_double(h, "/time/t", t) >= 0)
-      fprintf(f, "  %-17s %lld, model time %.6g .. %.6g\n", "snapshots", T, t[0], t[T - 1]);
-    else fprintf(f, "  %-17s %lld\n", "snapshots", T);
-    free(t);
-  }
+  hsize_t T;
+  double *t = read_series(h, "/time/t", &T);
+  if (t) fprintf(f, "  %-17s %llu, model time %.6g .. %.6g\n", "snapshots", (unsigned long long)T, t[0], t[T - 1]);
+  else if (dset_len(h, "/time/t", &rank, dims) >= 0) fprintf(f, "  %-17s 0\n", "snapshots");
+  free(t);
   if (dset_len(h, "/fields/phi", &rank, dims) >= 0) {
     fprintf(f, "  %-17s [", "/fields/phi");
     for (int i = 0; i < rank; i++) fprintf(f, "%s%llu", i ? ", " : "", dims[i]);
     fprintf(f, "]\n");
   }
-  long long M = dset_len(h, "/metrics/t", &rank, dims);
-  if (M > 0) {
-    double *t = malloc(sizeof(double) * (size_t)M);
-    if (t && H5LTread_dataset_double(h, "/metrics/t", t) >= 0)
-      fprintf(f, "  %-17s %lld samples, model time %.6g .. %.6g\n", "metrics", M, t[0], t[M - 1]);
-    free(t);
+  hsize_t M;
+  double *mt = read_series(h, "/metrics/t", &M);
+  if (mt) {
+    fprintf(f, "  %-17s %llu samples, model time %.6g .. %.6g\n", "metrics", (unsigned long long)M, mt[0], mt[M - 1]);
+    free(mt);
     hid_t g = H5Gopen2(h, "/metrics", H5P_DEFAULT);
-    mctx m = {h, f};
-    H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, metric_visit, &m);
-    H5Gclose(g);
+    mctx m = {h, f, 0};
+    if (g >= 0) {
+      H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, metric_visit, &m);
+      H5Gclose(g);
+    }
   }
-  if (H5LTpath_valid(h, "/coordinator", 1) > 0) {
-    hid_t g = H5Gopen2(h, "/coordinator", H5P_DEFAULT);
+  hid_t g = H5LTpath_valid(h, "/coordinator", 1) > 0 ? H5Gopen2(h, "/coordinator", H5P_DEFAULT) : -1;
+  if (g >= 0) {
     fprintf(f, "  %-17s %.0f ticks at %.5g Hz (target %.4g Hz, %s); work per tick p50 %.3g ms, p95 %.3g ms, p99 %.3g ms, max %.3g ms; "
             "%.0f overruns\n", "coordinator", attr_double(g, "ticks"), attr_double(g, "achieved_rate_hz"), attr_double(g, "rate_hz"),
             attr_double(g, "realtime") > 0 ? "realtime" : "as fast as possible", attr_double(g, "tick_ms_p50"),

@@ -29,27 +29,43 @@ static void shape_text(char *buf, size_t len, int rank, const int64_t *dims, con
   if (o < len) snprintf(buf + o, len - o, "]");
 }
 
-static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, nfcs_elem elem, int rank, const int64_t *shape,
-                      const char *shape_of, nfcs_array *out) {
-  if (H5LTpath_valid(f, d, 1) <= 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s", path, d);
-  hid_t ds = H5Dopen2(f, d, H5P_DEFAULT);
-  if (ds < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s is not a dataset", path, d);
-  hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds), mt = -1;
-  int rc = NFCS_OK;
-  hsize_t hd[8] = {0};
-  const int r = H5Sget_simple_extent_ndims(sp);
-  H5Sget_simple_extent_dims(sp, hd, NULL);
+/* is the type one read as `elem` can come from?  (a compound {r, i} of two numbers for complex,
+ * integers for I64, integers or floats for F64) */
+static const char *type_mismatch(hid_t ty, nfcs_elem elem) {
   const H5T_class_t cls = H5Tget_class(ty);
   if (elem == NFCS_ELEM_COMPLEX) {
-    if (cls != H5T_COMPOUND || H5Tget_nmembers(ty) != 2 || H5Tget_member_index(ty, "r") < 0 || H5Tget_member_index(ty, "i") < 0) {
-      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected complex numbers (a compound {r, i}, as h5py writes), got another type", path, d);
-      goto done;
+    if (cls != H5T_COMPOUND || H5Tget_nmembers(ty) != 2) return "expected complex numbers (a compound {r, i}, as h5py writes), got another type";
+    for (int m = 0; m < 2; m++) {
+      const int idx = H5Tget_member_index(ty, m ? "i" : "r");
+      const H5T_class_t mc = idx < 0 ? H5T_NO_CLASS : H5Tget_member_class(ty, (unsigned)idx);
+      if (mc != H5T_FLOAT && mc != H5T_INTEGER) return "expected complex numbers (a compound {r, i} of two numbers), got another type";
     }
-  } else if (cls != H5T_INTEGER && cls != H5T_FLOAT) {
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected numbers, got another type", path, d);
+    return NULL;
+  }
+  if (cls != H5T_INTEGER && cls != H5T_FLOAT) return "expected numbers, got another type";
+  if (elem == NFCS_ELEM_I64 && cls != H5T_INTEGER) return "expected integers, got floating point";
+  return NULL;
+}
+
+static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, nfcs_elem elem, int rank, const int64_t *shape,
+                      const char *shape_of, nfcs_array *out) {
+  hid_t ds = nfcs_h5_open_dataset(f, d);
+  if (ds < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s", path, d);
+  hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds), mt = -1;
+  int rc = NFCS_OK;
+  void *buf = NULL;
+  char why[256];
+  const char *bad_type = ty < 0 ? "its type cannot be read" : type_mismatch(ty, elem);
+  if (bad_type) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: %s", path, d, bad_type);
     goto done;
-  } else if (elem == NFCS_ELEM_I64 && cls != H5T_INTEGER) {
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected integers, got floating point", path, d);
+  }
+  /* the shape: the rank first, then the lengths, then what they multiply to */
+  int r;
+  uint64_t count;
+  hsize_t hd[NFCS_MAX_RANK + 1] = {0};
+  if (sp < 0 || nfcs_h5_extent(sp, NFCS_MAX_RANK + 1, &r, hd, &count, why, sizeof why)) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: %s", path, d, sp < 0 ? "its dataspace cannot be read" : why);
     goto done;
   }
   if (rank >= 0) {
@@ -58,32 +74,29 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
     if (!ok) {
       char want[96], got[96];
       shape_text(want, sizeof want, rank, shape, NULL);
-      shape_text(got, sizeof got, r < 8 ? r : 8, NULL, hd);
+      shape_text(got, sizeof got, r, NULL, hd);
       rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected shape %s%s%s, got %s", path, d, want, shape_of ? " for " : "",
                       shape_of ? shape_of : "", got);
       goto done;
     }
   }
-  if (r > NFCS_MAX_RANK + 1) {
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: expected at most %d axes, got %d", path, d, NFCS_MAX_RANK + 1, r);
+  size_t bytes;
+  if (nfcs_h5_bytes(count, nfcs_elem_size(elem), &bytes, why, sizeof why)) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: %s", path, d, why);
     goto done;
   }
-  size_t count = 1;
-  for (int i = 0; i < r; i++) count *= (size_t)hd[i];
-  void *buf = malloc((count ? count : 1) * nfcs_elem_size(elem));
-  if (!buf) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory reading %s:%s", path, d); goto done; }
+  buf = malloc(bytes ? bytes : 1);
+  if (!buf) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory reading %s:%s (%zu bytes)", path, d, bytes); goto done; }
   mt = elem == NFCS_ELEM_COMPLEX ? nfcs_h5_complex_type(H5_REAL) : H5Tcopy(elem == NFCS_ELEM_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE);
-  if (H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-    free(buf);
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values", path, d);
+  if (count && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values (damaged, or stored in a way this HDF5 cannot read)", path, d);
     goto done;
   }
   if (elem != NFCS_ELEM_I64) {
-    const size_t nv = elem == NFCS_ELEM_COMPLEX ? 2 * count : count;
+    const size_t nv = elem == NFCS_ELEM_COMPLEX ? 2 * (size_t)count : (size_t)count;
     for (size_t i = 0; i < nv; i++) {
       const double v = elem == NFCS_ELEM_COMPLEX ? (double)((const nfcs_real *)buf)[i] : ((const double *)buf)[i];
       if (!isfinite(v)) {
-        free(buf);
         rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: value %zu is not finite", path, d, elem == NFCS_ELEM_COMPLEX ? i / 2 : i);
         goto done;
       }
@@ -93,10 +106,12 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
   out->rank = r;
   for (int i = 0; i < r; i++) out->dims[i] = (int64_t)hd[i];
   out->data = buf;
+  buf = NULL;
 done:
+  free(buf);
   if (mt >= 0) H5Tclose(mt);
-  H5Tclose(ty);
-  H5Sclose(sp);
+  if (ty >= 0) H5Tclose(ty);
+  if (sp >= 0) H5Sclose(sp);
   H5Dclose(ds);
   return rc;
 }
@@ -116,7 +131,7 @@ static int h5_read(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *
   if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", file_key, path, strerror(errno));
   fclose(probe);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
-  if (f < 0) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: %s is not an HDF5 file", file_key, path);
+  if (f < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s: %s is not an HDF5 file", file_key, path);
   int rc = read_array(ctx, f, path, dataset, elem, rank, shape, shape_of, out);
   H5Fclose(f);
   return rc;
@@ -131,41 +146,74 @@ const nfcs_input *nfcs_h5_input(void) { return &H5_INPUT; }
 
 #include "nfcs_bundle.h"
 
+/* The state of a checkpoint is read in two passes over /state: the first checks every entry (a
+ * dataset of one axis, a name that fits, a known kind, data actually stored in the file: so that
+ * nothing is allocated for lengths a damaged or crafted file only claims) and adds up the bytes; the
+ * second reads them into a bundle of exactly that size. */
+#define CK_MAX_ENTRIES 1024
+
 typedef struct ck_iter {
   nfcs_bundle *b;
   size_t bytes;
-  int count, pass, bad;
+  int count, pass;
+  char why[320];
 } ck_iter;
 
 static herr_t ck_visit(hid_t g, const char *name, const H5L_info_t *info, void *op) {
-  (void)info;
   ck_iter *it = op;
-  hid_t d = H5Dopen2(g, name, H5P_DEFAULT);
-  if (d < 0) { it->bad = 1; return 0; }
-  hid_t sp = H5Dget_space(d);
-  hsize_t n = 0;
-  H5Sget_simple_extent_dims(sp, &n, NULL);
-  int64_t kind = NFCS_BK_F64;
-  if (H5Aexists(d, "kind") > 0) {
-    hid_t a = H5Aopen(d, "kind", H5P_DEFAULT);
-    H5Aread(a, H5T_NATIVE_INT64, &kind);
-    H5Aclose(a);
+  if (it->why[0]) return 1;
+  if (info->type != H5L_TYPE_HARD) {
+    snprintf(it->why, sizeof it->why, "/state/%.64s is a link, not a dataset", name);
+    return 1;
   }
-  if (it->pass == 0) {
-    it->bytes += (size_t)n * nfcs_bundle_kind_size((int)kind) + 64;
-    it->count++;
-  } else {
-    char key[128];
+  char key[sizeof it->b->e[0].name];
+  if (strlen(name) >= sizeof key) {
+    snprintf(it->why, sizeof it->why, "/state/%.64s...: a name longer than %zu characters", name, sizeof key - 1);
+    return 1;
+  }
+  hid_t d = nfcs_h5_open_dataset(g, name);
+  if (d < 0) {
+    snprintf(it->why, sizeof it->why, "/state/%s is not a dataset", name);
+    return 1;
+  }
+  hid_t sp = H5Dget_space(d), ty = H5Dget_type(d);
+  int rank = 0;
+  uint64_t n = 0;
+  hsize_t dims[1];
+  char why[200];
+  int64_t kind = NFCS_BK_F64;
+  size_t bytes = 0;
+  if (sp < 0 || ty < 0 || nfcs_h5_extent(sp, 1, &rank, dims, &n, why, sizeof why)) {
+    snprintf(it->why, sizeof it->why, "/state/%s: %s", name, sp < 0 || ty < 0 ? "cannot be read" : why);
+  } else if (H5Tget_class(ty) != H5T_INTEGER && H5Tget_class(ty) != H5T_FLOAT) {
+    snprintf(it->why, sizeof it->why, "/state/%s: expected numbers", name);
+  } else if (H5Aexists(d, "kind") > 0) {
+    char text[32];
+    char *end = NULL;
+    if (nfcs_h5_read_attr_text(d, "kind", text, sizeof text) == 0) kind = strtoll(text, &end, 10);
+    if (!end || *end || kind < NFCS_BK_F64 || kind > NFCS_BK_REAL)
+      snprintf(it->why, sizeof it->why, "/state/%s: attribute kind must be 0, 1 or 2", name);
+  }
+  if (!it->why[0] && nfcs_h5_bytes(n, nfcs_bundle_kind_size((int)kind), &bytes, why, sizeof why))
+    snprintf(it->why, sizeof it->why, "/state/%s: %s", name, why);
+  if (!it->why[0] && (hsize_t)H5Dget_storage_size(d) < (hsize_t)n * (hsize_t)H5Tget_size(ty))
+    snprintf(it->why, sizeof it->why, "/state/%s: claims %llu values but the file stores fewer", name, (unsigned long long)n);
+  if (!it->why[0] && it->pass == 0) {
+    if (++it->count > CK_MAX_ENTRIES || __builtin_add_overflow(it->bytes, bytes + 64, &it->bytes))
+      snprintf(it->why, sizeof it->why, "/state holds more entries than any model has");
+  } else if (!it->why[0]) {
     snprintf(key, sizeof key, "%s", name);
     for (char *c = key; *c; c++) if (*c == '.') *c = '/';
     void *dst = nfcs_bundle_reserve(it->b, key, (int)kind, (size_t)n);
     hid_t mt = kind == NFCS_BK_I64 ? H5T_NATIVE_INT64 : kind == NFCS_BK_REAL ? (NFCS_SINGLE ? H5T_NATIVE_FLOAT : H5T_NATIVE_DOUBLE)
                                                                               : H5T_NATIVE_DOUBLE;
-    if (!dst || H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) it->bad = 1;
+    if (!dst) snprintf(it->why, sizeof it->why, "/state/%s: a second entry of that name", name);
+    else if (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, dst) < 0) snprintf(it->why, sizeof it->why, "/state/%s: cannot read its values", name);
   }
-  H5Sclose(sp);
+  if (ty >= 0) H5Tclose(ty);
+  if (sp >= 0) H5Sclose(sp);
   H5Dclose(d);
-  return 0;
+  return it->why[0] ? 1 : 0;
 }
 
 int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, char **yaml, char **model_text,
@@ -188,28 +236,39 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is not a checkpoint of nfcs", path);
     goto out;
   }
-  *yaml = nfcs_h5_read_text(f, "/config/effective_yaml");
-  if (H5LTpath_valid(f, "/config/model", 1) > 0) *model_text = nfcs_h5_read_text(f, "/config/model");
+  *yaml = nfcs_h5_read_text(f, "/config/effective_yaml", NFCS_H5_TEXT_MAX);
+  if (H5LTpath_valid(f, "/config/model", 1) > 0) *model_text = nfcs_h5_read_text(f, "/config/model", NFCS_H5_TEXT_MAX);
   nfcs_h5_read_attr_text(f, "model_hash", model_hash, 65);
+  if (!*yaml) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s:/config/effective_yaml is not a text of at most %zu bytes", path, NFCS_H5_TEXT_MAX);
+    goto out;
+  }
+  if (H5LTpath_valid(f, "/config/model", 1) > 0 && !*model_text) {
+    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s:/config/model is not a text of at most %zu bytes", path, NFCS_H5_TEXT_MAX);
+    goto out;
+  }
   hid_t g = H5Gopen2(f, "/state", H5P_DEFAULT);
   ck_iter it = {.b = b};
-  H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, ck_visit, &it);
-  if (!it.bad && nfcs_bundle_init(b, it.bytes + 4096, it.count + 4) == NFCS_OK) {
+  if (g < 0) snprintf(it.why, sizeof it.why, "/state is not a group");
+  if (!it.why[0] && H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, ck_visit, &it) < 0 && !it.why[0])
+    snprintf(it.why, sizeof it.why, "/state cannot be listed");
+  if (!it.why[0] && nfcs_bundle_init(b, it.bytes + 4096, it.count + 4) != NFCS_OK)
+    snprintf(it.why, sizeof it.why, "no memory for its %zu bytes of state", it.bytes);
+  if (!it.why[0]) {
     it.pass = 1;
-    H5Literate(g, H5_INDEX_NAME, H5_ITER_NATIVE, NULL, ck_visit, &it);
-  } else {
-    it.bad = 1;
+    if (H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, ck_visit, &it) < 0 && !it.why[0])
+      snprintf(it.why, sizeof it.why, "/state cannot be listed");
   }
-  H5Gclose(g);
-  if (it.bad || !*yaml) {
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is damaged (cannot read its state)", path);
+  if (g >= 0) H5Gclose(g);
+  if (it.why[0]) rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is damaged: %s", path, it.why);
+out:
+  if (rc) {
     nfcs_bundle_free(b);
     free(*yaml);
     *yaml = NULL;
     free(*model_text);
     *model_text = NULL;
   }
-out:
   H5Fclose(f);
   return rc;
 }

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 hid_t nfcs_h5_complex_type(hid_t real) {
   size_t sz = H5Tget_size(real);
@@ -41,46 +42,145 @@ int nfcs_h5_write_text(hid_t loc, const char *name, const char *text) {
   return bad;
 }
 
-int nfcs_h5_read_attr_text(hid_t obj, const char *name, char *buf, size_t len) {
-  buf[0] = '\0';
-  if (H5Aexists(obj, name) <= 0) return -1;
-  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-  hid_t t = H5Aget_type(a);
-  int rc = -1;
-  if (H5Tget_class(t) == H5T_STRING && H5Tis_variable_str(t) > 0) {
+int nfcs_h5_extent(hid_t space, int max_rank, int *rank, hsize_t *dims, uint64_t *count, char *why, size_t len) {
+  *rank = 0;
+  *count = 0;
+  const H5S_class_t cls = H5Sget_simple_extent_type(space);
+  if (cls == H5S_SCALAR) {
+    *count = 1;
+    return 0;
+  }
+  if (cls != H5S_SIMPLE) {
+    snprintf(why, len, "%s", cls == H5S_NULL ? "it holds no data (a null dataspace)" : "its dataspace cannot be read");
+    return -1;
+  }
+  const int r = H5Sget_simple_extent_ndims(space);
+  if (r < 0 || r > max_rank) {
+    snprintf(why, len, "expected at most %d axes, got %d", max_rank, r);
+    return -1;
+  }
+  hsize_t d[H5S_MAX_RANK];
+  if (H5Sget_simple_extent_dims(space, d, NULL) != r) {
+    snprintf(why, len, "its dataspace cannot be read");
+    return -1;
+  }
+  uint64_t n = 1;
+  for (int i = 0; i < r; i++) {
+    if (__builtin_mul_overflow(n, (uint64_t)d[i], &n)) {
+      snprintf(why, len, "its lengths multiply past 2^64 elements");
+      return -1;
+    }
+    dims[i] = d[i];
+  }
+  *rank = r;
+  *count = n;
+  return 0;
+}
+
+int nfcs_h5_bytes(uint64_t count, size_t size, size_t *bytes, char *why, size_t len) {
+  uint64_t b;
+  if (__builtin_mul_overflow(count, (uint64_t)size, &b) || b > SIZE_MAX) {
+    snprintf(why, len, "%llu elements of %zu bytes overflow a size", (unsigned long long)count, size);
+    return -1;
+  }
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const double mem = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+  if (mem > 0 && (double)b > mem) {
+    snprintf(why, len, "%llu elements (%.3g GB) are more than this machine's memory (%.3g GB)", (unsigned long long)count,
+             (double)b / 1e9, mem / 1e9);
+    return -1;
+  }
+  *bytes = (size_t)b;
+  return 0;
+}
+
+hid_t nfcs_h5_open_dataset(hid_t loc, const char *path) {
+  if (H5LTpath_valid(loc, path, 1) <= 0) return -1;
+  H5O_info_t oi;
+#if H5_VERSION_GE(1, 12, 0)
+  if (H5Oget_info_by_name3(loc, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET) return -1;
+#else
+  if (H5Oget_info_by_name2(loc, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET) return -1;
+#endif
+  return H5Dopen2(loc, path, H5P_DEFAULT);
+}
+
+/* one string of type t from an attribute (a >= 0) or a dataset (d >= 0), of at most max_bytes:
+ * malloc'd, or NULL */
+static char *read_one_string(hid_t a, hid_t d, hid_t t, size_t max_bytes) {
+  char *out = NULL;
+  if (H5Tis_variable_str(t) > 0) {
     hid_t mt = H5Tcopy(H5T_C_S1);
     H5Tset_size(mt, H5T_VARIABLE);
     H5Tset_cset(mt, H5Tget_cset(t));
     char *s = NULL;
-    if (H5Aread(a, mt, &s) >= 0 && s) {
-      snprintf(buf, len, "%s", s);
+    const herr_t e = a >= 0 ? H5Aread(a, mt, &s) : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &s);
+    if (e >= 0 && s) {
+      if (strlen(s) <= max_bytes) out = strdup(s);
       H5free_memory(s);
-      rc = 0;
     }
     H5Tclose(mt);
-  } else if (H5Tget_class(t) == H5T_INTEGER) {
-    long long v;
-    if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) {
-      snprintf(buf, len, "%lld", v);
-      rc = 0;
+    return out;
+  }
+  const size_t n = H5Tget_size(t);
+  if (n == 0 || n > max_bytes) return NULL;
+  hid_t mt = H5Tcopy(H5T_C_S1);
+  H5Tset_size(mt, n + 1); /* room for the terminator whatever the file's padding */
+  H5Tset_strpad(mt, H5T_STR_NULLTERM);
+  H5Tset_cset(mt, H5Tget_cset(t));
+  char *buf = calloc(1, n + 2);
+  if (buf && (a >= 0 ? H5Aread(a, mt, buf) : H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf)) >= 0) out = buf;
+  else free(buf);
+  H5Tclose(mt);
+  return out;
+}
+
+/* a single element: a scalar dataspace, or a simple one holding exactly one element */
+static int single_element(hid_t space) {
+  int rank;
+  hsize_t dims[H5S_MAX_RANK];
+  uint64_t count;
+  char why[128];
+  return nfcs_h5_extent(space, H5S_MAX_RANK, &rank, dims, &count, why, sizeof why) == 0 && count == 1;
+}
+
+int nfcs_h5_read_attr_text(hid_t obj, const char *name, char *buf, size_t len) {
+  buf[0] = '\0';
+  if (H5Aexists(obj, name) <= 0) return -1;
+  hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+  if (a < 0) return -1;
+  hid_t t = H5Aget_type(a), sp = H5Aget_space(a);
+  int rc = -1;
+  if (t >= 0 && sp >= 0 && single_element(sp)) {
+    if (H5Tget_class(t) == H5T_STRING) {
+      char *s = read_one_string(a, -1, t, 1u << 20);
+      if (s) {
+        snprintf(buf, len, "%s", s);
+        free(s);
+        rc = 0;
+      }
+    } else if (H5Tget_class(t) == H5T_INTEGER) {
+      long long v;
+      if (H5Aread(a, H5T_NATIVE_LLONG, &v) >= 0) {
+        snprintf(buf, len, "%lld", v);
+        rc = 0;
+      }
     }
   }
-  H5Tclose(t);
+  if (sp >= 0) H5Sclose(sp);
+  if (t >= 0) H5Tclose(t);
   H5Aclose(a);
   return rc;
 }
 
-char *nfcs_h5_read_text(hid_t loc, const char *path) {
-  if (H5LTpath_valid(loc, path, 1) <= 0) return NULL;
-  hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+char *nfcs_h5_read_text(hid_t loc, const char *path, size_t max_bytes) {
+  hid_t d = nfcs_h5_open_dataset(loc, path);
   if (d < 0) return NULL;
-  hid_t st = nfcs_h5_text_type();
-  char *y = NULL, *out = NULL;
-  if (H5Dread(d, st, H5S_ALL, H5S_ALL, H5P_DEFAULT, &y) >= 0 && y) {
-    out = strdup(y);
-    H5free_memory(y);
-  }
-  H5Tclose(st);
+  hid_t t = H5Dget_type(d), sp = H5Dget_space(d);
+  char *out = NULL;
+  if (t >= 0 && sp >= 0 && H5Tget_class(t) == H5T_STRING && single_element(sp)) out = read_one_string(-1, d, t, max_bytes);
+  if (sp >= 0) H5Sclose(sp);
+  if (t >= 0) H5Tclose(t);
   H5Dclose(d);
   return out;
 }

@@ -6,10 +6,25 @@
 
 #include <hdf5.h>
 #include <stddef.h>
+#include <stdint.h>
 
 /* Complex numbers: the compound {r, i} of two reals of type `real` (h5py reads it as complex); the
  * caller closes it (H5Tclose). */
 hid_t nfcs_h5_complex_type(hid_t real);
+
+/* Every read of a file nfcs did not just write goes through these checks first (the file may be
+ * damaged or crafted): nothing is sized, allocated or read before they pass.
+ *
+ * The extent of a dataspace: simple or scalar (rank 0), at most max_rank axes (the rank is asked
+ * before any length is copied), the lengths into dims[max_rank] and the number of elements, with
+ * overflow checked, into *count.  0, or -1 with the reason in why. */
+int nfcs_h5_extent(hid_t space, int max_rank, int *rank, hsize_t *dims, uint64_t *count, char *why, size_t len);
+/* count elements of `size` bytes: the product into *bytes, refused (-1, why) when it overflows or
+ * exceeds this machine's memory. */
+int nfcs_h5_bytes(uint64_t count, size_t size, size_t *bytes, char *why, size_t len);
+/* A dataset of loc by path, opened only when it is one (not a group, a dangling or external link):
+ * its id, or -1. */
+hid_t nfcs_h5_open_dataset(hid_t loc, const char *path);
 
 /* A variable-length UTF-8 string type; the caller closes it (H5Tclose). */
 hid_t nfcs_h5_text_type(void);
@@ -19,11 +34,15 @@ hid_t nfcs_h5_text_type(void);
 int nfcs_h5_write_text_attr(hid_t obj, const char *name, const char *text);
 int nfcs_h5_write_text(hid_t loc, const char *name, const char *text);
 
-/* The attribute `name` of obj as text (a variable-length string, or an integer printed in
- * decimal) into buf; 0 on success, -1 when it is absent or of another type (buf is then ""). */
+/* The attribute `name` of obj as text (one string, variable or fixed length, or one integer printed
+ * in decimal) into buf, cut to len - 1 bytes; 0 on success, -1 when it is absent, not a single
+ * element, or of another type (buf is then ""). */
 int nfcs_h5_read_attr_text(hid_t obj, const char *name, char *buf, size_t len);
 
-/* The scalar string dataset at `path` as a malloc'd copy; NULL when absent or unreadable. */
-char *nfcs_h5_read_text(hid_t loc, const char *path);
+/* The scalar string dataset at `path` (one string, variable or fixed length, at most max_bytes) as a
+ * malloc'd copy; NULL when absent, of another shape or type, longer, or unreadable. */
+char *nfcs_h5_read_text(hid_t loc, const char *path, size_t max_bytes);
+/* the longest text nfcs reads from a file (an effective config, a model text) */
+#define NFCS_H5_TEXT_MAX ((size_t)64 << 20)
 
 #endif
