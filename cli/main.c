@@ -35,7 +35,7 @@ static void usage(FILE *f) {
 typedef struct cli_args {
   const char *cmd;
   const char *config;
-  const char *sets[256];
+  const char **sets; /* every --set, in order (as many as the command line holds) */
   int nsets;
   const char *out;
   const char *restart;
@@ -49,6 +49,11 @@ static int parse_args(int argc, char **argv, cli_args *a) {
   memset(a, 0, sizeof *a);
   a->threads = -1;
   if (argc < 2) return NFCS_ERR_USAGE;
+  static const char **sets; /* lives as long as the process, as argv does */
+  free(sets);
+  sets = calloc((size_t)argc, sizeof *sets);
+  if (!sets) return NFCS_ERR_NOMEM;
+  a->sets = sets;
   a->cmd = argv[1];
   for (int i = 2; i < argc; i++) {
     const char *s = argv[i];
@@ -59,7 +64,7 @@ static int parse_args(int argc, char **argv, cli_args *a) {
     int r;
     if ((r = TAKE("--set")) != 0) {
       if (r < 0) return NFCS_ERR_USAGE;
-      if (a->nsets < 256) a->sets[a->nsets++] = val;
+      a->sets[a->nsets++] = val;
     } else if ((r = TAKE("-o")) != 0 || (r = TAKE("--output")) != 0) {
       if (r < 0) return NFCS_ERR_USAGE;
       a->out = val;
@@ -97,8 +102,9 @@ static int parse_args(int argc, char **argv, cli_args *a) {
   return NFCS_OK;
 }
 
-/* Defaults, file, --set, -o, --threads, cross checks.  Prints every error. */
-static int load_params(const cli_args *a, nfcs_params *p) {
+/* Defaults, file, --set, -o, --threads, cross checks, the run's files (for_run: their folders too).
+ * Prints every error. */
+static int load_params(const cli_args *a, nfcs_params *p, int for_run) {
   static nfcs_diags d;
   memset(&d, 0, sizeof d);
   nfcs_params_defaults(p);
@@ -116,6 +122,7 @@ static int load_params(const cli_args *a, nfcs_params *p) {
       nfcs_params_apply_set(p, buf, &d);
     }
     if (d.count == 0) nfcs_params_validate(p, &d);
+    if (d.count == 0) nfcs_run_check_files(p, a->restart, for_run, &d);
   }
   for (int i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msg[i]);
   if (d.count) {
@@ -212,7 +219,7 @@ static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
 
 static int cmd_run(const cli_args *a, int argc, char **argv) {
   static nfcs_params p;
-  int rc = load_params(a, &p);
+  int rc = load_params(a, &p, 1);
   if (rc) return rc;
   nfcs_ctx *ctx = NULL;
   if ((rc = nfcs_ctx_create(&ctx))) return rc;
@@ -257,7 +264,7 @@ done:
 
 static int cmd_validate(const cli_args *a) {
   static nfcs_params p;
-  int rc = load_params(a, &p);
+  int rc = load_params(a, &p, 0);
   if (rc) return rc;
   char *y = nfcs_params_to_yaml(&p);
   if (!y) return NFCS_ERR_NOMEM;

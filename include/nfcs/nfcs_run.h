@@ -55,6 +55,14 @@ typedef struct nfcs_run_summary {
 /* The checkpoint path of a config: output.checkpoint_path, or output.path with .ckpt.h5 in place of .h5. */
 NFCS_API void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len);
 
+/* The files of a run, checked before anything is written: the output, the checkpoint, the config
+ * file, the checkpoint continued from (restart, or NULL) and every input file of the model must be
+ * different files (by device and inode where they exist, else by their canonical path; the one
+ * exception: the run's checkpoint may replace the one it continues from) -> NFCS_ERR_CONFIG, with
+ * the key's place in the config; for_run: the folders of the output and the checkpoint exist and
+ * are writable -> NFCS_ERR_CANTCREAT.  Every finding goes to diags. */
+NFCS_API int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run, nfcs_diags *diags);
+
 /* Run p to run.t_end (or from opt->restart), writing to the list of sinks (nsinks of them, at
  * most NFCS_MAX_SINKS; 0 for none). */
 NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,

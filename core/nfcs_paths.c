@@ -1,0 +1,125 @@
+/* The files of a run, checked before anything is written (SPEC.md 1): outputs never overwrite
+ * inputs, and the outputs' folders are there to write in. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "nfcs_internal.h"
+#include "nfcs_run.h"
+
+/* One file of the run: its key (or a name for the message), its path, and its identity: device and
+ * inode when it exists, else the canonical path it would have (its folder resolved). */
+typedef struct file_id {
+  const char *key;
+  char path[NFCS_PATH_MAX * 2];
+  int exists;
+  dev_t dev;
+  ino_t ino;
+  char canon[PATH_MAX + NFCS_PATH_MAX];
+  int output;
+} file_id;
+
+static void identify(file_id *f) {
+  struct stat st;
+  f->exists = stat(f->path, &st) == 0;
+  if (f->exists) {
+    f->dev = st.st_dev;
+    f->ino = st.st_ino;
+  }
+  /* the canonical path of a file that may not exist yet: the real path of its folder + its name */
+  char dir[NFCS_PATH_MAX * 2], real[PATH_MAX];
+  snprintf(dir, sizeof dir, "%s", f->path);
+  char *slash = strrchr(dir, '/');
+  const char *base = slash ? slash + 1 : f->path;
+  if (slash == dir) snprintf(dir, sizeof dir, "/");
+  else if (slash) *slash = '\0';
+  else snprintf(dir, sizeof dir, ".");
+  if (realpath(dir, real)) snprintf(f->canon, sizeof f->canon, "%s/%s", real, base);
+  else snprintf(f->canon, sizeof f->canon, "%s", f->path);
+}
+
+static int same_file(const file_id *a, const file_id *b) {
+  if (a->exists && b->exists) return a->dev == b->dev && a->ino == b->ino;
+  return strcmp(a->canon, b->canon) == 0;
+}
+
+/* the folder of a path exists, and files can be made in it: 0, or errno */
+static int folder_writable(const char *path, char *dir, size_t len) {
+  snprintf(dir, len, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == dir) snprintf(dir, len, "/");
+  else if (slash) *slash = '\0';
+  else snprintf(dir, len, ".");
+  struct stat st;
+  if (stat(dir, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  return access(dir, W_OK | X_OK) == 0 ? 0 : errno;
+}
+
+int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run, nfcs_diags *diags) {
+  enum { MAXF = 40 };
+  static const char *const INPUT_NAME = "an input file";
+  file_id *f = calloc(MAXF, sizeof *f);
+  if (!f) {
+    nfcs_diags_add(diags, NFCS_ERR_NOMEM, "nfcs: error: out of memory checking the run's files");
+    return NFCS_ERR_NOMEM;
+  }
+  int n = 0, bad = 0;
+  /* the outputs first */
+  f[n].key = "output.path";
+  f[n].output = 1;
+  snprintf(f[n++].path, sizeof f->path, "%s", p->output.path);
+  f[n].key = "output.checkpoint_path";
+  f[n].output = 1;
+  nfcs_checkpoint_path(p, f[n++].path, sizeof f->path);
+  /* then what is read: the config, the checkpoint continued from, the model's input files */
+  if (p->config_path[0]) {
+    f[n].key = "the config file";
+    snprintf(f[n++].path, sizeof f->path, "%s", p->config_path);
+  }
+  const int restart_at = n;
+  if (restart && restart[0]) {
+    f[n].key = "--restart";
+    snprintf(f[n++].path, sizeof f->path, "%s", restart);
+  }
+  nfcs_input_file in[MAXF];
+  const int nin = nfcs_params_input_files(p, in, MAXF - n);
+  for (int i = 0; i < nin && n < MAXF; i++) {
+    f[n].key = in[i].key ? in[i].key : INPUT_NAME;
+    snprintf(f[n++].path, sizeof f->path, "%s", in[i].path);
+  }
+  for (int i = 0; i < n; i++) identify(&f[i]);
+  for (int i = 0; i < n; i++) {
+    if (!f[i].output) continue;
+    for (int j = i + 1; j < n; j++) {
+      /* a run's checkpoint replaces the one it continues from: the one pair that may agree */
+      if (i == 1 && j == restart_at && restart && restart[0]) continue;
+      if (!same_file(&f[i], &f[j])) continue;
+      const char *key = f[i].key, *other = f[j].key;
+      if (f[j].output)
+        nfcs_params_error(p, diags, other, "names the same file as %s (%s): the checkpoint would replace the run's file", key, f[j].path);
+      else if (!strcmp(other, "the config file") || !strcmp(other, "--restart"))
+        nfcs_params_error(p, diags, key, "names %s (%s): an output never overwrites an input", other, f[j].path);
+      else
+        nfcs_params_error(p, diags, key, "names the same file as %s (%s): an output never overwrites an input", other, f[j].path);
+      bad = 1;
+    }
+  }
+  if (!bad && for_run) {
+    for (int i = 0; i < 2; i++) {
+      char dir[NFCS_PATH_MAX * 2];
+      const int e = folder_writable(f[i].path, dir, sizeof dir);
+      if (e) {
+        nfcs_diags_add(diags, NFCS_ERR_CANTCREAT, "nfcs: error: %s: cannot write %s: its folder %s %s", f[i].key, f[i].path, dir,
+                       e == ENOENT ? "does not exist" : e == ENOTDIR ? "is not a folder" : strerror(e));
+        bad = 2;
+      }
+    }
+  }
+  free(f);
+  return bad == 1 ? NFCS_ERR_CONFIG : bad == 2 ? NFCS_ERR_CANTCREAT : NFCS_OK;
+}
