@@ -123,6 +123,7 @@ static int load_params(const cli_args *a, nfcs_params *p, int for_run) {
     }
     if (d.count == 0) nfcs_params_validate(p, &d);
     if (d.count == 0) nfcs_run_check_files(p, a->restart, for_run, &d);
+    if (d.count == 0) nfcs_run_check_memory(p, &d);
   }
   for (int i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msg[i]);
   if (d.count) {

@@ -239,6 +239,15 @@ static int find_phases(run *r) {
 
 static int set_up(run *r) {
   const nfcs_params *p = r->p;
+  nfcs_diags *mem = calloc(1, sizeof *mem);
+  if (!mem) return NFCS_ERROR(r->ctx, NFCS_ERR_NOMEM, "out of memory");
+  const int mrc = nfcs_run_check_memory(p, mem);
+  if (mrc) {
+    const int rc = NFCS_ERROR(r->ctx, mrc, "%s", mem->msg[0] + strlen("nfcs: error: "));
+    free(mem);
+    return rc;
+  }
+  free(mem);
   NFCS_CHECK(create_modules(r));
   NFCS_CHECK(describe(r));
   NFCS_CHECK(find_phases(r));

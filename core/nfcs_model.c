@@ -70,7 +70,8 @@ char *nfcs_params_model_text(const nfcs_params *p) {
   for (size_t m = 0; m < nmod; m++)
     if (p->present[m] && !mods[m]->observer) len += (size_t)snprintf(out + len, cap - len, " %s", mods[m]->name);
   len += (size_t)snprintf(out + len, cap - len, "\n");
-  const size_t vlen = NFCS_MAX_NAMED * (NFCS_NAME_MAX + 32) + 64; /* the longest value: every named frequency */
+  /* the longest value: every named frequency, names quoted and escaped, or a string escaped */
+  const size_t vlen = NFCS_MAX_NAMED * (4 * NFCS_NAME_MAX + 48) + 4 * NFCS_PATH_MAX + 64;
   char *value = malloc(vlen);
   if (!value) { free(out); return NULL; }
   for (size_t i = 0; i < count; i++) {

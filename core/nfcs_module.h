@@ -53,6 +53,10 @@ typedef struct nfcs_module_type {
    * removing it keeps the model hash, a restart and a continued file */
   int observer;
 
+  /* optional: about how many bytes the module of this config will hold (its state, work arrays,
+   * output copies), before anything is allocated: a run that would not fit is refused (71) */
+  double (*memory)(const nfcs_params *p);
+
   int (*create)(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *env, void **self);
   void (*destroy)(void **self);
 

@@ -335,16 +335,21 @@ static int parse_enum(const nfcs_param_def *d, const char *s, int *out, char *er
 static void *field_ptr(nfcs_params *p, const nfcs_param_def *d) { return (char *)p + d->offset; }
 static const void *cfield_ptr(const nfcs_params *p, const nfcs_param_def *d) { return (const char *)p + d->offset; }
 
-/* A list written as one scalar ("[a, b]" or "a,b") into at most 8 item texts (in buf). */
-static int split_list(const char *text, char *buf, size_t len, const char **items, int *count, char *err, size_t errlen) {
-  snprintf(buf, len, "%s", text);
-  char *s = buf;
+/* A list written as one scalar ("[a, b]" or "a,b") into at most 8 item texts: *buf (malloc'd, the
+ * caller frees it) holds them.  More entries are an error, never dropped. */
+static int split_list(const char *text, char **buf, const char **items, int *count, char *err, size_t errlen) {
+  *buf = strdup(text);
+  if (!*buf) {
+    snprintf(err, errlen, "out of memory");
+    return NFCS_ERR_NOMEM;
+  }
+  char *s = *buf;
   while (isspace((unsigned char)*s)) s++;
   size_t n = strlen(s);
   while (n && isspace((unsigned char)s[n - 1])) s[--n] = '\0';
   if (*s == '[') {
     if (n < 2 || s[n - 1] != ']') {
-      snprintf(err, errlen, "expected a list [a, b, ...], got \"%s\"", text);
+      snprintf(err, errlen, "expected a list [a, b, ...], got \"%.200s\"", text);
       return NFCS_ERR_CONFIG;
     }
     s[n - 1] = '\0';
@@ -356,8 +361,12 @@ static int split_list(const char *text, char *buf, size_t len, const char **item
     while (isspace((unsigned char)*tok)) tok++;
     char *e = tok + strlen(tok);
     while (e > tok && isspace((unsigned char)e[-1])) *--e = '\0';
-    if (k == 8) break;
-    items[k++] = tok;
+    if (k < 8) items[k] = tok;
+    k++;
+  }
+  if (k > 8) {
+    snprintf(err, errlen, "expected at most 8 entries, got %d", k);
+    return NFCS_ERR_CONFIG;
   }
   *count = k;
   return NFCS_OK;
@@ -392,11 +401,13 @@ int nfcs_param_set_text(nfcs_params *p, const nfcs_param_def *d, const char *tex
   case NFCS_PT_REAL_LIST:
   case NFCS_PT_INT_LIST: {
     /* a list written as one scalar (--set cgl.grid_size=256,256 or "[256, 256]") */
-    char buf[1024];
+    char *buf = NULL;
     const char *items[8];
-    int qs[8] = {0}, k;
-    NFCS_CHECK(split_list(text, buf, sizeof buf, items, &k, err, errlen));
-    return nfcs_param_set_list(p, d, items, qs, k, err, errlen);
+    int qs[8] = {0}, k = 0;
+    int rc = split_list(text, &buf, items, &k, err, errlen);
+    if (!rc) rc = nfcs_param_set_list(p, d, items, qs, k, err, errlen);
+    free(buf);
+    return rc;
   }
   case NFCS_PT_NAMED_REALS:
   case NFCS_PT_NAMED_POINTS:
@@ -479,11 +490,13 @@ int nfcs_param_set_named_point(nfcs_params *p, const nfcs_param_def *d, const ch
 int nfcs_param_set_named(nfcs_params *p, const nfcs_param_def *d, const char *name, const char *text, int quoted,
                          char *err, size_t errlen) {
   if (d->type == NFCS_PT_NAMED_POINTS) {
-    char buf[1024];
+    char *buf = NULL;
     const char *items[8];
-    int qs[8] = {0}, k;
-    NFCS_CHECK(split_list(text, buf, sizeof buf, items, &k, err, errlen));
-    return nfcs_param_set_named_point(p, d, name, items, qs, k, err, errlen);
+    int qs[8] = {0}, k = 0;
+    int rc = split_list(text, &buf, items, &k, err, errlen);
+    if (!rc) rc = nfcs_param_set_named_point(p, d, name, items, qs, k, err, errlen);
+    free(buf);
+    return rc;
   }
   nfcs_named_reals *m = field_ptr(p, d);
   double v;
@@ -524,23 +537,25 @@ int nfcs_params_apply_set(nfcs_params *p, const char *assignment, nfcs_diags *di
     nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:1: error: %s: expected KEY=VALUE", assignment);
     return NFCS_ERR_CONFIG;
   }
-  char key[256];
-  size_t kl = (size_t)(eq - assignment);
-  if (kl >= sizeof key) kl = sizeof key - 1;
-  memcpy(key, assignment, kl);
-  key[kl] = '\0';
+  char *key = strndup(assignment, (size_t)(eq - assignment)); /* any length: the whole key, never a cut one */
+  if (!key) {
+    nfcs_diags_add(diags, NFCS_ERR_NOMEM, "--set:1:1: error: out of memory");
+    return NFCS_ERR_NOMEM;
+  }
   const char *value = eq + 1;
   int col = (int)(eq - assignment) + 2;
   const char *entry = NULL;
   const nfcs_param_def *d = nfcs_param_find(key, &entry);
   if (!d) {
-    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:1: error: %s: unknown key (nfcs info --params lists every key)", key);
+    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:1: error: %.300s: unknown key (nfcs info --params lists every key)", key);
+    free(key);
     return NFCS_ERR_CONFIG;
   }
   char err[512];
   int rc = entry ? nfcs_param_set_named(p, d, entry, value, 0, err, sizeof err) : nfcs_param_set_text(p, d, value, 0, err, sizeof err);
   if (rc) {
-    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:%d: error: %s: %s", col, key, err);
+    nfcs_diags_add(diags, NFCS_ERR_CONFIG, "--set:1:%d: error: %.300s: %s", col, key, err);
+    free(key);
     return rc;
   }
   size_t idx = nfcs_param_index(d);
@@ -549,6 +564,7 @@ int nfcs_params_apply_set(nfcs_params *p, const char *assignment, nfcs_diags *di
   p->loc_col[idx] = 0;
   const int m = key_module(key);
   if (m >= 0) p->present[m] = 1;
+  free(key);
   return NFCS_OK;
 }
 
@@ -598,6 +614,20 @@ int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
     nfcs_params_error(p, diags, "output.path", "expected a file name");
     bad = 1;
   }
+  /* intervals that time can advance by: each fits into run.t_end at most so many times (smaller ones
+   * would loop without advancing the clock, or queue more outputs than any run can write) */
+  const struct { const char *key; double v, most; } iv[] = {
+    {"coordinator.sim_time_per_tick", p->coordinator.sim_time_per_tick, 2e8},
+    {"output.snapshot_interval", p->output.snapshot_interval, 1e9},
+    {"output.metrics_interval", p->output.metrics_interval, 1e9},
+    {"output.checkpoint_interval", p->output.checkpoint_interval, 1e9},
+  };
+  for (size_t i = 0; i < sizeof iv / sizeof iv[0]; i++)
+    if (iv[i].v > 0 && !(p->run.t_end / iv[i].v <= iv[i].most)) {
+      nfcs_params_error(p, diags, iv[i].key, "expected at least run.t_end / %.0g = %.6g: %.6g would come %.3g times in the run", iv[i].most,
+                        p->run.t_end / iv[i].most, iv[i].v, p->run.t_end / iv[i].v);
+      bad = 1;
+    }
   return bad ? NFCS_ERR_CONFIG : NFCS_OK;
 }
 
@@ -608,15 +638,33 @@ void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, s
 
 /* ---------------------------------------------------------------- effective YAML */
 
+/* A YAML double-quoted string that reads back as s: quotes, backslashes and control characters
+ * escaped (a raw newline inside quotes would fold to a space).  len >= 4 strlen(s) + 3 holds any. */
 static void yaml_string(char *buf, size_t len, const char *s) {
   size_t o = 0;
   if (o + 1 < len) buf[o++] = '"';
-  for (; *s && o + 3 < len; s++) {
-    if (*s == '"' || *s == '\\') buf[o++] = '\\';
-    buf[o++] = *s;
+  for (; *s && o + 6 < len; s++) {
+    const unsigned char c = (unsigned char)*s;
+    if (c == '"' || c == '\\') buf[o++] = '\\', buf[o++] = (char)c;
+    else if (c == '\n') buf[o++] = '\\', buf[o++] = 'n';
+    else if (c == '\t') buf[o++] = '\\', buf[o++] = 't';
+    else if (c == '\r') buf[o++] = '\\', buf[o++] = 'r';
+    else if (c < 0x20 || c == 0x7f) o += (size_t)snprintf(buf + o, len - o, "\\x%02x", c);
+    else buf[o++] = (char)c;
   }
   if (o + 1 < len) buf[o++] = '"';
   buf[o] = '\0';
+}
+
+/* A mapping key as YAML: plain where a plain scalar reads back as the same string (letters, digits,
+ * _ . - after a letter or _, and not a word YAML reads as a boolean or null), quoted otherwise. */
+static void yaml_key(char *buf, size_t len, const char *name) {
+  static const char *const words[] = {"true", "false", "yes", "no", "on", "off", "y", "n", "null"};
+  int plain = (isalpha((unsigned char)name[0]) || name[0] == '_');
+  for (const char *c = name; *c && plain; c++) plain = isalnum((unsigned char)*c) || *c == '_' || *c == '.' || *c == '-';
+  for (size_t i = 0; i < sizeof words / sizeof words[0] && plain; i++) plain = strcasecmp(name, words[i]) != 0;
+  if (plain) snprintf(buf, len, "%s", name);
+  else yaml_string(buf, len, name);
 }
 
 static void point_text(char *buf, size_t len, int n, const double *x) {
@@ -668,7 +716,9 @@ void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *d, char *buf,
     for (int i = 0; i < m->n && o < len; i++) {
       char pt[128];
       point_text(pt, sizeof pt, m->count[i], m->x[i]);
-      o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", i ? ", " : "", m->name[i], pt);
+      char key[4 * NFCS_NAME_MAX + 8];
+      yaml_key(key, sizeof key, m->name[i]);
+      o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", i ? ", " : "", key, pt);
     }
     if (o < len) snprintf(buf + o, len - o, "}");
     break;
@@ -679,7 +729,9 @@ void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *d, char *buf,
     for (int i = 0; i < m->n && o < len; i++) {
       char r[40];
       fmt_real(r, sizeof r, m->value[i]);
-      o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", i ? ", " : "", m->name[i], r);
+      char key[4 * NFCS_NAME_MAX + 8];
+      yaml_key(key, sizeof key, m->name[i]);
+      o += (size_t)snprintf(buf + o, len - o, "%s%s: %s", i ? ", " : "", key, r);
     }
     if (o < len) snprintf(buf + o, len - o, "}");
     break;
@@ -687,7 +739,7 @@ void nfcs_param_format(const nfcs_params *p, const nfcs_param_def *d, char *buf,
   }
 }
 
-typedef struct { char *s; size_t n, cap; } sbuf;
+typedef struct { char *s; size_t n, cap; int failed; } sbuf; /* failed: out of memory (the text is dropped, never cut) */
 static void sb_add(sbuf *b, const char *fmt, ...) NFCS_PRINTF(2, 3);
 static void sb_add(sbuf *b, const char *fmt, ...) {
   va_list ap;
@@ -695,11 +747,11 @@ static void sb_add(sbuf *b, const char *fmt, ...) {
     va_start(ap, fmt);
     int k = vsnprintf(b->s ? b->s + b->n : NULL, b->s ? b->cap - b->n : 0, fmt, ap);
     va_end(ap);
-    if (k < 0) return;
+    if (k < 0 || b->failed) { b->failed = 1; return; }
     if (b->s && b->n + (size_t)k < b->cap) { b->n += (size_t)k; return; }
     size_t cap = (b->cap ? b->cap * 2 : 4096) + (size_t)k;
     char *s = realloc(b->s, cap);
-    if (!s) return;
+    if (!s) { b->failed = 1; return; }
     b->s = s;
     b->cap = cap;
   }
@@ -745,7 +797,9 @@ char *nfcs_params_to_yaml(const nfcs_params *p) {
       for (int k = 0; k < m->n; k++) {
         char pt[128];
         point_text(pt, sizeof pt, m->count[k], m->x[k]);
-        sb_add(&b, "%*s%s: %s\n", ind + 2, "", m->name[k], pt);
+        char key[4 * NFCS_NAME_MAX + 8];
+        yaml_key(key, sizeof key, m->name[k]);
+        sb_add(&b, "%*s%s: %s\n", ind + 2, "", key, pt);
       }
       continue;
     }
@@ -756,13 +810,19 @@ char *nfcs_params_to_yaml(const nfcs_params *p) {
       for (int k = 0; k < m->n; k++) {
         char r[40];
         fmt_real(r, sizeof r, m->value[k]);
-        sb_add(&b, "%*s%s: %s\n", ind + 2, "", m->name[k], r);
+        char key[4 * NFCS_NAME_MAX + 8];
+        yaml_key(key, sizeof key, m->name[k]);
+        sb_add(&b, "%*s%s: %s\n", ind + 2, "", key, r);
       }
       continue;
     }
-    char val[NFCS_PATH_MAX + 64];
+    char val[4 * NFCS_PATH_MAX + 64]; /* a string of any allowed length, escaped */
     nfcs_param_format(p, d, val, sizeof val);
     sb_add(&b, "%*s%s: %s\n", ind, "", leaf, val);
+  }
+  if (b.failed) {
+    free(b.s);
+    return NULL;
   }
   return b.s;
 }

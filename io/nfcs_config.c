@@ -67,22 +67,71 @@ static const char *suggest(const char *full) {
   return best;
 }
 
-static const char *scalar_text(struct fy_node *n, char *buf, size_t len, int *quoted) {
+/* The whole text of a scalar, never cut (malloc'd; the caller frees it; NULL only when out of
+ * memory), and whether it was quoted.  *nul: it holds a NUL character (possible in a double-quoted
+ * YAML string), which no key or value may: it would end the text early. */
+static char *scalar_dup(struct fy_node *n, int *quoted, int *nul) {
   size_t l = 0;
-  const char *s = fy_node_get_scalar(n, &l);
-  if (!s) s = "";
-  if (l >= len) l = len - 1;
-  memcpy(buf, s, l);
-  buf[l] = '\0';
-  enum fy_node_style st = fy_node_get_style(n);
+  const char *s = n ? fy_node_get_scalar(n, &l) : NULL;
+  if (!s) s = "", l = 0;
+  char *out = malloc(l + 1);
+  if (!out) return NULL;
+  memcpy(out, s, l);
+  out[l] = '\0';
+  if (nul) *nul = strlen(out) != l;
+  const enum fy_node_style st = n ? fy_node_get_style(n) : FYNS_PLAIN;
   *quoted = st == FYNS_SINGLE_QUOTED || st == FYNS_DOUBLE_QUOTED || st == FYNS_LITERAL || st == FYNS_FOLDED;
-  return buf;
+  return out;
 }
+
+/* a plain empty value (`key:`, `~`, `null`)? */
+static int node_is_null(struct fy_node *n);
 
 static int is_null(struct fy_node *n, const char *text, int quoted) {
   if (!n) return 1;
   if (quoted) return 0;
   return !text[0] || !strcmp(text, "~") || !strcmp(text, "null") || !strcmp(text, "Null") || !strcmp(text, "NULL");
+}
+
+static int node_is_null(struct fy_node *n) {
+  if (!n) return 1;
+  if (!fy_node_is_scalar(n)) return 0;
+  int q;
+  char *t = scalar_dup(n, &q, NULL);
+  const int r = t && is_null(n, t, q);
+  free(t);
+  return r;
+}
+
+/* YAML aliases (*name) and merge keys are refused, everywhere in the document, each at its place:
+ * a config says every value where it applies (and expanding aliases is how a few lines of YAML
+ * become gigabytes). */
+static int refuse_aliases(walk *w, struct fy_node *n, int depth) {
+  if (!n) return 0;
+  if (depth > 64) {
+    int l, c;
+    mark_of(n, &l, &c);
+    WERR(w, l, c, "(structure)", "nested deeper than 64 levels");
+    return 1;
+  }
+  if (fy_node_is_alias(n)) {
+    int l = 1, c = 1;
+    const struct fy_mark *m = fy_token_start_mark(fy_node_get_scalar_token(n));
+    if (m) l = m->line + 1, c = m->column + 1;
+    WERR(w, l, c, "(alias)", "YAML aliases (*%s) are not supported: write the value itself", fy_node_get_scalar0(n) ? fy_node_get_scalar0(n) : "");
+    return 1;
+  }
+  int bad = 0;
+  void *it = NULL;
+  if (fy_node_is_mapping(n)) {
+    struct fy_node_pair *pair;
+    while ((pair = fy_node_mapping_iterate(n, &it)))
+      bad |= refuse_aliases(w, fy_node_pair_key(pair), depth + 1) | refuse_aliases(w, fy_node_pair_value(pair), depth + 1);
+  } else if (fy_node_is_sequence(n)) {
+    struct fy_node *el;
+    while ((el = fy_node_sequence_iterate(n, &it))) bad |= refuse_aliases(w, el, depth + 1);
+  }
+  return bad;
 }
 
 /* does the named-reals or named-points row d already hold an entry of this name? */
@@ -123,9 +172,17 @@ static void walk_mapping(walk *w, const char *prefix, struct fy_node *map) {
       WERR(w, line, col, prefix[0] ? prefix : "(top level)", "expected a plain key (name: value)");
       continue;
     }
+    int kq, knul;
+    char *ktext = scalar_dup(k, &kq, &knul);
+    if (!ktext) break;
+    if (knul || strlen(ktext) >= 128) {
+      WERR(w, line, col, prefix[0] ? prefix : "(top level)", "%s", knul ? "a key holding a NUL character" : "a key longer than any key of the config");
+      free(ktext);
+      continue;
+    }
     char kbuf[128];
-    int kq;
-    scalar_text(k, kbuf, sizeof kbuf, &kq);
+    snprintf(kbuf, sizeof kbuf, "%s", ktext);
+    free(ktext);
     char full[256];
     if (prefix[0]) snprintf(full, sizeof full, "%s.%s", prefix, kbuf);
     else snprintf(full, sizeof full, "%s", kbuf);
@@ -162,9 +219,7 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
     if (!d && nfcs_param_is_section(full)) {
       if (!val) return;
       if (fy_node_is_mapping(val)) { walk_mapping(w, full, val); return; }
-      char buf[64];
-      int q = 0;
-      if (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &q), q)) return; /* empty section */
+      if (node_is_null(val)) return; /* empty section */
       WERR(w, kline, kcol, full, "expected a section (a mapping of keys)");
       return;
     }
@@ -173,14 +228,14 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
     else WERR(w, kline, kcol, full, "unknown key (nfcs info --params lists every key)");
     return;
   }
-  char err[512], buf[NFCS_PATH_MAX + 8];
+  char err[512];
   int quoted = 0;
   switch (d->type) {
   case NFCS_PT_NAMED_REALS:
   case NFCS_PT_NAMED_POINTS: {
     /* a mapping name -> value (a number, or a point's list of coordinates) */
     const int points = d->type == NFCS_PT_NAMED_POINTS;
-    if (!val || (fy_node_is_scalar(val) && is_null(val, scalar_text(val, buf, sizeof buf, &quoted), quoted))) {
+    if (node_is_null(val)) {
       nfcs_param_clear_named(w->p, d);
       set_origin(w, d, kline, kcol);
       return;
@@ -196,41 +251,59 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
       struct fy_node *k = fy_node_pair_key(pair), *v = fy_node_pair_value(pair);
       int l, c;
       mark_of(k, &l, &c);
-      char name[128], sub[300];
-      int q = 0;
+      char sub[300];
+      int q = 0, nul = 0;
       if (!k || !fy_node_is_scalar(k)) { WERR(w, l, c, full, "expected a name"); continue; }
-      scalar_text(k, name, sizeof name, &q);
-      snprintf(sub, sizeof sub, "%s.%s", full, name);
-      int vl = l, vc = c;
-      if (v) mark_of(v, &vl, &vc);
-      if (named_has(w->p, d, name)) { WERR(w, l, c, sub, "duplicate key"); continue; }
-      if (!points) {
-        if (!v || !fy_node_is_scalar(v)) { WERR(w, l, c, sub, "expected a number"); continue; }
-        scalar_text(v, buf, sizeof buf, &q);
-        if (is_null(v, buf, q)) { WERR(w, vl, vc, sub, "expected a number, got nothing"); continue; }
-        if (nfcs_param_set_named(w->p, d, name, buf, q, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+      char *name = scalar_dup(k, &q, &nul);
+      if (!name) break;
+      snprintf(sub, sizeof sub, "%s.%.128s", full, name);
+      if (nul || strlen(name) >= NFCS_NAME_MAX) {
+        WERR(w, l, c, sub, "expected a name of at most %d characters%s", NFCS_NAME_MAX - 1, nul ? " and no NUL character" : "");
+        free(name);
         continue;
       }
-      if (!v || !fy_node_is_sequence(v)) { WERR(w, vl, vc, sub, "expected a list of %d to %d coordinates, e.g. [1.0, -2.5]", d->min_count, d->max_count); continue; }
+      int vl = l, vc = c;
+      if (v) mark_of(v, &vl, &vc);
+      if (named_has(w->p, d, name)) {
+        WERR(w, l, c, sub, "duplicate key");
+        free(name);
+        continue;
+      }
+      if (!points) {
+        char *text = v && fy_node_is_scalar(v) ? scalar_dup(v, &q, &nul) : NULL;
+        if (!v || !fy_node_is_scalar(v)) WERR(w, l, c, sub, "expected a number");
+        else if (!text || is_null(v, text, q)) WERR(w, vl, vc, sub, "expected a number, got nothing");
+        else if (nfcs_param_set_named(w->p, d, name, text, q || nul, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+        free(text);
+        free(name);
+        continue;
+      }
+      if (!v || !fy_node_is_sequence(v)) {
+        WERR(w, vl, vc, sub, "expected a list of %d to %d coordinates, e.g. [1.0, -2.5]", d->min_count, d->max_count);
+        free(name);
+        continue;
+      }
       const char *items[8];
       int qs[8];
-      char store[8][64];
+      char *store[8] = {0};
       int n = 0, badel = 0;
       void *it2 = NULL;
       struct fy_node *el;
       while ((el = fy_node_sequence_iterate(v, &it2))) {
-        int el_l, el_c;
+        int el_l, el_c, enul = 0;
         mark_of(el, &el_l, &el_c);
         if (!fy_node_is_scalar(el)) { WERR(w, el_l, el_c, sub, "expected a number as coordinate"); badel = 1; continue; }
         if (n < 8) {
-          scalar_text(el, store[n], sizeof store[n], &qs[n]);
-          items[n] = store[n];
+          store[n] = scalar_dup(el, &qs[n], &enul);
+          qs[n] |= enul; /* a NUL inside: not a number */
+          items[n] = store[n] ? store[n] : "";
         }
         n++;
       }
-      if (badel) continue;
-      if (n > 8) n = 8; /* more than any point has: the setter says how many it takes */
-      if (nfcs_param_set_named_point(w->p, d, name, items, qs, n, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+      if (!badel && n > 8) WERR(w, vl, vc, sub, "expected %d to %d coordinates, got %d", d->min_count, d->max_count, n);
+      else if (!badel && nfcs_param_set_named_point(w->p, d, name, items, qs, n, err, sizeof err)) WERR(w, vl, vc, sub, "%s", err);
+      for (int i = 0; i < 8; i++) free(store[i]);
+      free(name);
     }
     set_origin(w, d, kline, kcol);
     return;
@@ -244,24 +317,30 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
     }
     const char *items[8];
     int qs[8];
-    char store[8][64];
+    char *store[8] = {0};
     int k = 0, badel = 0;
     void *it = NULL;
     struct fy_node *el;
     while ((el = fy_node_sequence_iterate(val, &it))) {
-      int l, c;
+      int l, c, enul = 0;
       mark_of(el, &l, &c);
       if (!fy_node_is_scalar(el)) { WERR(w, l, c, full, "expected a number as list entry"); badel = 1; continue; }
       if (k < 8) {
-        scalar_text(el, store[k], sizeof store[k], &qs[k]);
-        items[k] = store[k];
+        store[k] = scalar_dup(el, &qs[k], &enul);
+        qs[k] |= enul; /* a NUL inside: not a number */
+        items[k] = store[k] ? store[k] : "";
       }
       k++;
     }
-    if (badel) return;
-    if (k > 8) { WERR(w, vline, vcol, full, "expected at most %d entries, got %d", d->max_count, k); return; }
-    if (nfcs_param_set_list(w->p, d, items, qs, k, err, sizeof err)) WERR(w, vline, vcol, full, "%s", err);
-    else set_origin(w, d, vline, vcol);
+    if (badel) {
+    } else if (k > 8) {
+      WERR(w, vline, vcol, full, "expected at most %d entries, got %d", d->max_count, k);
+    } else if (nfcs_param_set_list(w->p, d, items, qs, k, err, sizeof err)) {
+      WERR(w, vline, vcol, full, "%s", err);
+    } else {
+      set_origin(w, d, vline, vcol);
+    }
+    for (int i = 0; i < 8; i++) free(store[i]);
     return;
   }
   default: {
@@ -269,16 +348,24 @@ static void walk_value(walk *w, const char *full, struct fy_node *key, struct fy
       WERR(w, kline, kcol, full, "expected a single value, got a %s", fy_node_is_mapping(val) ? "mapping" : "list");
       return;
     }
-    scalar_text(val, buf, sizeof buf, &quoted);
-    if (d->type != NFCS_PT_STRING && is_null(val, buf, quoted)) {
-      WERR(w, vline, vcol, full, "expected a value, got nothing");
+    int nul = 0;
+    char *buf = scalar_dup(val, &quoted, &nul);
+    if (!buf) {
+      WERR(w, vline, vcol, full, "out of memory");
       return;
     }
-    if (d->type == NFCS_PT_STRING && is_null(val, buf, quoted)) buf[0] = '\0';
-    /* strings that happen to look like numbers are fine for string keys */
-    if (nfcs_param_set_text(w->p, d, buf, d->type == NFCS_PT_ENUM || d->type == NFCS_PT_STRING ? 0 : quoted, err, sizeof err))
-      WERR(w, vline, vcol, full, "%s", err);
-    else set_origin(w, d, vline, vcol);
+    if (nul) {
+      WERR(w, vline, vcol, full, "expected a value without NUL characters");
+    } else if (d->type != NFCS_PT_STRING && is_null(val, buf, quoted)) {
+      WERR(w, vline, vcol, full, "expected a value, got nothing");
+    } else {
+      if (d->type == NFCS_PT_STRING && is_null(val, buf, quoted)) buf[0] = '\0';
+      /* strings that happen to look like numbers are fine for string keys */
+      if (nfcs_param_set_text(w->p, d, buf, d->type == NFCS_PT_ENUM || d->type == NFCS_PT_STRING ? 0 : quoted, err, sizeof err))
+        WERR(w, vline, vcol, full, "%s", err);
+      else set_origin(w, d, vline, vcol);
+    }
+    free(buf);
   }
   }
 }
@@ -310,6 +397,7 @@ static int load_doc(const char *name, struct fy_document *doc, struct fy_diag *d
     nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): expected a mapping of sections (%s, ...)", name, sections);
     return NFCS_ERR_CONFIG;
   }
+  if (refuse_aliases(&w, root, 0)) return NFCS_ERR_CONFIG;
   walk_mapping(&w, "", root);
   return w.bad ? NFCS_ERR_CONFIG : NFCS_OK;
 }

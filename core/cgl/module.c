@@ -159,6 +159,17 @@ static void summary(void *self, char *line, size_t len) { snprintf(line, len, "f
 
 static const char *const CONTROLS[] = {NFCS_CONTROL_FIELD, NULL};
 
+/* complex arrays of the grid a run holds: phi and spec, host scratch (2), controls (2), the output's
+ * snapshot ring, checkpoint and host copies (4), and the scheme's own (view; stages and
+ * coefficients and their host staging for etdrk4) */
+static double memory(const nfcs_params *p) {
+  const nfcs_cgl_params *cp = nfcs_cgl_section(p);
+  double npts = 1;
+  for (int a = 0; a < cp->grid_size.n; a++) npts *= (double)cp->grid_size.v[a];
+  const double arrays = 10 + (cp->scheme == NFCS_SCHEME_ETDRK4 ? 17 : 1);
+  return npts * arrays * 2 * sizeof(nfcs_real);
+}
+
 const nfcs_module_type nfcs_module_cgl = {
   .name = "cgl",
   .description = "the complex Ginzburg-Landau field, pseudo-spectral on a periodic box in 1, 2 or 3 dimensions",
@@ -167,6 +178,7 @@ const nfcs_module_type nfcs_module_cgl = {
   .validate = nfcs_cgl_validate,
   .in_model = nfcs_cgl_in_model,
   .controls = CONTROLS,
+  .memory = memory,
   .create = create,
   .destroy = destroy,
   .dt = dt,

@@ -154,6 +154,17 @@ static void summary(void *self, char *line, size_t len) {
 
 static const char *const CONTROLS[] = {NFCS_CONTROL_OSCILLATOR, NFCS_CONTROL_OSCILLATOR_EACH, NULL};
 
+/* doubles a run holds: per oscillator of every member the phases, frequencies, four stages, sin,
+ * cos, four of work and the output's copies (about 20); a dense coupling's N^2 (twice that, complex,
+ * with a phase-lag matrix), read from its file into memory the backend then uses */
+static double memory(const nfcs_params *p) {
+  const nfcs_kuramoto_params *kp = nfcs_kuramoto_section(p);
+  const double n = (double)nfcs_kuramoto_size(kp), m = kp->ensemble > 1 ? (double)kp->ensemble : 1;
+  double bytes = 20 * n * m * sizeof(double);
+  if (kp->coupling == NFCS_COUPLING_MATRIX) bytes += n * n * sizeof(double) * (kp->matrix.lag_dataset[0] ? 3 : 1);
+  return bytes;
+}
+
 const nfcs_module_type nfcs_module_kuramoto = {
   .name = "kuramoto",
   .description = "networks of Kuramoto(-Sakaguchi) oscillators: mean field, dense or sparse coupling, ensembles",
@@ -162,6 +173,7 @@ const nfcs_module_type nfcs_module_kuramoto = {
   .validate = nfcs_kuramoto_validate,
   .in_model = nfcs_kuramoto_in_model,
   .controls = CONTROLS,
+  .memory = memory,
   .create = create,
   .destroy = destroy,
   .dt = dt,

@@ -63,6 +63,12 @@ NFCS_API void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len);
  * are writable -> NFCS_ERR_CANTCREAT.  Every finding goes to diags. */
 NFCS_API int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run, nfcs_diags *diags);
 
+/* About how many bytes a run of p holds (the modules' estimates; their parts in detail, e.g.
+ * "cgl 1.2 GB, kuramoto 0.01 GB"), and the check that the machine has them: NFCS_ERR_NOMEM (71)
+ * with the figures in diags when it does not.  nfcs_run checks it too, before allocating. */
+NFCS_API double nfcs_run_memory(const nfcs_params *p, char *detail, size_t len);
+NFCS_API int nfcs_run_check_memory(const nfcs_params *p, nfcs_diags *diags);
+
 /* Run p to run.t_end (or from opt->restart), writing to the list of sinks (nsinks of them, at
  * most NFCS_MAX_SINKS; 0 for none). */
 NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,

@@ -1,5 +1,6 @@
-/* The files of a run, checked before anything is written (SPEC.md 1): outputs never overwrite
- * inputs, and the outputs' folders are there to write in. */
+/* What a run needs from the machine, checked before anything is allocated or written (SPEC.md 1):
+ * files (outputs never overwrite inputs, the outputs' folders are there to write in) and memory
+ * (an estimate from the modules, against what the machine has). */
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -9,6 +10,7 @@
 #include <unistd.h>
 
 #include "nfcs_internal.h"
+#include "nfcs_module.h"
 #include "nfcs_run.h"
 
 /* One file of the run: its key (or a name for the message), its path, and its identity: device and
@@ -122,4 +124,32 @@ int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run,
   }
   free(f);
   return bad == 1 ? NFCS_ERR_CONFIG : bad == 2 ? NFCS_ERR_CANTCREAT : NFCS_OK;
+}
+
+double nfcs_run_memory(const nfcs_params *p, char *detail, size_t len) {
+  size_t nmod;
+  const nfcs_module_type *const *mods = nfcs_modules(&nmod);
+  double total = 0;
+  size_t o = 0;
+  if (len) detail[0] = '\0';
+  for (size_t m = 0; m < nmod; m++) {
+    if (!p->present[m] || !mods[m]->memory) continue;
+    const double b = mods[m]->memory(p);
+    total += b;
+    if (o < len) o += (size_t)snprintf(detail + o, len - o, "%s%s %.3g GB", o ? ", " : "", mods[m]->name, b / 1e9);
+  }
+  return total;
+}
+
+int nfcs_run_check_memory(const nfcs_params *p, nfcs_diags *diags) {
+  char detail[256];
+  const double need = nfcs_run_memory(p, detail, sizeof detail);
+  const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  const double have = pages > 0 && page > 0 ? (double)pages * (double)page : 0;
+  if (have > 0 && need > have) {
+    nfcs_diags_add(diags, NFCS_ERR_NOMEM, "nfcs: error: the run needs about %.3g GB of memory (%s), more than this machine's %.3g GB",
+                   need / 1e9, detail, have / 1e9);
+    return NFCS_ERR_NOMEM;
+  }
+  return NFCS_OK;
 }
