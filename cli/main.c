@@ -139,7 +139,9 @@ static void on_signal(int sig) {
   /* test-and-set (lock-free, so async-signal-safe): of two signals handled at the same moment by
    * two threads, exactly one is the first */
   if (atomic_flag_test_and_set(&g_signalled)) {
-    /* second signal: stop at once (the file is flushed after every snapshot) */
+    /* second signal: stop at once (the file is flushed after every snapshot), but never in the
+     * middle of a flush, a checkpoint or the file's close: those end first */
+    if (nfcs_critical_defer(sig)) return;
     signal(sig, SIG_DFL);
     raise(sig);
     return;

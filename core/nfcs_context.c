@@ -2,6 +2,8 @@
 #include "nfcs_internal.h"
 
 #include <stdarg.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,4 +105,28 @@ void nfcs_log(const nfcs_ctx *ctx, nfcs_log_level level, const char *fmt, ...) {
   vsnprintf(buf, sizeof buf, fmt, ap);
   va_end(ap);
   fprintf(stderr, "nfcs: %s: %s\n", names[level < 5 ? level : 4], buf);
+}
+
+/* ---------------------------------------------------------------- critical writes */
+
+static atomic_int critical_depth;
+static atomic_int critical_pending; /* a signal to raise once no critical write is under way */
+
+void nfcs_critical_enter(void) { atomic_fetch_add(&critical_depth, 1); }
+
+void nfcs_critical_leave(void) {
+  if (atomic_fetch_sub(&critical_depth, 1) == 1) {
+    const int sig = atomic_exchange(&critical_pending, 0);
+    if (sig) {
+      signal(sig, SIG_DFL);
+      raise(sig);
+    }
+  }
+}
+
+int nfcs_critical_defer(int sig) {
+  atomic_store(&critical_pending, sig);
+  if (atomic_load(&critical_depth) > 0) return 1; /* nfcs_critical_leave raises it */
+  atomic_store(&critical_pending, 0);
+  return 0;
 }

@@ -4,6 +4,8 @@
  * compound {r, i} that h5py reads as complex.  The file is flushed after every snapshot, so it is
  * readable during the run and after a crash.  Nothing here knows a module: no field is named. */
 #include <errno.h>
+#include <dirent.h>
+#include <signal.h>
 #include <hdf5.h>
 #include <hdf5_hl.h>
 #include <math.h>
@@ -156,7 +158,65 @@ static double wall_now(void) {
 
 static int sink_flush(h5sink *s) {
   s->last_flush = wall_now();
-  return H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
+  nfcs_critical_enter(); /* a second signal waits for the flush to end */
+  const int rc = H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
+  nfcs_critical_leave();
+  return rc;
+}
+
+/* ---------------------------------------------------------------- durability
+
+   What is renamed into place is synced first, and its folder after the rename (so that the new
+   name survives a power cut); the file is synced when it is closed. */
+
+static void fsync_path(const char *path) {
+  const int fd = open(path, O_RDONLY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+static void fsync_folder_of(const char *path) {
+  char dir[NFCS_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  if (slash == dir) snprintf(dir, sizeof dir, "/");
+  else if (slash) *slash = '\0';
+  else snprintf(dir, sizeof dir, ".");
+  const int fd = open(dir, O_RDONLY | O_DIRECTORY);
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+/* Temporary files of `path` ("PATH.tmp.PID") left by a process that no longer runs (killed while
+ * writing a checkpoint or the sidecar): removed. */
+static void remove_stale_temporaries(const char *path) {
+  if (!path[0]) return;
+  char dir[NFCS_PATH_MAX + 64];
+  snprintf(dir, sizeof dir, "%s", path);
+  char *slash = strrchr(dir, '/');
+  const char *base = slash ? slash + 1 : path;
+  if (slash == dir) snprintf(dir, sizeof dir, "/");
+  else if (slash) *slash = '\0';
+  else snprintf(dir, sizeof dir, ".");
+  DIR *dp = opendir(dir);
+  if (!dp) return;
+  const size_t bl = strlen(base);
+  struct dirent *e;
+  while ((e = readdir(dp))) {
+    if (strncmp(e->d_name, base, bl) || strncmp(e->d_name + bl, ".tmp.", 5)) continue;
+    char *end;
+    const long pid = strtol(e->d_name + bl + 5, &end, 10);
+    if (*end || pid <= 0) continue;
+    if (pid != (long)getpid() && (kill((pid_t)pid, 0) == 0 || errno == EPERM)) continue; /* its writer still runs */
+    char full[2 * NFCS_PATH_MAX + 64];
+    snprintf(full, sizeof full, "%s/%s", dir, e->d_name);
+    unlink(full);
+  }
+  closedir(dp);
 }
 
 static hsize_t series_len(hid_t d) {
@@ -304,7 +364,7 @@ static void write_xdmf(h5sink *s) {
   if (s->xdmf < 0 || !s->xmf_path[0]) return;
   const nfcs_dataset *ds = s->set[s->xdmf].d;
   char tmp[NFCS_PATH_MAX + 32];
-  snprintf(tmp, sizeof tmp, "%s.tmp", s->xmf_path);
+  snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->xmf_path, (long)getpid());
   FILE *f = fopen(tmp, "w");
   if (!f) return;
   const char *base = base_name(s->path);
@@ -354,8 +414,10 @@ static void write_xdmf(h5sink *s) {
     fprintf(f, "   </Grid>\n");
   }
   fprintf(f, "  </Grid>\n </Domain>\n</Xdmf>\n");
-  if (fclose(f) == 0) rename(tmp, s->xmf_path);
+  nfcs_critical_enter();
+  if (fclose(f) == 0 && rename(tmp, s->xmf_path) == 0) fsync_folder_of(s->xmf_path);
   else unlink(tmp);
+  nfcs_critical_leave();
 }
 
 /* the dataset the sidecar shows (the first marked NFCS_DS_XDMF), its companions and the sidecar's path */
@@ -653,6 +715,8 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   s->last_snap_t = s->last_met_t = -HUGE_VAL;
   bind_sets(s, info);
   xdmf_setup(s, p);
+  remove_stale_temporaries(s->ckpt_path);
+  remove_stale_temporaries(s->xmf_path);
   if (s->cmem < 0) s->cmem = nfcs_h5_complex_type(H5_REAL);
   if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
     /* the file being continued: checked read-only, before anything is touched */
@@ -900,18 +964,23 @@ static int sink_checkpoint(void *self, const nfcs_bundle *b, double t) {
       return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for the checkpoint at t = %g (%.3g MB); "
                         "the last checkpoint is kept", s->ckpt_path, t, (double)b->used / 1e6);
   }
+  /* written, synced, renamed over the last one, the folder synced: a second signal waits for all of it */
+  nfcs_critical_enter();
+  int rc = NFCS_OK;
   if (write_state_file(s, tmp, b, t) != 0) {
     unlink(tmp);
-    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the checkpoint %s at t = %g failed (disk full or not writable?)", s->ckpt_path, t);
+    rc = NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing the checkpoint %s at t = %g failed (disk full or not writable?)", s->ckpt_path, t);
+  } else {
+    fsync_path(tmp); /* durable before it replaces the last one */
+    if (rename(tmp, s->ckpt_path) != 0) {
+      unlink(tmp);
+      rc = NFCS_ERROR(s->ctx, NFCS_ERR_IO, "cannot put the checkpoint in place at %s: %s", s->ckpt_path, strerror(errno));
+    } else {
+      fsync_folder_of(s->ckpt_path);
+    }
   }
-  /* durable before it replaces the last one */
-  int fd = open(tmp, O_RDONLY);
-  if (fd >= 0) { fsync(fd); close(fd); }
-  if (rename(tmp, s->ckpt_path) != 0) {
-    unlink(tmp);
-    return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "cannot put the checkpoint in place at %s: %s", s->ckpt_path, strerror(errno));
-  }
-  return NFCS_OK;
+  nfcs_critical_leave();
+  return rc;
 }
 
 static int sink_timing(void *self, const float *ms, int64_t n, const nfcs_tick_stats *st) {
@@ -972,7 +1041,10 @@ static int sink_close(void *self, int status) {
   s->nmet = 0;
   if (s->cmem >= 0) { H5Tclose(s->cmem); s->cmem = -1; }
   if (s->file >= 0) {
+    nfcs_critical_enter();
     if (H5Fclose(s->file) < 0) rc = NFCS_ERROR(s->ctx, NFCS_ERR_IO, "closing %s failed", s->path);
+    else fsync_path(s->path), fsync_folder_of(s->path);
+    nfcs_critical_leave();
     s->file = -1;
   }
   return rc;

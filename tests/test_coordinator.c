@@ -2,7 +2,10 @@
  * the phases in a tick, back-pressure of the I/O thread, restart bit-identity through bundles. */
 #include "test_util.h"
 
+#include <signal.h>
+#include <sys/wait.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "nfcs_bundle.h"
 #include "nfcs_io.h"
@@ -434,9 +437,52 @@ static void test_generic_metrics(void **state) {
   nfcs_ctx_destroy(&ctx);
 }
 
+/* A second signal during a critical write (a flush, a checkpoint, the close) waits for the write to
+ * end, then ends the process; outside one it ends it at once.  Each case in a child process: the
+ * child's handler does what the command's does for a second signal. */
+static void second_signal(int sig) {
+  if (nfcs_critical_defer(sig)) return;
+  _exit(3);
+}
+
+static void critical_case(int inside, int *status, char *seen, size_t len) {
+  int fds[2];
+  assert_int_equal(pipe(fds), 0);
+  const pid_t pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    close(fds[0]);
+    signal(SIGTERM, second_signal);
+    if (inside) nfcs_critical_enter();
+    raise(SIGTERM);
+    (void)!write(fds[1], "after", 5); /* reached only when the signal was put off */
+    if (inside) nfcs_critical_leave(); /* the put-off signal ends the process here */
+    (void)!write(fds[1], "-leave", 6);
+    _exit(0);
+  }
+  close(fds[1]);
+  ssize_t n = read(fds[0], seen, len - 1);
+  seen[n > 0 ? n : 0] = '\0';
+  close(fds[0]);
+  assert_int_equal(waitpid(pid, status, 0), pid);
+}
+
+static void test_signal_waits_for_critical_write(void **state) {
+  (void)state;
+  int st;
+  char seen[32];
+  critical_case(1, &st, seen, sizeof seen);
+  if (!(WIFSIGNALED(st) && WTERMSIG(st) == SIGTERM && !strcmp(seen, "after")))
+    fail_msg("inside a critical write: status %#x, the child wrote \"%s\" (expected: killed by SIGTERM after \"after\")", st, seen);
+  critical_case(0, &st, seen, sizeof seen);
+  if (!(WIFEXITED(st) && WEXITSTATUS(st) == 3 && !seen[0]))
+    fail_msg("outside a critical write: status %#x, the child wrote \"%s\" (expected: ended at once by the handler)", st, seen);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_tick_arithmetic),
+    cmocka_unit_test(test_signal_waits_for_critical_write),
     cmocka_unit_test(test_back_pressure),
     cmocka_unit_test(test_restart_bits),
     cmocka_unit_test(test_interrupt_and_continue),

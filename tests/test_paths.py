@@ -75,4 +75,16 @@ p = run(["run", cfg, "-o", out, "--quiet", "--restart", ck, "--set", "run.t_end=
 c.check(p.returncode == 0, f"a restart writes its checkpoint over the one it continued from: {p.returncode} {p.stderr.strip()}")
 with h5py.File(ck, "r") as f:
     c.check(abs(f["/state/coordinator.t"][0] - 0.4) < 1e-12, "the checkpoint was replaced by the new one")
+
+# temporary files of a checkpoint left by a writer that was killed are removed at the next start;
+# those of a writer that still runs are not
+import subprocess
+dead = subprocess.Popen(["true"])
+dead.wait()
+stale = write(os.path.join(d, f"o.ckpt.h5.tmp.{dead.pid}"), "half a checkpoint")
+alive = write(os.path.join(d, f"o.ckpt.h5.tmp.{os.getpid()}"), "being written")
+p = run(["run", cfg, "-o", out, "--quiet"])
+c.check(p.returncode == 0 and not os.path.exists(stale), f"a dead writer's temporary checkpoint is removed: {p.returncode}")
+c.check(os.path.exists(alive), "a running writer's temporary checkpoint is left alone")
+os.unlink(alive)
 c.done()

@@ -103,6 +103,15 @@ NFCS_API void nfcs_backend_describe(size_t i, nfcs_backend_info *out);
  * machine has none of that name, with the reason in the error message. */
 NFCS_API int nfcs_ctx_use_backend(nfcs_ctx *ctx, const char *name);
 
+/* Writes that must not be cut short — a flush, a checkpoint and its rename, closing the file — run
+ * inside a critical section (io/ marks them).  A handler of a second SIGINT/SIGTERM that would end
+ * the process at once calls nfcs_critical_defer(sig) first: when a critical write is under way it
+ * returns 1, and the signal is raised again (default action) as soon as that write has ended;
+ * otherwise 0, and the handler proceeds.  Async-signal-safe. */
+NFCS_API void nfcs_critical_enter(void);
+NFCS_API void nfcs_critical_leave(void);
+NFCS_API int nfcs_critical_defer(int sig);
+
 /* Record an error in the context and return its code.  Use through NFCS_ERROR(). */
 NFCS_API int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func,
                               const char *fmt, ...) NFCS_PRINTF(6, 7);
