@@ -4,6 +4,7 @@
 # and for CI and maintainers:
 #   make test-sanitize   ASan + UBSan build, every test but the long physics runs (ctest -LE long)
 #   make test-single     single-precision build, the tests labelled `single`
+#   make test-tsan       ThreadSanitizer build (engine loops on one thread), the tests labelled `io_thread`
 #   make mutants         the suite against deliberate faults (scripts/mutants.py; ~10 min, not in CI)
 BUILD      ?= build
 BUILD_TYPE ?= Release
@@ -13,7 +14,7 @@ CONFIG     ?= configs/default.yaml
 OUT        ?= out/default.h5
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build run test test-sanitize test-single mutants bench clean help
+.PHONY: all deps configure build run test test-sanitize test-single test-tsan mutants bench clean help
 
 all: build
 
@@ -54,6 +55,12 @@ test-single:
 	@$(MAKE) --no-print-directory test BUILD=build-single \
 	  CMAKE_ARGS="-DNFCS_PRECISION=single -DNFCS_BUILD_BENCH=OFF -DNFCS_CUDA=OFF $(CMAKE_ARGS)" CTEST_ARGS="-L single"
 
+# ThreadSanitizer: the coordinator against its I/O thread (sinks, errors, signals, restarts); the
+# engine's OpenMP loops run on one thread there (TSan cannot see into libgomp)
+test-tsan:
+	@$(MAKE) --no-print-directory test BUILD=build-tsan BUILD_TYPE=RelWithDebInfo \
+	  CMAKE_ARGS="-DNFCS_SANITIZE=thread -DNFCS_BUILD_BENCH=OFF -DNFCS_CUDA=OFF $(CMAKE_ARGS)" CTEST_ARGS="-L io_thread"
+
 # every deliberate fault of scripts/mutants.py must make a test fail (not in CI)
 mutants: deps
 	@/usr/bin/python3 scripts/mutants.py
@@ -62,4 +69,4 @@ bench: build
 	$(BUILD)/bench/nfcs_microbench --benchmark_min_time=0.2
 
 clean:
-	rm -rf build build-san build-single build-mutants build.configure.log build-san.configure.log build-single.configure.log
+	rm -rf build build-san build-single build-tsan build-mutants build.configure.log build-san.configure.log build-single.configure.log build-tsan.configure.log

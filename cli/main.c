@@ -27,9 +27,11 @@ static void usage(FILE *f) {
           "            range and help (--markdown: as the reference docs/configuration.md); FILE.h5: a\n"
           "            summary of a run's output\n"
           "\n"
-          "exit status: 0 ok, 1 non-finite state, 64 usage, 65 bad input data, 66 missing input file,\n"
-          "             69 backend unavailable, 73 output cannot be created, 74 I/O error, 78 config error,\n"
-          "             130 stopped by a signal\n");
+          "exit status: 0 ok, 1 non-finite state, 64 usage, 65 bad input data (an input file that is\n"
+          "             not what it must be), 66 an input file cannot be opened, 69 backend unavailable,\n"
+          "             70 internal error (a failed GPU or library call, named), 71 not enough memory for\n"
+          "             the run, 73 output cannot be created, 74 I/O error, 78 config error, 130 stopped\n"
+          "             by a signal\n");
 }
 
 typedef struct cli_args {

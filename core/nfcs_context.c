@@ -36,6 +36,7 @@ int nfcs_ctx_create(nfcs_ctx **out) {
   ctx->threads = 0;
   ctx->fft_planner = NFCS_PLAN_MEASURE;
   snprintf(ctx->fft_wisdom, sizeof ctx->fft_wisdom, "auto");
+  ctx->owner = pthread_self();
   *out = ctx;
   return NFCS_OK;
 }
@@ -69,12 +70,29 @@ int nfcs_ctx_threads(const nfcs_ctx *ctx) {
   return n > 0 ? (int)n : 1;
 }
 
+/* The error record a thread writes and reads: the context's for the thread that created it, a
+ * record of its own for any other (so that two threads never write one record). */
+typedef struct err_record {
+  int code;
+  char msg[1024];
+  char origin[256];
+} err_record;
+static _Thread_local err_record thread_err;
+
+static err_record *record_of(nfcs_ctx *ctx) {
+  _Static_assert(sizeof thread_err.msg == sizeof ctx->err_msg && sizeof thread_err.origin == sizeof ctx->err_origin, "records");
+  return pthread_equal(pthread_self(), ctx->owner) ? NULL : &thread_err;
+}
+
 int nfcs_error_vraise(nfcs_ctx *ctx, int code, const char *file, int line, const char *func, const char *fmt, va_list ap) {
   if (!ctx) return code;
-  ctx->err_code = code;
-  vsnprintf(ctx->err_msg, sizeof ctx->err_msg, fmt, ap);
+  err_record *r = record_of(ctx);
+  int *c = r ? &r->code : &ctx->err_code;
+  char *msg = r ? r->msg : ctx->err_msg, *origin = r ? r->origin : ctx->err_origin;
+  *c = code;
+  vsnprintf(msg, sizeof ctx->err_msg, fmt, ap);
   const char *base = strrchr(file, '/');
-  snprintf(ctx->err_origin, sizeof ctx->err_origin, "%s:%d (%s)", base ? base + 1 : file, line, func);
+  snprintf(origin, sizeof ctx->err_origin, "%s:%d (%s)", base ? base + 1 : file, line, func);
   return code;
 }
 
@@ -86,11 +104,25 @@ int nfcs_error_raise(nfcs_ctx *ctx, int code, const char *file, int line, const 
   return rc;
 }
 
-int nfcs_error_code(const nfcs_ctx *ctx) { return ctx->err_code; }
-const char *nfcs_error_message(const nfcs_ctx *ctx) { return ctx->err_msg; }
-const char *nfcs_error_origin(const nfcs_ctx *ctx) { return ctx->err_origin; }
+int nfcs_error_code(const nfcs_ctx *ctx) {
+  const err_record *r = record_of((nfcs_ctx *)ctx);
+  return r ? r->code : ctx->err_code;
+}
+const char *nfcs_error_message(const nfcs_ctx *ctx) {
+  const err_record *r = record_of((nfcs_ctx *)ctx);
+  return r ? r->msg : ctx->err_msg;
+}
+const char *nfcs_error_origin(const nfcs_ctx *ctx) {
+  const err_record *r = record_of((nfcs_ctx *)ctx);
+  return r ? r->origin : ctx->err_origin;
+}
 
 void nfcs_error_clear(nfcs_ctx *ctx) {
+  err_record *r = record_of(ctx);
+  if (r) {
+    memset(r, 0, sizeof *r);
+    return;
+  }
   ctx->err_code = 0;
   ctx->err_msg[0] = '\0';
   ctx->err_origin[0] = '\0';

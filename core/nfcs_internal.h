@@ -2,6 +2,8 @@
 #ifndef NFCS_INTERNAL_H
 #define NFCS_INTERNAL_H
 
+#include <pthread.h>
+
 #include "nfcs_base.h"
 #include "nfcs_backend.h"
 #include "nfcs_params.h"
@@ -14,6 +16,9 @@ struct nfcs_ctx {
   const nfcs_backend_type *backend_type;
   const nfcs_backend_ops *ops;
   void *backend;
+  /* the last error of the thread that created the context (errors raised on other threads, e.g.
+   * the I/O thread's sinks, go to a record of that thread: nfcs_error_* read the caller's) */
+  pthread_t owner;
   int err_code;
   char err_msg[1024];
   char err_origin[256];

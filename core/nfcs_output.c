@@ -61,7 +61,7 @@ static void fail(nfcs_output *o, int rc) {
   pthread_mutex_lock(&o->mu);
   if (!o->err) {
     o->err = rc;
-    snprintf(o->err_msg, sizeof o->err_msg, "%s", o->ctx->err_msg);
+    snprintf(o->err_msg, sizeof o->err_msg, "%s", nfcs_error_message(o->ctx));
   }
   pthread_mutex_unlock(&o->mu);
 }
@@ -74,7 +74,7 @@ static void sink_failed(nfcs_output *o, int k, int rc) {
     return;
   }
   o->live[k] = 0;
-  nfcs_log(o->ctx, NFCS_LOG_WARNING, "output: a best-effort sink failed and is left out from now on: %s", o->ctx->err_msg);
+  nfcs_log(o->ctx, NFCS_LOG_WARNING, "output: a best-effort sink failed and is left out from now on: %s", nfcs_error_message(o->ctx));
   if (o->sinks[k].ops->close) o->sinks[k].ops->close(o->sinks[k].self, rc); /* it is closed with its error */
 }
 
@@ -115,7 +115,7 @@ static void *io_main(void *arg) {
     const int orc = op->open ? op->open(o->sinks[k].self, &o->info) : NFCS_OK;
     o->live[k] = !orc;
     if (orc && !o->sinks[k].best_effort) rc = orc;
-    else if (orc) nfcs_log(o->ctx, NFCS_LOG_WARNING, "output: a best-effort sink could not start: %s", o->ctx->err_msg);
+    else if (orc) nfcs_log(o->ctx, NFCS_LOG_WARNING, "output: a best-effort sink could not start: %s", nfcs_error_message(o->ctx));
   }
   if (rc) /* an essential sink did not open: close those that did */
     for (int k = 0; k < o->nsinks; k++)
@@ -125,7 +125,7 @@ static void *io_main(void *arg) {
   o->open_rc = rc;
   if (rc) {
     o->err = rc;
-    snprintf(o->err_msg, sizeof o->err_msg, "%s", o->ctx->err_msg);
+    snprintf(o->err_msg, sizeof o->err_msg, "%s", nfcs_error_message(o->ctx));
   }
   pthread_cond_broadcast(&o->cv_free);
   pthread_mutex_unlock(&o->mu);
@@ -212,8 +212,10 @@ int nfcs_output_start(nfcs_ctx *ctx, const nfcs_sink *sinks, int nsinks, const n
   if (rc) {
     pthread_join(o->thread, NULL);
     o->started = 0;
+    char msg[sizeof o->err_msg];
+    snprintf(msg, sizeof msg, "%s", o->err_msg); /* the I/O thread's record, handed over */
     nfcs_output_destroy(&o);
-    return rc; /* the context holds the sink's message already (same thread wrote it before we read it) */
+    return NFCS_ERROR(ctx, rc, "%s", msg);
   }
   *out = o;
   return NFCS_OK;

@@ -632,7 +632,7 @@ static int check_continuable(h5sink *s, const nfcs_run_info *info, char *why, si
   }
   /* the metric series: each a series of samples */
   if (!rc && H5LTpath_valid(f, "/metrics", 1) > 0) {
-    hid_t g = H5Gopen2(f, "/metrics", H5P_DEFAULT);
+    hid_t g = nfcs_h5_links_inside(f, "/metrics") ? H5Gopen2(f, "/metrics", H5P_DEFAULT) : -1;
     H5G_info_t gi;
     if (g < 0 || H5Gget_info(g, &gi) < 0 || gi.nlinks > 4 * NFCS_MAX_METRICS) {
       snprintf(why, wl, "/metrics is not a group of metric series");

@@ -50,7 +50,12 @@ static const char *type_mismatch(hid_t ty, nfcs_elem elem) {
 static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, nfcs_elem elem, int rank, const int64_t *shape,
                       const char *shape_of, nfcs_array *out) {
   hid_t ds = nfcs_h5_open_dataset(f, d);
-  if (ds < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s", path, d);
+  if (ds < 0 && (!nfcs_h5_links_inside(f, d) || H5Lexists(f, d, H5P_DEFAULT) <= 0 || H5LTpath_valid(f, d, 1) <= 0))
+    return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s%s", path, d,
+                      nfcs_h5_links_inside(f, d) ? "" : " in the file itself (links to other files are not followed)");
+  if (ds < 0)
+    return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s is not a dataset whose data is in the file (external raw data and virtual "
+                      "datasets are not read)", path, d);
   hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds), mt = -1;
   int rc = NFCS_OK;
   void *buf = NULL;
@@ -247,7 +252,7 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s:/config/model is not a text of at most %zu bytes", path, NFCS_H5_TEXT_MAX);
     goto out;
   }
-  hid_t g = H5Gopen2(f, "/state", H5P_DEFAULT);
+  hid_t g = nfcs_h5_links_inside(f, "/state") ? H5Gopen2(f, "/state", H5P_DEFAULT) : -1;
   ck_iter it = {.b = b};
   if (g < 0) snprintf(it.why, sizeof it.why, "/state is not a group");
   if (!it.why[0] && H5Literate(g, H5_INDEX_NAME, H5_ITER_INC, NULL, ck_visit, &it) < 0 && !it.why[0])

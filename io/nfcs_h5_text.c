@@ -94,15 +94,48 @@ int nfcs_h5_bytes(uint64_t count, size_t size, size_t *bytes, char *why, size_t 
   return 0;
 }
 
+/* every link on the way to path (each prefix /a, /a/b, ...) is a link inside this file: hard or
+ * soft, never an external link (which opens another file) or a user-defined one */
+int nfcs_h5_links_inside(hid_t loc, const char *path) {
+  char prefix[1024];
+  const size_t n = strlen(path);
+  if (n == 0 || n >= sizeof prefix) return 0;
+  for (size_t i = 1; i <= n; i++) {
+    if (i < n && path[i] != '/') continue;
+    memcpy(prefix, path, i);
+    prefix[i] = '\0';
+    if (!strcmp(prefix, "/") || !strcmp(prefix, ".")) continue;
+#if H5_VERSION_GE(1, 12, 0)
+    H5L_info2_t li;
+    if (H5Lexists(loc, prefix, H5P_DEFAULT) <= 0 || H5Lget_info2(loc, prefix, &li, H5P_DEFAULT) < 0) return 0;
+#else
+    H5L_info_t li;
+    if (H5Lexists(loc, prefix, H5P_DEFAULT) <= 0 || H5Lget_info(loc, prefix, &li, H5P_DEFAULT) < 0) return 0;
+#endif
+    if (li.type != H5L_TYPE_HARD && li.type != H5L_TYPE_SOFT) return 0;
+  }
+  return 1;
+}
+
 hid_t nfcs_h5_open_dataset(hid_t loc, const char *path) {
-  if (H5LTpath_valid(loc, path, 1) <= 0) return -1;
+  if (!nfcs_h5_links_inside(loc, path) || H5LTpath_valid(loc, path, 1) <= 0) return -1;
   H5O_info_t oi;
 #if H5_VERSION_GE(1, 12, 0)
   if (H5Oget_info_by_name3(loc, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET) return -1;
 #else
   if (H5Oget_info_by_name2(loc, path, &oi, H5O_INFO_BASIC, H5P_DEFAULT) < 0 || oi.type != H5O_TYPE_DATASET) return -1;
 #endif
-  return H5Dopen2(loc, path, H5P_DEFAULT);
+  hid_t d = H5Dopen2(loc, path, H5P_DEFAULT);
+  if (d < 0) return -1;
+  /* its data in this file: no external raw-data files, no virtual dataset mapping other files */
+  hid_t dcpl = H5Dget_create_plist(d);
+  const int inside = dcpl >= 0 && H5Pget_layout(dcpl) != H5D_VIRTUAL && H5Pget_external_count(dcpl) == 0;
+  if (dcpl >= 0) H5Pclose(dcpl);
+  if (!inside) {
+    H5Dclose(d);
+    return -1;
+  }
+  return d;
 }
 
 /* one string of type t from an attribute (a >= 0) or a dataset (d >= 0), of at most max_bytes:

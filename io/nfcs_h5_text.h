@@ -22,9 +22,12 @@ int nfcs_h5_extent(hid_t space, int max_rank, int *rank, hsize_t *dims, uint64_t
 /* count elements of `size` bytes: the product into *bytes, refused (-1, why) when it overflows or
  * exceeds this machine's memory. */
 int nfcs_h5_bytes(uint64_t count, size_t size, size_t *bytes, char *why, size_t len);
-/* A dataset of loc by path, opened only when it is one (not a group, a dangling or external link):
- * its id, or -1. */
+/* A dataset of loc by path, opened only when it is one whose data is in this file: reached through
+ * hard or soft links only (an external link would open another file), not virtual, without
+ * external raw-data files (which could be any file of the machine).  Its id, or -1. */
 hid_t nfcs_h5_open_dataset(hid_t loc, const char *path);
+/* Is every link on the way to path (each of /a, /a/b, ...) a hard or soft link of this file? */
+int nfcs_h5_links_inside(hid_t loc, const char *path);
 
 /* A variable-length UTF-8 string type; the caller closes it (H5Tclose). */
 hid_t nfcs_h5_text_type(void);

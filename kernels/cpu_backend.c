@@ -7,7 +7,9 @@
 #include <cblas.h>
 #include <fftw3.h>
 #include <math.h>
+#ifdef _OPENMP
 #include <omp.h>
+#endif
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,7 +123,11 @@ static int cpu_fft_create(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_
   static const unsigned flags_of[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT, FFTW_EXHAUSTIVE};
   unsigned flags = flags_of[c->ctx->fft_planner & 3];
   pthread_mutex_lock(&planner_lock);
+#ifdef _OPENMP
   FFTW(plan_with_nthreads)(c->threads);
+#else
+  FFTW(plan_with_nthreads)(1); /* built without OpenMP: FFTW's OpenMP threads would be the only ones */
+#endif
   f->fwd = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)phys, (fft_cplx *)spec, FFTW_FORWARD, flags);
   f->inv = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)spec, (fft_cplx *)phys, FFTW_BACKWARD, flags);
   char path[NFCS_PATH_MAX];
@@ -258,7 +264,11 @@ static void cpu_libraries(char *out, size_t len) {
 #else
   const char *fftw = fftw_version;
 #endif
+#ifdef _OPENMP
   snprintf(out, len, "%s; %s; OpenMP %d", fftw, openblas_get_config(), _OPENMP);
+#else
+  snprintf(out, len, "%s; %s; no OpenMP (one thread)", fftw, openblas_get_config());
+#endif
 }
 
 static const nfcs_backend_type CPU_TYPE = {

@@ -50,6 +50,10 @@ backend: {{threads: 2, fft_planner: estimate, fft_wisdom: ""}}
 
 # ---------------------------------------------------------------- input files
 ic = os.path.join(d, "ic.h5")
+with open(os.path.join(d, "secret.bin"), "wb") as f:
+    f.write(bytes(12 * 16 * 16))  # any file of the machine: an input must not read it through an external dataset
+with h5py.File(os.path.join(d, "other.h5"), "w") as f:
+    f["/phi"] = np.zeros((12, 16), dtype=complex)
 cplx = np.dtype([("r", "<f8"), ("i", "<f8")])
 with h5py.File(ic, "w") as f:
     f.create_dataset("rank9", shape=(1,) * 9, dtype=cplx)
@@ -61,11 +65,18 @@ with h5py.File(ic, "w") as f:
     f.create_dataset("null", data=h5py.Empty("f8"))
     f.create_dataset("nan", data=np.full((12, 16), np.nan + 0j))
     f["group"] = h5py.SoftLink("/nowhere")
+    f["elsewhere"] = h5py.ExternalLink(os.path.join(d, "other.h5"), "/phi")
+    f.create_dataset("extern", shape=(12, 16), dtype=cplx, external=[(os.path.join(d, "secret.bin"), 0, 12 * 16 * 16)])
+    layout = h5py.VirtualLayout(shape=(12, 16), dtype=cplx)
+    layout[:] = h5py.VirtualSource(os.path.join(d, "other.h5"), "/phi", shape=(12, 16))
+    f.create_virtual_dataset("virtual", layout)
     f.create_group("agroup")
 for ds, why in [("/rank9", "expected at most 4 axes, got 9"), ("/huge", "multiply past 2^64"), ("/wide", "expected shape [12, 16]"), ("/strings", "expected complex numbers"),
                 ("/three", "expected complex numbers"), ("/scalar", "expected shape"), ("/null", "expected complex"),
-                ("/nan", "is not finite"), ("/group", "has no dataset /group"), ("/agroup", "has no dataset /agroup"),
-                ("/absent", "has no dataset /absent")]:
+                ("/nan", "is not finite"), ("/group", "has no dataset /group"), ("/agroup", "is not a dataset whose data"),
+                ("/absent", "has no dataset /absent"), ("/elsewhere", "links to other files are not followed"),
+                ("/extern", "is not a dataset whose data is in the file"), ("/virtual", "is not a dataset whose data is in the file"),
+                ("/agroup/x/y", "has no dataset")]:
     expect(["run", ic_config("ic.yaml", ds), "-o", os.path.join(d, "o.h5"), "--quiet"], 65, [ic, why], f"initial field {ds}")
 c.check(not os.path.exists(os.path.join(d, "o.h5")), "a refused input writes no output")
 write(os.path.join(d, "text.h5"), "not HDF5 at all\n")
