@@ -413,35 +413,116 @@ static struct fy_diag *make_diag(void) {
   return diag;
 }
 
+/* YAML is text: valid UTF-8 without NUL and without control characters but tab, newline and
+ * carriage return (YAML 1.2, c-printable).  Directive lines ("%YAML", "%TAG") are not taken either:
+ * a config needs none, and libfyaml 0.7's directive scanner loops forever on malformed ones (found
+ * by tests/fuzz).  All checked before the parser sees the text. */
+static int utf8_length(const unsigned char *s, size_t left) {
+  const unsigned char c = s[0];
+  int n;
+  unsigned cp;
+  if (c < 0x80) return 1;
+  if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
+  else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
+  else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
+  else return 0;
+  if ((size_t)n > left) return 0;
+  for (int i = 1; i < n; i++) {
+    if ((s[i] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (s[i] & 0x3f);
+  }
+  if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return n;
+}
+
+static int check_text(const char *name, const char *text, size_t len, nfcs_diags *d) {
+  int line = 1, col = 1;
+  const unsigned char *u = (const unsigned char *)text;
+  for (size_t i = 0; i < len;) {
+    const unsigned char c = u[i];
+    if (c == '\n') {
+      line++;
+      col = 1;
+      i++;
+      continue;
+    }
+    if (c == '%' && col == 1) {
+      nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:%d:1: error: (YAML syntax): YAML directives (%%...) are not supported in a config", name, line);
+      return NFCS_ERR_CONFIG;
+    }
+    if ((c < 0x20 && c != '\t' && c != '\r') || c == 0x7f) {
+      nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:%d:%d: error: (YAML syntax): the control character 0x%02x is not allowed in a config",
+                     name, line, col, c);
+      return NFCS_ERR_CONFIG;
+    }
+    const int n = utf8_length(u + i, len - i);
+    if (!n) {
+      nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:%d:%d: error: (YAML syntax): the byte 0x%02x is not valid UTF-8", name, line, col, c);
+      return NFCS_ERR_CONFIG;
+    }
+    i += (size_t)n;
+    col++;
+  }
+  return NFCS_OK;
+}
+
+static int load_text(const char *name, const char *text, size_t len, nfcs_params *p, nfcs_diags *d) {
+  NFCS_CHECK(check_text(name, text, len, d));
+  struct fy_diag *diag = make_diag();
+  struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_PARSE | FYPCF_ALLOW_DUPLICATE_KEYS, .diag = diag};
+  struct fy_document *doc = fy_document_build_from_string(&cfg, text, len);
+  int rc = load_doc(name, doc, diag, p, d);
+  if (doc) fy_document_destroy(doc);
+  if (diag) fy_diag_destroy(diag);
+  return rc;
+}
+
 int nfcs_config_load(const char *path, nfcs_params *p, nfcs_diags *d) {
-  FILE *f = fopen(path, "r");
+  FILE *f = fopen(path, "rb");
   if (!f) {
     nfcs_diags_add(d, NFCS_ERR_NOINPUT, "%s: error: cannot open the config file: %s", path, strerror(errno));
     return NFCS_ERR_NOINPUT;
   }
+  /* the whole file (a config is small; more than 64 MiB is not one) */
+  size_t cap = 65536, len = 0;
+  char *text = malloc(cap);
+  int rc = NFCS_OK;
+  while (text) {
+    len += fread(text + len, 1, cap - len, f);
+    if (len < cap) break;
+    if (cap >= ((size_t)64 << 20)) {
+      nfcs_diags_add(d, NFCS_ERR_CONFIG, "%s:1:1: error: (top level): a config file of more than 64 MiB", path);
+      rc = NFCS_ERR_CONFIG;
+      break;
+    }
+    char *t2 = realloc(text, cap *= 2);
+    if (!t2) { free(text); text = NULL; }
+    else text = t2;
+  }
+  const int read_error = ferror(f);
   fclose(f);
-  snprintf(p->config_path, sizeof p->config_path, "%s", path);
-  const char *slash = strrchr(path, '/');
-  if (slash) snprintf(p->config_dir, sizeof p->config_dir, "%.*s", (int)(slash - path), path);
-  else snprintf(p->config_dir, sizeof p->config_dir, ".");
-  if (slash == path) snprintf(p->config_dir, sizeof p->config_dir, "/");
-  struct fy_diag *diag = make_diag();
-  struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_PARSE | FYPCF_ALLOW_DUPLICATE_KEYS, .diag = diag};
-  struct fy_document *doc = fy_document_build_from_file(&cfg, path);
-  int rc = load_doc(path, doc, diag, p, d);
-  if (doc) fy_document_destroy(doc);
-  if (diag) fy_diag_destroy(diag);
+  if (!text) {
+    nfcs_diags_add(d, NFCS_ERR_NOMEM, "%s: error: out of memory reading the config file", path);
+    return NFCS_ERR_NOMEM;
+  }
+  if (!rc && read_error) {
+    nfcs_diags_add(d, NFCS_ERR_NOINPUT, "%s: error: cannot read the config file", path);
+    rc = NFCS_ERR_NOINPUT;
+  }
+  if (!rc) {
+    snprintf(p->config_path, sizeof p->config_path, "%s", path);
+    const char *slash = strrchr(path, '/');
+    if (slash) snprintf(p->config_dir, sizeof p->config_dir, "%.*s", (int)(slash - path), path);
+    else snprintf(p->config_dir, sizeof p->config_dir, ".");
+    if (slash == path) snprintf(p->config_dir, sizeof p->config_dir, "/");
+    rc = load_text(path, text, len, p, d);
+  }
+  free(text);
   return rc;
 }
 
 int nfcs_config_load_string(const char *name, const char *text, nfcs_params *p, nfcs_diags *d) {
   snprintf(p->config_path, sizeof p->config_path, "%s", name);
   snprintf(p->config_dir, sizeof p->config_dir, ".");
-  struct fy_diag *diag = make_diag();
-  struct fy_parse_cfg cfg = {.flags = FYPCF_QUIET | FYPCF_DEFAULT_PARSE | FYPCF_ALLOW_DUPLICATE_KEYS, .diag = diag};
-  struct fy_document *doc = fy_document_build_from_string(&cfg, text, FY_NT);
-  int rc = load_doc(name, doc, diag, p, d);
-  if (doc) fy_document_destroy(doc);
-  if (diag) fy_diag_destroy(diag);
-  return rc;
+  return load_text(name, text, strlen(text), p, d);
 }

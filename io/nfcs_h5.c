@@ -601,7 +601,27 @@ static H5T_class_t elem_class(nfcs_elem e) {
   return e == NFCS_ELEM_I64 ? H5T_INTEGER : e == NFCS_ELEM_COMPLEX ? H5T_COMPOUND : e == NFCS_ELEM_TEXT ? H5T_STRING : H5T_FLOAT;
 }
 
+static int check_continuable_here(h5sink *s, const nfcs_run_info *info, char *why, size_t wl);
+
+typedef struct continuable_args {
+  h5sink *s;
+  const nfcs_run_info *info;
+} continuable_args;
+
+static int continuable_run(void *arg) {
+  continuable_args *a = arg;
+  char why[512];
+  return check_continuable_here(a->s, a->info, why, sizeof why);
+}
+
+/* the check, first in the guard's child (the HDF5 library may crash on a crafted file) */
 static int check_continuable(h5sink *s, const nfcs_run_info *info, char *why, size_t wl) {
+  continuable_args a = {s, info};
+  if (nfcs_h5_guarded(continuable_run, &a, why, wl)) return -1;
+  return check_continuable_here(s, info, why, wl);
+}
+
+static int check_continuable_here(h5sink *s, const nfcs_run_info *info, char *why, size_t wl) {
   why[0] = '\0';
   hid_t f = H5Fopen(s->path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return snprintf(why, wl, "it is not an HDF5 file"), -1;

@@ -8,6 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "nfcs_h5_text.h"
 #include "nfcs_io.h"
@@ -144,7 +146,7 @@ static double attr_double(hid_t obj, const char *name) {
   return v;
 }
 
-int nfcs_h5_describe(const char *path, FILE *f) {
+static int describe(const char *path, FILE *f) {
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   FILE *probe = fopen(path, "rb");
   if (!probe) {
@@ -232,4 +234,30 @@ int nfcs_h5_describe(const char *path, FILE *f) {
   }
   H5Fclose(h);
   return 0;
+}
+
+typedef struct describe_args {
+  const char *path;
+} describe_args;
+
+static int describe_run(void *arg) {
+  const describe_args *a = arg;
+  FILE *null = fopen("/dev/null", "w");
+  if (!null) return 0;
+  const int saved = dup(2), devnull = open("/dev/null", O_WRONLY); /* the child's messages: not shown twice */
+  if (devnull >= 0) dup2(devnull, 2);
+  const int rc = describe(a->path, null);
+  fclose(null);
+  if (saved >= 0) dup2(saved, 2);
+  return rc;
+}
+
+int nfcs_h5_describe(const char *path, FILE *f) {
+  describe_args a = {path};
+  char why[256];
+  if (access(path, R_OK) == 0 && nfcs_h5_guarded(describe_run, &a, why, sizeof why)) {
+    fprintf(stderr, "nfcs: error: %s is damaged or crafted: %s (docs/trust.md)\n", path, why);
+    return 65;
+  }
+  return describe(path, f);
 }

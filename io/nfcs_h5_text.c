@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <errno.h>
+#include <signal.h>
+#include <sys/wait.h>
 
 hid_t nfcs_h5_complex_type(hid_t real) {
   size_t sz = H5Tget_size(real);
@@ -216,4 +219,36 @@ char *nfcs_h5_read_text(hid_t loc, const char *path, size_t max_bytes) {
   if (t >= 0) H5Tclose(t);
   H5Dclose(d);
   return out;
+}
+
+int nfcs_h5_preflight_child;
+
+int nfcs_h5_guarded(int (*fn)(void *arg), void *arg, char *why, size_t len) {
+  const char *off = getenv("NFCS_NO_PREFLIGHT");
+  if (off && *off && strcmp(off, "0") != 0) return 0;
+  fflush(NULL);
+  const pid_t pid = fork();
+  if (pid < 0) return 0; /* no child: read without the guard */
+  if (pid == 0) {
+    nfcs_h5_preflight_child = 1;
+    signal(SIGALRM, SIG_DFL);
+    alarm(30);
+    fn(arg);
+    _exit(0);
+  }
+  int st = 0;
+  while (waitpid(pid, &st, 0) < 0)
+    if (errno != EINTR) return 0;
+  /* a signal, or the exit status a sanitizer gives a crash (the child itself only exits 0) */
+  if (WIFSIGNALED(st)) {
+    const int sig = WTERMSIG(st);
+    if (sig == SIGALRM) snprintf(why, len, "the HDF5 library did not finish reading it in 30 s");
+    else snprintf(why, len, "the HDF5 library crashed reading it (%s)", strsignal(sig));
+    return -1;
+  }
+  if (WIFEXITED(st) && WEXITSTATUS(st) != 0) {
+    snprintf(why, len, "the HDF5 library failed reading it (exit %d)", WEXITSTATUS(st));
+    return -1;
+  }
+  return 0;
 }

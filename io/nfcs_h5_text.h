@@ -29,6 +29,18 @@ hid_t nfcs_h5_open_dataset(hid_t loc, const char *path);
 /* Is every link on the way to path (each of /a, /a/b, ...) a hard or soft link of this file? */
 int nfcs_h5_links_inside(hid_t loc, const char *path);
 
+/* The HDF5 library parses a file's structure before nfcs can check anything, and it crashes or
+ * hangs on some crafted files (found by tests/fuzz: segfaults and endless loops in its global heap
+ * on variable-length strings).  So every reader of a file nfcs did not just write first does its
+ * reading in a child process: fn(arg) runs there (reading no dataset larger than
+ * NFCS_H5_PREFLIGHT_BYTES), and only when the child survives (no signal, done within 30 s) does
+ * the reader run for real.  -1 with why set when the library crashed or hung on the file; 0
+ * otherwise (also when no child can be made).  NFCS_NO_PREFLIGHT=1 turns it off (fuzzing libhdf5). */
+int nfcs_h5_guarded(int (*fn)(void *arg), void *arg, char *why, size_t len);
+/* set in that child: readers skip the data of larger datasets there (metadata only) */
+extern int nfcs_h5_preflight_child;
+#define NFCS_H5_PREFLIGHT_BYTES ((size_t)64 << 20)
+
 /* A variable-length UTF-8 string type; the caller closes it (H5Tclose). */
 hid_t nfcs_h5_text_type(void);
 

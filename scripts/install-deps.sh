@@ -13,6 +13,7 @@ PACKAGES=(
   libssl-dev              # libcrypto: SHA-256 of the model (model_hash)
   libcmocka-dev           # unit tests
   libbenchmark-dev        # Google Benchmark microbenchmarks
+  clang-14 libclang-rt-14-dev  # libFuzzer harnesses of tests/fuzz (make fuzz, make fuzz-ci)
   librandom123-dev        # Philox counter-based RNG (header only)
   python3 python3-numpy python3-h5py python3-scipy python3-matplotlib python3-pil
   python3-xarray python3-h5netcdf   # post-analysis: xarray over h5netcdf

@@ -52,6 +52,21 @@ c.check(p.returncode == 78 and "got 10" in p.stderr, f"a --set list of 10 entrie
 p = validate('cgl:\n  grid_size: [16, 16]\noutput:\n  path: "a\\0b.h5"\n')
 c.check(p.returncode == 78 and "output.path" in p.stderr and "NUL" in p.stderr, f"a string holding NUL is refused: {p.stderr[:200]}")
 
+# what the YAML parser never sees (libfyaml 0.7 loops forever on "%" directives holding NUL bytes
+# or invalid UTF-8: found by tests/fuzz): raw control characters, invalid UTF-8, directives
+for name, raw, want in [("nul", b"cgl:\n  grid_size: [16, 16]\n  c1: 1.0\x00\n", ":3:10: error: (YAML syntax): the control character 0x00"),
+                        ("utf8", b"cgl:\n  scheme: s\xf4rang\n", ":2:12: error: (YAML syntax): the byte 0xf4 is not valid UTF-8"),
+                        ("directive", b"cgl:\n  grid_size: [16, 16]\n%   boundary: @\xc5\x00\x00id_s0.7i\n",
+                         ":3:1: error: (YAML syntax): YAML directives"),
+                        ("directive2", b"%YAML 1.2\n---\ncgl: {grid_size: [16, 16]}\n", ":1:1: error: (YAML syntax): YAML directives")]:
+    path = os.path.join(d, name + ".yaml")
+    with open(path, "wb") as f:
+        f.write(raw)
+    p = run(["validate", path], timeout=60)
+    c.check(p.returncode == 78 and want in p.stderr, f"{name}: refused at its place: {p.returncode} {p.stderr[:200]}")
+p = validate("cgl:\n  grid_size: [16, 16]\noutput: {path: \"caf\u00e9 \u4e2d.h5\"}\n")
+c.check(p.returncode == 0 and "café 中.h5" in p.stdout, f"valid UTF-8 is taken: {p.stderr[:200]}")
+
 # aliases are refused where they are
 p = validate("defaults: &d 2.0\ncgl:\n  grid_size: [16, 16]\n  c1: *d\n")
 c.check(p.returncode == 78 and ":4:" in p.stderr and "aliases" in p.stderr, f"an alias is refused at its line: {p.stderr[:300]}")

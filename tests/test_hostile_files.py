@@ -199,6 +199,17 @@ c.check(digest(out) == before, "refused restarts leave the output file as it was
 expect(["run", cfg, "-o", out, "--quiet", "--restart", os.path.join(d, "text.h5")], 65, ["is not an HDF5 file"],
        "a checkpoint that is not HDF5")
 
+# files that crash the HDF5 library itself (found by tests/fuzz/fuzz_h5: a segfault in its global
+# heap reading a variable-length string attribute): read first in a child process, refused with 65
+crasher = os.path.join(os.environ.get("NFCS_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "..")),
+                       "tests", "fuzz", "libhdf5", "segv-H5HG_read-vlen-attribute.h5")
+expect(["run", cfg, "-o", os.path.join(d, "z.h5"), "--quiet", "--restart", crasher], 65,
+       ["is damaged or crafted: the HDF5 library crashed reading it"], "a checkpoint that crashes libhdf5")
+c.check(not os.path.exists(os.path.join(d, "z.h5")), "nothing is written after a checkpoint that crashes libhdf5")
+shutil.copy(crasher, os.path.join(d, "crash_ic.h5"))
+expect(["run", ic_config("crash.yaml", path="crash_ic.h5"), "-o", os.path.join(d, "z.h5"), "--quiet"], 65,
+       ["crash_ic.h5"], "an initial field file that crashes libhdf5 (or is refused before)")
+
 # ---------------------------------------------------------------- continuing an output file that does not fit
 def damaged_output(name, edit):
     path = os.path.join(d, name)
