@@ -33,7 +33,7 @@ int nfcs_h5_links_inside(hid_t loc, const char *path);
  * hangs on some crafted files (found by tests/fuzz: segfaults and endless loops in its global heap
  * on variable-length strings).  So every reader of a file nfcs did not just write first does its
  * reading in a child process: fn(arg) runs there (reading no dataset larger than
- * NFCS_H5_PREFLIGHT_BYTES), and only when the child survives (no signal, done within 30 s) does
+ * NFCS_H5_PREFLIGHT_BYTES), and only when the child survives (no signal, done within 30 s, NFCS_PREFLIGHT_SECONDS) does
  * the reader run for real.  -1 with why set when the library crashed or hung on the file; 0
  * otherwise (also when no child can be made).  NFCS_NO_PREFLIGHT=1 turns it off (fuzzing libhdf5). */
 int nfcs_h5_guarded(int (*fn)(void *arg), void *arg, char *why, size_t len);
