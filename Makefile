@@ -93,8 +93,9 @@ fuzz: fuzz-build
 fuzz-ci: fuzz-build
 	@for h in $(FUZZ_HARNESSES); do \
 	  runs=20000; [ $$h = h5 ] && runs=600; $(FUZZ_ARGS); \
+	  rm -rf build-fuzz/ci-corpus/$$h; mkdir -p build-fuzz/ci-corpus/$$h; \
 	  NFCS_PREFLIGHT_SECONDS=2 build-fuzz/tests/fuzz/fuzz_$$h -seed=1 -runs=$$runs $$a -artifact_prefix=build-fuzz/ci-$$h- \
-	    tests/fuzz/corpus/$$h >build-fuzz/fuzz-ci-$$h.log 2>&1 || { tail -60 build-fuzz/fuzz-ci-$$h.log; exit 1; }; \
+	    build-fuzz/ci-corpus/$$h tests/fuzz/corpus/$$h >build-fuzz/fuzz-ci-$$h.log 2>&1 || { tail -60 build-fuzz/fuzz-ci-$$h.log; exit 1; }; \
 	  echo "fuzz_$$h: $$runs runs, nothing found"; \
 	done
 

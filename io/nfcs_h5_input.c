@@ -267,7 +267,6 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
   *model_text = NULL;
   model_hash[0] = '\0';
   memset(b, 0, sizeof *b);
-  H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
   FILE *probe = fopen(path, "rb");
   if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "--restart: cannot open %s: %s", path, strerror(errno));
   fclose(probe);
@@ -280,14 +279,12 @@ int nfcs_h5_read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, cha
 
 static int read_checkpoint(nfcs_ctx *ctx, const char *path, nfcs_bundle *b, char **yaml, char **model_text,
                            char model_hash[65]) {
+  /* the file exists and can be opened (checked by the caller) */
   *yaml = NULL;
   *model_text = NULL;
   model_hash[0] = '\0';
   memset(b, 0, sizeof *b);
   H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-  FILE *probe = fopen(path, "rb");
-  if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "--restart: cannot open %s: %s", path, strerror(errno));
-  fclose(probe);
   hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return NFCS_ERROR(ctx, NFCS_ERR_DATA, "--restart: %s is not an HDF5 file", path);
   int rc = NFCS_OK;
