@@ -1,20 +1,14 @@
 /* libFuzzer harness: the --set parser.  Each line of the input is one KEY=VALUE (as the command
  * line passes it), applied in order over the defaults; then the cross-key checks and the effective
  * YAML. */
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "nfcs/nfcs.h"
+#include "fuzz_util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static nfcs_params p;
   static nfcs_diags d;
-  char *text = malloc(size + 1);
+  char *text = fuzz_text(data, size);
   if (!text) return 0;
-  memcpy(text, data, size);
-  text[size] = '\0';
   memset(&d, 0, sizeof d);
   nfcs_params_defaults(&p);
   char *save = NULL;
