@@ -29,15 +29,19 @@ static double now_s(void) {
 /* the n-th multiple of an interval (exact for the integers); +inf for interval 0 */
 static double nth(double interval, int64_t n) { return interval > 0 ? (double)n * interval : HUGE_VAL; }
 
-void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len) {
-  if (p->output.checkpoint_path[0]) {
-    snprintf(out, len, "%s", p->output.checkpoint_path);
-    return;
-  }
-  size_t n = strlen(p->output.path);
-  if (n > 3 && !strcmp(p->output.path + n - 3, ".h5")) snprintf(out, len, "%.*s.ckpt.h5", (int)(n - 3), p->output.path);
-  else snprintf(out, len, "%s.ckpt.h5", p->output.path);
+/* output.path with `ending` in place of its .h5 (added when it has none) */
+static void beside_output(const nfcs_params *p, const char *ending, char *out, size_t len) {
+  const size_t n = strlen(p->output.path);
+  if (n > 3 && !strcmp(p->output.path + n - 3, ".h5")) snprintf(out, len, "%.*s%s", (int)(n - 3), p->output.path, ending);
+  else snprintf(out, len, "%s%s", p->output.path, ending);
 }
+
+void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len) {
+  if (p->output.checkpoint_path[0]) snprintf(out, len, "%s", p->output.checkpoint_path);
+  else beside_output(p, ".ckpt.h5", out, len);
+}
+
+void nfcs_sidecar_path(const nfcs_params *p, char *out, size_t len) { beside_output(p, ".xmf", out, len); }
 
 /* what comes next: the index of the next tick, snapshot, metrics sample and checkpoint, and how
  * many snapshots and samples were written (a checkpoint keeps them) */

@@ -78,6 +78,11 @@ int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run,
   f[n].key = "output.checkpoint_path";
   f[n].output = 1;
   nfcs_checkpoint_path(p, f[n++].path, sizeof f->path);
+  if (p->output.xdmf) {
+    f[n].key = "output.xdmf";
+    f[n].output = 1;
+    nfcs_sidecar_path(p, f[n++].path, sizeof f->path);
+  }
   /* then what is read: the config, the checkpoint continued from, the model's input files */
   if (p->config_path[0]) {
     f[n].key = "the config file";
@@ -99,11 +104,11 @@ int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run,
     if (!f[i].output) continue;
     for (int j = i + 1; j < n; j++) {
       /* a run's checkpoint replaces the one it continues from: the one pair that may agree */
-      if (i == 1 && j == restart_at && restart && restart[0]) continue;
+      if (!strcmp(f[i].key, "output.checkpoint_path") && j == restart_at && restart && restart[0]) continue;
       if (!same_file(&f[i], &f[j])) continue;
       const char *key = f[i].key, *other = f[j].key;
       if (f[j].output)
-        nfcs_params_error(p, diags, other, "names the same file as %s (%s): the checkpoint would replace the run's file", key, f[j].path);
+        nfcs_params_error(p, diags, other, "names the same file as %s (%s): one output would replace the other", key, f[j].path);
       else if (!strcmp(other, "the config file") || !strcmp(other, "--restart"))
         nfcs_params_error(p, diags, key, "names %s (%s): an output never overwrites an input", other, f[j].path);
       else
@@ -112,7 +117,7 @@ int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run,
     }
   }
   if (!bad && for_run) {
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < restart_at && f[i].output; i++) {
       char dir[NFCS_PATH_MAX * 2];
       const int e = folder_writable(f[i].path, dir, sizeof dir);
       if (e) {

@@ -20,6 +20,7 @@
 #include "nfcs_bundle.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
+#include "nfcs_run.h"
 #include "nfcs_h5_text.h"
 
 #if NFCS_SINGLE
@@ -431,9 +432,7 @@ static void xdmf_setup(h5sink *s, const nfcs_params *p) {
   const char *path = s->set[s->xdmf].d->path, *b = base_name(path);
   snprintf(s->abs_path, sizeof s->abs_path, "%.*sabs_%s", (int)(b - path), path, b);
   snprintf(s->arg_path, sizeof s->arg_path, "%.*sarg_%s", (int)(b - path), path, b);
-  size_t n = strlen(s->path);
-  if (n > 3 && !strcmp(s->path + n - 3, ".h5")) snprintf(s->xmf_path, sizeof s->xmf_path, "%.*s.xmf", (int)(n - 3), s->path);
-  else snprintf(s->xmf_path, sizeof s->xmf_path, "%s.xmf", s->path);
+  nfcs_sidecar_path(p, s->xmf_path, sizeof s->xmf_path);
 }
 
 /* ---------------------------------------------------------------- the layout */

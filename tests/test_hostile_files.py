@@ -115,9 +115,10 @@ run(["run", cfg, "-o", out, "--quiet"], check=0)
 ck = os.path.join(d, "run.ckpt.h5")
 
 
-def damaged(name, edit):
+def edited_copy(src, name, edit):
+    """a copy of src named name, changed by edit(h5py.File)"""
     path = os.path.join(d, name)
-    shutil.copy(ck, path)
+    shutil.copy(src, path)
     with h5py.File(path, "r+") as f:
         edit(f)
     return path
@@ -166,9 +167,7 @@ def nan_state(f):
 
 
 def clock_ahead(f):
-    v = f["/state/kuramoto.reals"][...]
-    f["/state/kuramoto.reals"][...] = v  # unchanged; the coordinator goes back instead
-    f["/state/coordinator.t"][0] = 0.25
+    f["/state/coordinator.t"][0] = 0.25  # the modules stay at t = 1: ahead of the coordinator by more than a tick
 
 
 def yaml_array(f):
@@ -193,7 +192,7 @@ cases = [
 ]
 before = digest(out)
 for name, edit, pattern in cases:
-    path = damaged(name, edit)
+    path = edited_copy(ck, name, edit)
     expect(["run", cfg, "-o", out, "--quiet", "--restart", path, "--set", "run.t_end=2.0"], 65, pattern, f"checkpoint {name}")
 c.check(digest(out) == before, "refused restarts leave the output file as it was, byte for byte")
 expect(["run", cfg, "-o", out, "--quiet", "--restart", os.path.join(d, "text.h5")], 65, ["is not an HDF5 file"],
@@ -211,14 +210,6 @@ expect(["run", ic_config("crash.yaml", path="crash_ic.h5"), "-o", os.path.join(d
        ["crash_ic.h5"], "an initial field file that crashes libhdf5 (or is refused before)")
 
 # ---------------------------------------------------------------- continuing an output file that does not fit
-def damaged_output(name, edit):
-    path = os.path.join(d, name)
-    shutil.copy(out, path)
-    with h5py.File(path, "r+") as f:
-        edit(f)
-    return path
-
-
 def rank2_time(f):
     del f["/time/t"]
     f.create_dataset("/time/t", data=np.zeros((3, 2)), maxshape=(None, 2))
@@ -258,7 +249,7 @@ for name, edit, pattern in [("rank2.h5", rank2_time, ["/time/t has 2 axes"]), ("
                             ("short.h5", short_phi, ["/fields/phi has 1 entries"]), ("other.h5", other_model, ["another model"]),
                             ("unsorted.h5", unsorted_time, ["/time/t: entry 1"]), ("grid.h5", phi_wrong_grid, ["/fields/phi has length 15"]),
                             ("notnfcs.h5", not_nfcs, ["not written by nfcs"])]:
-    path = damaged_output(name, edit)
+    path = edited_copy(out, name, edit)
     h = digest(path)
     expect(["run", cfg, "-o", path, "--quiet", "--restart", half], 65, ["cannot continue the output file"] + pattern,
            f"continuing {name}")

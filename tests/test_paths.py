@@ -56,6 +56,9 @@ refused(["run", cfg, "-o", os.path.join(d, "o.h5"), "--set", f"output.checkpoint
         "output.checkpoint_path: names the same file as cgl.initial_condition.path", "the checkpoint onto the initial field")
 refused(["run", cfg, "-o", os.path.join(d, "o.h5"), "--set", f"output.checkpoint_path={os.path.join(d, 'o.h5')}"], 78,
         "output.checkpoint_path: names the same file as output.path", "the checkpoint onto the output")
+os.symlink(ic, os.path.join(d, "side.xmf"))
+refused(["run", cfg, "-o", os.path.join(d, "side.h5"), "--set", "output.xdmf=true"], 78,
+        "output.xdmf: names the same file as cgl.initial_condition.path", "the XDMF sidecar onto the initial field")
 refused(["run", cfg, "-o", os.path.join(d, "nodir", "o.h5")], 73, "its folder", "an output folder that does not exist")
 refused(["run", cfg, "-o", os.path.join(d, "o.h5"), "--set", f"output.checkpoint_path={os.path.join(d, 'nodir', 'o.ckpt.h5')}"], 73,
         "output.checkpoint_path: cannot write", "a checkpoint folder that does not exist (found at start, not after the run)")

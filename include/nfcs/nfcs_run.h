@@ -54,10 +54,13 @@ typedef struct nfcs_run_summary {
 
 /* The checkpoint path of a config: output.checkpoint_path, or output.path with .ckpt.h5 in place of .h5. */
 NFCS_API void nfcs_checkpoint_path(const nfcs_params *p, char *out, size_t len);
+/* The XDMF sidecar's path (output.xdmf): output.path with .xmf in place of .h5. */
+NFCS_API void nfcs_sidecar_path(const nfcs_params *p, char *out, size_t len);
 
 /* The files of a run, checked before anything is written: the output, the checkpoint, the config
  * file, the checkpoint continued from (restart, or NULL) and every input file of the model must be
- * different files (by device and inode where they exist, else by their canonical path; the one
+ * different files, and so must the XDMF sidecar when output.xdmf asks for one (by device and
+ * inode where they exist, else by their canonical path; the one
  * exception: the run's checkpoint may replace the one it continues from) -> NFCS_ERR_CONFIG, with
  * the key's place in the config; for_run: the folders of the output and the checkpoint exist and
  * are writable -> NFCS_ERR_CANTCREAT.  Every finding goes to diags. */
