@@ -66,6 +66,7 @@ typedef struct h5sink {
   size_t snap_cap;
   hid_t cmem;           /* memory compound type of complex data */
   hsize_t nsnap;
+  hsize_t keep_snap, keep_met; /* a continued file: its entries up to the checkpoint (check_continuable) */
 } h5sink;
 
 static int attr_num(hid_t obj, const char *name, hid_t type, const void *v) {
@@ -220,14 +221,6 @@ static void remove_stale_temporaries(const char *path) {
   closedir(dp);
 }
 
-static hsize_t series_len(hid_t d) {
-  hid_t sp = H5Dget_space(d);
-  hsize_t dims[NFCS_MAX_RANK + 1] = {0};
-  H5Sget_simple_extent_dims(sp, dims, NULL);
-  H5Sclose(sp);
-  return dims[0];
-}
-
 static void series_truncate(hid_t d, hsize_t n) {
   hid_t sp = H5Dget_space(d);
   hsize_t dims[NFCS_MAX_RANK + 1] = {0};
@@ -237,19 +230,6 @@ static void series_truncate(hid_t d, hsize_t n) {
     dims[0] = n;
     H5Dset_extent(d, dims);
   }
-}
-
-/* entries of a time series with t <= t0 */
-static hsize_t count_upto(hid_t tset, double t0) {
-  hsize_t n = series_len(tset);
-  if (!n) return 0;
-  double *t = malloc(sizeof(double) * n);
-  if (!t) return n;
-  H5Dread(tset, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, t);
-  hsize_t k = 0;
-  while (k < n && t[k] <= t0 + 1e-9 * (1 + fabs(t0))) k++;
-  free(t);
-  return k;
 }
 
 /* ---------------------------------------------------------------- types of a described dataset */
@@ -639,6 +619,8 @@ static int check_continuable_here(h5sink *s, const nfcs_run_info *info, char *wh
     snprintf(why, wl, "it has no /time/step");
   else if (!why[0] && check_time_axis(f, TIME_SAMPLES, info->resume_t, &nmet, &present, why, wl) == 0)
     rc = 0;
+  s->keep_snap = nsnap;
+  s->keep_met = nmet;
   /* every series this run appends to */
   for (int i = 0; i < s->nset && !rc; i++) {
     const h5set *h = &s->set[i];
@@ -678,11 +660,10 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
   H5Pclose(fapl);
   if (s->file < 0) return -1;
-  const double t0 = info->resume_t;
   s->t = H5Dopen2(s->file, TIME_SNAPSHOTS, H5P_DEFAULT);
   s->step = H5Dopen2(s->file, "/time/step", H5P_DEFAULT);
   if (s->t < 0 || s->step < 0) return -1;
-  s->nsnap = count_upto(s->t, t0);
+  s->nsnap = s->keep_snap;
   series_truncate(s->t, s->nsnap);
   series_truncate(s->step, s->nsnap);
   if (s->nsnap) {
@@ -704,7 +685,7 @@ static int sink_resume(h5sink *s, const nfcs_run_info *info) {
   if (s->xdmf >= 0 && s->set[s->xdmf].abs_id < 0) s->xdmf = -1; /* a file written without the sidecar's data */
   if (H5LTpath_valid(s->file, TIME_SAMPLES, 1) > 0) {
     s->mt = H5Dopen2(s->file, TIME_SAMPLES, H5P_DEFAULT);
-    s->nmsamp = count_upto(s->mt, t0);
+    s->nmsamp = s->keep_met;
     series_truncate(s->mt, s->nmsamp);
     s->last_met_t = -HUGE_VAL;
     if (s->nmsamp) {
