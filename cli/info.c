@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nfcs/nfcs_procs.h"
 #include "nfcs/nfcs_cgl.h"
 #include "nfcs/nfcs_io.h"
 #include "nfcs/nfcs_kuramoto.h"
@@ -15,6 +16,10 @@ int nfcs_info_build(FILE *f) {
   fprintf(f, "nfcs %s\n", NFCS_VERSION);
   fprintf(f, "  precision      %s\n", NFCS_PRECISION_NAME);
   fprintf(f, "  build          %s, %s\n", NFCS_BUILD_TYPE, NFCS_C_COMPILER);
+  char procs[192];
+  nfcs_procs_describe(procs, sizeof procs);
+  fprintf(f, "  processes      %s\n", procs);
+  fprintf(f, "  parallel HDF5  %s\n", NFCS_HDF5_PARALLEL ? "yes (the file is written by the first process)" : "no (the file is written by the first process)");
   fprintf(f, "backends\n");
   nfcs_backend_info bi;
   for (size_t i = 0; i < nfcs_backend_count(); i++) {

@@ -127,9 +127,10 @@ static int load_params(const cli_args *a, nfcs_params *p, int for_run) {
     if (d.count == 0) nfcs_run_check_files(p, a->restart, for_run, &d);
     if (d.count == 0) nfcs_run_check_memory(p, &d);
   }
-  for (int i = 0; i < d.count; i++) fprintf(stderr, "%s\n", d.msg[i]);
+  const int speak = nfcs_procs_rank() == 0; /* distributed: every process finds the same errors */
+  for (int i = 0; i < d.count && speak; i++) fprintf(stderr, "%s\n", d.msg[i]);
   if (d.count) {
-    if (d.count >= (int)(sizeof d.msg / sizeof d.msg[0])) fprintf(stderr, "nfcs: (further errors not shown)\n");
+    if (speak && d.count >= (int)(sizeof d.msg / sizeof d.msg[0])) fprintf(stderr, "nfcs: (further errors not shown)\n");
     return d.code ? d.code : NFCS_ERR_CONFIG;
   }
   return NFCS_OK;
@@ -169,6 +170,8 @@ static char *join_argv(int argc, char **argv) {
 
 static int fail(nfcs_ctx *ctx, int rc) {
   const char *m = nfcs_error_message(ctx);
+  /* distributed: the first process reports what all of them share; another one only its own error */
+  if (nfcs_procs_rank() != 0 && (!m[0] || !strncmp(m, "stopped with process", 20))) return rc;
   if (m[0]) fprintf(stderr, "nfcs: error: %s\n", m);
   else fprintf(stderr, "nfcs: error: %s\n", nfcs_status_text(rc));
   if (rc == NFCS_ERR_SOFTWARE) fprintf(stderr, "nfcs: (raised at %s)\n", nfcs_error_origin(ctx));
@@ -224,26 +227,40 @@ static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
 
 static int cmd_run(const cli_args *a, int argc, char **argv) {
   static nfcs_params p;
-  int rc = load_params(a, &p, 1);
+  /* distributed: every process loads the same config; they go on together or not at all */
+  const int root = nfcs_procs_rank() == 0;
+  int rc = nfcs_procs_agree(load_params(a, &p, 1));
   if (rc) return rc;
   nfcs_ctx *ctx = NULL;
   if ((rc = nfcs_ctx_create(&ctx))) return rc;
-  nfcs_ctx_set_log_level(ctx, a->quiet && p.logging.level < NFCS_LOG_WARNING ? NFCS_LOG_WARNING : (nfcs_log_level)p.logging.level);
+  nfcs_ctx_set_log_level(ctx, !root ? NFCS_LOG_ERROR
+                              : a->quiet && p.logging.level < NFCS_LOG_WARNING ? NFCS_LOG_WARNING
+                                                                               : (nfcs_log_level)p.logging.level);
   nfcs_ctx_set_threads(ctx, (int)p.backend.threads);
   nfcs_ctx_set_fft(ctx, p.backend.fft_planner, p.backend.fft_wisdom);
   nfcs_sink sink = {0};
   nfcs_bundle restart = {0};
+  int relayed = 0;
   char *model_text = NULL, model_hash[65] = "";
   char *cmdline = join_argv(argc, argv);
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
+  if (!rc) rc = nfcs_model_describe(ctx, &p, &model_text, model_hash);
+  /* every process reads the checkpoint (each takes its part of the state from the whole) */
+  if (!rc && a->restart) rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart);
+  /* the first process writes the file */
+  if (!rc && root) rc = nfcs_h5_sink_create(ctx, p.output.path, &sink);
+  {
+    const int all = nfcs_procs_agree(rc);
+    if (all && !rc) { /* another process failed and says why */
+      rc = all;
+      relayed = 1;
+    }
+  }
   if (rc) goto done;
-  if ((rc = nfcs_model_describe(ctx, &p, &model_text, model_hash))) goto done;
-  if (a->restart && (rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart))) goto done;
-  if ((rc = nfcs_h5_sink_create(ctx, p.output.path, &sink))) goto done;
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   cli_progress prog;
-  cli_progress_init(&prog, a->quiet);
+  cli_progress_init(&prog, a->quiet || !root);
   nfcs_run_options opt = {
     .input = nfcs_h5_input(),
     .command_line = cmdline,
@@ -255,10 +272,14 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     .model_text = model_text,
   };
   nfcs_run_summary sum;
-  rc = nfcs_run(ctx, &p, &sink, 1, &opt, &sum);
-  if (rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) print_summary(&p, &sum);
+  rc = nfcs_run(ctx, &p, &sink, sink.ops ? 1 : 0, &opt, &sum);
+  if ((rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) && root) print_summary(&p, &sum);
 done:
-  if (rc) fail(ctx, rc);
+  {
+    /* distributed: the first process tells what they all met; another one only an error of its own */
+    const int root_rc = nfcs_procs_root_status(rc);
+    if (rc && !relayed && (root || root_rc != rc)) fail(ctx, rc);
+  }
   if (sink.ops) sink.ops->destroy(&sink.self);
   nfcs_bundle_free(&restart);
   free(model_text);
@@ -279,7 +300,26 @@ static int cmd_validate(const cli_args *a) {
   return NFCS_OK;
 }
 
+static int nfcs_main(int argc, char **argv);
+
 int main(int argc, char **argv) {
+  /* under mpirun: MPI, and every process runs the command (only the first one speaks for all) */
+  char why[256];
+  int rc = nfcs_procs_init(&argc, &argv, why, sizeof why);
+  if (rc) {
+    fprintf(stderr, "nfcs: error: %s\n", why);
+    return rc;
+  }
+  if (nfcs_procs_rank() != 0 && (argc < 2 || strcmp(argv[1], "run") != 0)) {
+    /* validate, info, bench: the same answer on every process, printed once */
+    if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr)) rc = 0;
+  }
+  rc = nfcs_main(argc, argv);
+  nfcs_procs_finalize();
+  return rc;
+}
+
+static int nfcs_main(int argc, char **argv) {
   nfcs_io_init();
   if (argc >= 2 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help"))) {
     usage(stdout);

@@ -1,9 +1,9 @@
 # The layering of docs/architecture.md, checked on every build (cmake -DROOT=<source> -P this):
-#   core/     includes no backend or I/O library header (FFTW, BLAS, OpenMP, CUDA, HDF5, libfyaml, OpenSSL)
+#   core/     includes no backend or I/O library header (FFTW, BLAS, OpenMP, MPI, CUDA, HDF5, libfyaml, OpenSSL)
 #   kernels/  no I/O library header and no CUDA;  io/  no compute library header
 #   include/  the public API: includes only itself and the generated nfcs_config.h
 #   cli/, bench/  the public API only ("nfcs/..."), their own headers, and no engine library header
-set(compute "fftw3|cblas|omp\\.h|cuda|cublas|cufft|curand")
+set(compute "fftw3|cblas|omp\\.h|mpi\\.h|cuda|cublas|cufft|curand")
 set(iolibs "hdf5|H5|libfyaml|openssl")
 function(forbid dir pattern why)
   file(GLOB_RECURSE files ${ROOT}/${dir}/*.c ${ROOT}/${dir}/*.h ${ROOT}/${dir}/*.in ${ROOT}/${dir}/*.cpp)

@@ -23,6 +23,11 @@ typedef struct nfcs_noise {
   uint64_t seed;
   uint32_t stream;
   uint64_t step;
+  /* the point's index in the draw is global, so that the noise does not depend on the number of
+   * processes: base + i, or, for a distributed spectral array (spec non-NULL), the mode's index in
+   * the whole grid (nfcs_grid_spec_global) */
+  uint64_t base;
+  const nfcs_grid *spec;
 } nfcs_noise;
 
 /* The local (pointwise) part of a Strang step, applied in this order at every point:
@@ -95,6 +100,11 @@ typedef struct nfcs_fft_ops {
   void (*destroy)(void *self, nfcs_fft **plan);
   int (*forward)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
   int (*inverse)(void *self, nfcs_fft *plan, const nfcs_real *in, nfcs_real *out);
+  /* optional: share a 2D or 3D grid among the processes of a distributed run (collective: fills
+   * the grid's local fields; a grid the processes cannot share is NFCS_ERR_CONFIG on every one);
+   * plans and kernels then work on this process's part in the layout the grid describes.  NULL:
+   * the backend runs fields on one process only. */
+  int (*distribute)(void *self, nfcs_grid *g);
 } nfcs_fft_ops;
 
 /* The CGL field's pointwise stages. */

@@ -7,7 +7,14 @@
  *
  * A run is four steps over one `run` record: set_up (modules, datasets, the plan of step sizes,
  * the output), restore (a checkpoint's state, when restarting), the ticks, and finish (the final
- * checkpoint, the timing, the summary). */
+ * checkpoint, the timing, the summary).
+ *
+ * Distributed (mpirun -n P): every process runs this same loop on its part of the modules; the
+ * first one writes (its sinks get the datasets gathered from every process's block).  Processes
+ * agree at fixed points — after each step of the set-up and at the start of every tick — on
+ * whether to go on: a signal seen by any of them (mpirun forwards it to all) stops every one at
+ * the same tick, an error of one stops all with its status, and nothing a single process does
+ * alone can leave the others waiting in a collective call. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +25,7 @@
 #include "nfcs_metrics.h"
 #include "nfcs_module.h"
 #include "nfcs_output.h"
+#include "nfcs_procs_ops.h"
 #include "nfcs_run.h"
 
 static double now_s(void) {
@@ -67,8 +75,15 @@ typedef struct run {
   nfcs_module_ref ref[NFCS_MAX_MODULES];
   /* what they write */
   nfcs_dataset_list ds;
+  nfcs_dataset_list whole; /* distributed: the same, each the whole of it (what the first process's sinks write) */
   recording rec[NFCS_MAX_MODULES][3]; /* by cadence */
   size_t snap_bytes, sample_bytes;
+  /* distributed: where each dataset's whole data lies in the first process's buffers, their sizes,
+   * this process's records and the first process's gathered copy (by cadence) */
+  int distributed, root;
+  size_t goff[NFCS_MAX_DATASETS], gbytes[3];
+  void *scratch[3], *stage[3];
+  int deferred; /* the first process's output error, reported at the next agreement */
   nfcs_run_info info;
   char *yaml;
   nfcs_output *out;
@@ -120,31 +135,92 @@ static int record(run *r, nfcs_cadence cadence, void *buf, const void **data) {
   return NFCS_OK;
 }
 
+/* Distributed: every process's records of a cadence, the blocks of split datasets gathered into
+ * the first process's stage (its whole data, laid out as goff says) — collective, and every
+ * process takes part even when its own recording failed. */
+static int gather_records(run *r, nfcs_cadence cadence) {
+  const void *local[NFCS_MAX_DATASETS] = {0};
+  int rc = record(r, cadence, r->scratch[cadence], local);
+  const nfcs_procs_ops *pr = nfcs_procs();
+  for (int d = 0; d < r->ds.count; d++) {
+    const nfcs_dataset *ds = &r->ds.d[d];
+    if (ds->cadence != cadence) continue;
+    void *at = r->root ? (char *)r->stage[cadence] + r->goff[d] : NULL;
+    size_t rest = nfcs_elem_size(ds->elem);
+    for (int a = 1; a < ds->rank; a++) rest *= (size_t)ds->shape[a];
+    if (ds->flags & NFCS_DS_SPLIT) {
+      const int grc = pr->gatherv(local[d], rc || !local[d] ? 0 : ds->extent[0], rest, at, 0);
+      if (!rc) rc = grc;
+    } else if (r->root && !rc && local[d]) {
+      memcpy(at, local[d], rest * (size_t)(ds->rank ? ds->shape[0] : 1));
+    }
+  }
+  return nfcs_procs_check(r->ctx, rc);
+}
+
+/* the first process's output failed: kept for the next agreement (the others are in the tick) */
+static int defer(run *r, int rc) {
+  if (rc && !r->deferred) r->deferred = rc;
+  return NFCS_OK;
+}
+
+/* whole data of a cadence from the stage into a pool buffer, data[] pointing into it */
+static void from_stage(run *r, nfcs_cadence cadence, void *buf, const void **data) {
+  memcpy(buf, r->stage[cadence], r->gbytes[cadence]);
+  for (int d = 0; d < r->ds.count; d++)
+    if (r->ds.d[d].cadence == cadence) data[d] = (char *)buf + r->goff[d];
+}
+
 static int queue_snapshot(run *r, double t, int64_t step) {
   void *buf;
-  NFCS_CHECK(nfcs_output_snapshot_buffer(r->out, &buf));
   nfcs_snapshot s = {.t = t, .step = step};
+  if (r->distributed) {
+    NFCS_CHECK(gather_records(r, NFCS_PER_SNAPSHOT));
+    if (!r->root || r->deferred) return NFCS_OK;
+    int rc = nfcs_output_snapshot_buffer(r->out, &buf);
+    if (!rc) {
+      from_stage(r, NFCS_PER_SNAPSHOT, buf, s.data);
+      rc = nfcs_output_snapshot(r->out, buf, &s);
+    }
+    return defer(r, rc);
+  }
+  NFCS_CHECK(nfcs_output_snapshot_buffer(r->out, &buf));
   NFCS_CHECK(record(r, NFCS_PER_SNAPSHOT, buf, s.data));
   return nfcs_output_snapshot(r->out, buf, &s);
 }
 
 static int queue_metrics(run *r, const nfcs_metric_set *m) {
   void *buf;
-  NFCS_CHECK(nfcs_output_sample_buffer(r->out, &buf));
   nfcs_metrics_sample s = {.t = m->t, .count = m->count, .names = m->name, .values = m->value};
+  if (r->distributed) {
+    NFCS_CHECK(gather_records(r, NFCS_PER_SAMPLE));
+    if (!r->root || r->deferred) return NFCS_OK;
+    int rc = nfcs_output_sample_buffer(r->out, &buf);
+    if (!rc) {
+      from_stage(r, NFCS_PER_SAMPLE, buf, s.data);
+      rc = nfcs_output_metrics(r->out, buf, &s);
+    }
+    return defer(r, rc);
+  }
+  NFCS_CHECK(nfcs_output_sample_buffer(r->out, &buf));
   NFCS_CHECK(record(r, NFCS_PER_SAMPLE, buf, s.data));
   return nfcs_output_metrics(r->out, buf, &s);
 }
 
 static int queue_checkpoint(run *r, double t) {
   nfcs_bundle *b;
-  NFCS_CHECK(nfcs_output_checkpoint_bundle(r->out, &b));
+  /* distributed: the modules' saves gather the whole state on the first process (collective), so
+   * every process saves, whatever became of the first one's output */
+  int rc = nfcs_output_checkpoint_bundle(r->out, &b);
+  if (rc && r->distributed) return defer(r, rc);
+  NFCS_CHECK(rc);
   for (size_t i = 0; i < r->nm; i++)
     if (r->op[i]->save) NFCS_CHECK(r->op[i]->save(r->m[i], b));
   const counters *k = &r->k;
   const int64_t ints[] = {k->tick, k->snap, k->met, k->ckpt, k->snapshots, k->samples};
   NFCS_CHECK(nfcs_bundle_put(b, "coordinator/ints", NFCS_BK_I64, 6, ints));
   NFCS_CHECK(nfcs_bundle_put_f64(b, "coordinator/t", t));
+  if (r->distributed) return r->root ? defer(r, nfcs_output_checkpoint(r->out, t)) : NFCS_OK;
   return nfcs_output_checkpoint(r->out, t);
 }
 
@@ -224,6 +300,28 @@ static int describe(run *r) {
       *total += (rc->bytes + 63) & ~(size_t)63;
     }
   }
+  if (!r->distributed) return NFCS_OK;
+  r->whole = r->ds;
+  for (int d = 0; d < r->whole.count; d++)
+    for (int a = 0; a < r->whole.d[d].rank; a++) {
+      r->whole.d[d].offset[a] = 0;
+      r->whole.d[d].extent[a] = r->whole.d[d].shape[a];
+    }
+  /* distributed: each dataset's whole data in the first process's buffers; this process's records */
+  for (int d = 0; d < r->ds.count; d++) {
+    const nfcs_dataset *ds = &r->ds.d[d];
+    if (ds->cadence == NFCS_STATIC) continue;
+    size_t bytes = nfcs_elem_size(ds->elem);
+    for (int a = 0; a < ds->rank; a++) bytes *= (size_t)ds->shape[a];
+    r->goff[d] = r->gbytes[ds->cadence];
+    r->gbytes[ds->cadence] += (bytes + 63) & ~(size_t)63;
+  }
+  for (int c = NFCS_PER_SNAPSHOT; c <= NFCS_PER_SAMPLE; c++) {
+    const size_t local = c == NFCS_PER_SNAPSHOT ? r->snap_bytes : r->sample_bytes;
+    r->scratch[c] = malloc(local ? local : 8);
+    r->stage[c] = r->root ? malloc(r->gbytes[c] ? r->gbytes[c] : 8) : NULL;
+    if (!r->scratch[c] || (r->root && !r->stage[c])) return NFCS_ERROR(r->ctx, NFCS_ERR_NOMEM, "out of memory for the output's buffers");
+  }
   return NFCS_OK;
 }
 
@@ -246,13 +344,11 @@ static int set_up(run *r) {
   nfcs_diags *mem = calloc(1, sizeof *mem);
   if (!mem) return NFCS_ERROR(r->ctx, NFCS_ERR_NOMEM, "out of memory");
   const int mrc = nfcs_run_check_memory(p, mem);
-  if (mrc) {
-    const int rc = NFCS_ERROR(r->ctx, mrc, "%s", mem->msg[0] + strlen("nfcs: error: "));
-    free(mem);
-    return rc;
-  }
+  int rc = mrc ? NFCS_ERROR(r->ctx, mrc, "%s", mem->msg[0] + strlen("nfcs: error: ")) : NFCS_OK;
   free(mem);
-  NFCS_CHECK(create_modules(r));
+  /* the free memory is each machine's own: every process goes on, or none */
+  NFCS_CHECK(nfcs_procs_check(r->ctx, rc));
+  NFCS_CHECK(nfcs_procs_check(r->ctx, create_modules(r)));
   NFCS_CHECK(describe(r));
   NFCS_CHECK(find_phases(r));
   nfcs_checkpoint_path(p, r->sum->checkpoint_path, sizeof r->sum->checkpoint_path);
@@ -261,8 +357,9 @@ static int set_up(run *r) {
     .command_line = r->opt->command_line,
     .backend = r->ctx->backend_type ? r->ctx->backend_type->name : "cpu",
     .threads = nfcs_ctx_threads(r->ctx),
+    .mpi_ranks = nfcs_procs()->size,
     .ndatasets = r->ds.count,
-    .datasets = r->ds.d,
+    .datasets = r->distributed ? r->whole.d : r->ds.d,
     .resume_t = -1,
     .checkpoint_path = r->sum->checkpoint_path,
     .model_hash = r->opt->model_hash,
@@ -291,6 +388,17 @@ static int set_up(run *r) {
   r->k = (counters){1, 1, 1, 1, 0, 0};
   r->t = 0;
   return NFCS_OK;
+}
+
+/* the first process's output error so far, and any process's signal: the tick's agreement.
+ * Returns the status to stop with (*stop set for a signal). */
+static int agree(run *r, int *stop) {
+  int v[3] = {r->opt->stop && *r->opt->stop, r->root ? (r->deferred ? r->deferred : nfcs_output_failed(r->out)) : 0, 0};
+  NFCS_CHECK(nfcs_procs()->max_int(v, 3));
+  *stop = v[0];
+  if (!v[1]) return NFCS_OK;
+  if (r->root) return v[1]; /* its message comes with the output's finish */
+  return NFCS_ERROR(r->ctx, v[1], "stopped with process 0, whose output failed (its message says why)");
 }
 
 /* ---------------------------------------------------------------- restore */
@@ -353,9 +461,12 @@ static int start_output(run *r, const nfcs_sink *sinks, int nsinks) {
     if (r->op[i]->state_bytes) state_bytes += r->op[i]->state_bytes(r->m[i]) + 64 * 16;
   r->yaml = nfcs_params_to_yaml(r->p);
   r->info.effective_yaml = r->yaml ? r->yaml : "";
-  NFCS_CHECK(nfcs_output_start(r->ctx, sinks, nsinks, &r->info, r->snap_bytes,
-                               r->opt->snapshot_buffers > 0 ? r->opt->snapshot_buffers : 2, r->sample_bytes, state_bytes, 64,
-                               &r->out));
+  /* distributed: the first process's buffers hold whole datasets; the others' output has no sinks */
+  const size_t snap_bytes = r->distributed ? (r->root ? r->gbytes[NFCS_PER_SNAPSHOT] : 8) : r->snap_bytes;
+  const size_t sample_bytes = r->distributed ? (r->root ? r->gbytes[NFCS_PER_SAMPLE] : 8) : r->sample_bytes;
+  int rc = nfcs_output_start(r->ctx, sinks, r->distributed && !r->root ? 0 : nsinks, &r->info, snap_bytes,
+                             r->opt->snapshot_buffers > 0 ? r->opt->snapshot_buffers : 2, sample_bytes, state_bytes, 64, &r->out);
+  NFCS_CHECK(nfcs_procs_check(r->ctx, rc));
   const double ticks_left = ceil((r->T - r->t) / r->tick - 1e-9) + 2;
   if (ticks_left > 2e8) return NFCS_ERROR(r->ctx, NFCS_ERR_CONFIG, "run.t_end / coordinator.sim_time_per_tick: more than 2e8 ticks");
   r->tick_ms = malloc(sizeof(float) * (size_t)ticks_left);
@@ -393,7 +504,9 @@ static int regulate(run *r, const nfcs_metric_set *m) {
 
 /* advance every module to `target`; *stopped when a signal stopped one */
 static int advance_all(run *r, double target, int *stopped) {
-  const volatile int *stop = (const volatile int *)r->opt->stop;
+  /* distributed, a signal is acted on at the next tick, where the processes agree on it: one that
+   * stopped within a tick alone would leave the others waiting in its collective calls */
+  const volatile int *stop = r->distributed ? NULL : (const volatile int *)r->opt->stop;
   for (size_t i = 0; i < r->nm; i++) {
     if (!r->op[i]->advance) continue;
     const int arc = r->op[i]->advance(r->m[i], target, stop);
@@ -425,9 +538,16 @@ static int tick(run *r, int *stop) {
   double target = fmin(fmin(t_tick, T), fmin(t_snap, fmin(t_met, t_ck)));
   if (fabs(target - T) <= tol) target = T;
   int stopped = 0;
+  if (r->distributed) {
+    NFCS_CHECK(agree(r, &stopped));
+    if (stopped) {
+      r->interrupted = *stop = 1;
+      return NFCS_OK;
+    }
+  }
   NFCS_CHECK(advance_all(r, target, &stopped));
   r->step_wall += now_s() - tick_start;
-  if (stopped || (r->opt->stop && *r->opt->stop)) {
+  if (stopped || (!r->distributed && r->opt->stop && *r->opt->stop)) {
     r->interrupted = *stop = 1;
     return NFCS_OK;
   }
@@ -481,7 +601,7 @@ static int tick(run *r, int *stop) {
       nfcs_progress pr = {.t = t, .t_end = T, .steps = steps, .wall_s = now_s() - r->loop_start, .done = 0};
       r->opt->progress(r->opt->progress_user, &pr);
     }
-    if (p->coordinator.realtime) {
+    if (p->coordinator.realtime && r->root) { /* the first process paces; the others wait for it at the next agreement */
       /* absolute deadlines: an overrun is counted and the schedule skips ahead, never drifts */
       const double period = 1.0 / p->coordinator.rate_hz, now = now_s();
       if (now > r->deadline) {
@@ -492,7 +612,7 @@ static int tick(run *r, int *stop) {
       r->deadline += period;
     }
   }
-  NFCS_CHECK(nfcs_output_failed(r->out));
+  if (!r->distributed) NFCS_CHECK(nfcs_output_failed(r->out));
   if (capped) {
     nfcs_log(r->ctx, NFCS_LOG_WARNING, "system.max_simulation_steps = %lld reached at t = %.10g: the run stops here",
              (long long)p->system.max_simulation_steps, t);
@@ -570,8 +690,10 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
   run *r = calloc(1, sizeof *r);
   if (!r) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   *r = (run){.ctx = ctx, .p = p, .opt = opt, .sum = sum, .t0_wall = now_s(), .phases_from = -1};
+  r->distributed = nfcs_procs_distributed();
+  r->root = nfcs_procs()->rank == 0;
   int rc = set_up(r);
-  if (!rc && opt->restart) rc = restore(r, opt->restart);
+  if (!rc && opt->restart) rc = nfcs_procs_check(ctx, restore(r, opt->restart));
   if (!rc) {
     /* from here on the output is open: whatever happens, the sinks are finished and closed */
     rc = start_output(r, sinks, nsinks);
@@ -582,11 +704,18 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
     sum->metric_samples = r->k.samples;
     if (r->out) {
       sum->max_in_flight = nfcs_output_max_in_flight(r->out);
+      if (!rc) rc = r->deferred;
       const int frc = nfcs_output_finish(r->out, rc, r->tick_ms, r->nticks, &sum->ticks);
       if (!rc) rc = frc;
       nfcs_output_destroy(&r->out);
     }
+    /* every process ends with the same status */
+    if (r->distributed) rc = nfcs_procs_check(ctx, rc);
     sum->wall_s = now_s() - r->t0_wall;
+  }
+  for (int c = 0; c < 3; c++) {
+    free(r->scratch[c]);
+    free(r->stage[c]);
   }
   free(r->yaml);
   free(r->tick_ms);

@@ -18,6 +18,13 @@ int nfcs_grid_init(nfcs_grid *g, int dim, const int64_t *n, const double *L) {
   }
   g->local_n_slow = g->n[dim - 1];
   g->local_offset_slow = 0;
+  g->distributed = 0;
+  g->nloc = g->nspec = g->nalloc = g->npts;
+  for (int a = 0; a < 3; a++) {
+    g->spec_axis[a] = 2 - a;
+    g->spec_n[a] = g->n[2 - a];
+  }
+  g->spec_offset = 0;
   return NFCS_OK;
 }
 
@@ -25,11 +32,20 @@ double nfcs_grid_x(const nfcs_grid *g, int axis, int64_t j) { return -0.5 * g->L
 
 double nfcs_grid_k(const nfcs_grid *g, int axis, int64_t j) { return nfcs_fft_k(j, g->n[axis], g->L[axis]); }
 
-static void unflatten(const nfcs_grid *g, size_t flat, int64_t idx[3]) {
-  idx[0] = (int64_t)(flat % (size_t)g->n[0]);
-  idx[1] = (int64_t)((flat / (size_t)g->n[0]) % (size_t)g->n[1]);
-  idx[2] = (int64_t)(flat / ((size_t)g->n[0] * (size_t)g->n[1]));
+void nfcs_grid_spec_modes(const nfcs_grid *g, size_t flat, int64_t j[3]) {
+  const size_t n2 = (size_t)g->spec_n[2], n1 = (size_t)g->spec_n[1];
+  j[g->spec_axis[2]] = (int64_t)(flat % n2);
+  j[g->spec_axis[1]] = (int64_t)((flat / n2) % n1);
+  j[g->spec_axis[0]] = (int64_t)(flat / (n2 * n1)) + g->spec_offset;
 }
+
+uint64_t nfcs_grid_spec_global(const nfcs_grid *g, size_t flat) {
+  int64_t j[3];
+  nfcs_grid_spec_modes(g, flat, j);
+  return (uint64_t)j[0] + (uint64_t)g->n[0] * ((uint64_t)j[1] + (uint64_t)g->n[1] * (uint64_t)j[2]);
+}
+
+static void unflatten(const nfcs_grid *g, size_t flat, int64_t idx[3]) { nfcs_grid_spec_modes(g, flat, idx); }
 
 double nfcs_grid_k2(const nfcs_grid *g, size_t flat) {
   int64_t idx[3];

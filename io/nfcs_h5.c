@@ -749,6 +749,8 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   bad |= nfcs_h5_write_text_attr(f, "engine_precision", NFCS_SINGLE ? "single" : "double");
   int64_t th = info->threads;
   bad |= attr_num(f, "threads", H5T_NATIVE_INT64, &th);
+  int64_t ranks = info->mpi_ranks > 0 ? info->mpi_ranks : 1;
+  bad |= attr_num(f, "mpi_ranks", H5T_NATIVE_INT64, &ranks);
   if (s->model_hash[0]) bad |= nfcs_h5_write_text_attr(f, "model_hash", s->model_hash);
 
   hid_t g = make_group(f, "/config");

@@ -166,7 +166,7 @@ static int describe(const char *path, FILE *f) {
   }
   char b[1024];
   fprintf(f, "%s\n", path);
-  static const char *attrs[] = {"software", "software_version", "created", "command_line", "backend", "precision", "threads", "exit_status"};
+  static const char *attrs[] = {"software", "software_version", "created", "command_line", "backend", "precision", "threads", "mpi_ranks", "exit_status"};
   for (size_t i = 0; i < sizeof attrs / sizeof attrs[0]; i++)
     if (nfcs_h5_read_attr_text(h, attrs[i], b, sizeof b) == 0) fprintf(f, "  %-17s %s\n", attrs[i], printable(b));
   char *yaml = nfcs_h5_read_text(h, "/config/effective_yaml", NFCS_H5_TEXT_MAX);

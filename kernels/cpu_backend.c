@@ -1,6 +1,7 @@
 /* The CPU backend: memory, FFTW plans (threads through FFTW's OpenMP library, so FFTs and the
  * engine's loops share one OpenMP pool), wisdom kept between runs, finiteness checks. */
 #include "cpu_backend.h"
+#include "cpu_fft.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -29,6 +30,7 @@ typedef fftw_complex fft_cplx;
 
 struct nfcs_fft {
   FFTW(plan) fwd, inv;
+  int mpi; /* FFTW-MPI plans (executed through fftw_mpi_execute_dft) */
 };
 
 static pthread_once_t fftw_once = PTHREAD_ONCE_INIT;
@@ -37,6 +39,7 @@ static void fftw_global_init(void) {
   FFTW(init_threads)();
   FFTW(make_planner_thread_safe)();
 }
+void nfcs_cpu_fftw_init(void) { pthread_once(&fftw_once, fftw_global_init); }
 
 static void wisdom_path(const nfcs_ctx *ctx, char *out, size_t len) {
   out[0] = '\0';
@@ -128,11 +131,20 @@ static int cpu_fft_create(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_
 #else
   FFTW(plan_with_nthreads)(1); /* built without OpenMP: FFTW's OpenMP threads would be the only ones */
 #endif
-  f->fwd = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)phys, (fft_cplx *)spec, FFTW_FORWARD, flags);
-  f->inv = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)spec, (fft_cplx *)phys, FFTW_BACKWARD, flags);
+  int keeper = 1; /* this process keeps the wisdom */
+#if NFCS_HAVE_MPI
+  if (g->distributed) {
+    keeper = nfcs_cpu_fft_mpi_plan(c, g, phys, spec, flags, &f->fwd, &f->inv) == 0;
+    f->mpi = 1;
+  } else
+#endif
+  {
+    f->fwd = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)phys, (fft_cplx *)spec, FFTW_FORWARD, flags);
+    f->inv = FFTW(plan_dft)(g->dim, dims, (fft_cplx *)spec, (fft_cplx *)phys, FFTW_BACKWARD, flags);
+  }
   char path[NFCS_PATH_MAX];
   wisdom_path(c->ctx, path, sizeof path);
-  if (path[0] && f->fwd && f->inv) {
+  if (path[0] && keeper && f->fwd && f->inv) {
     char tmp[NFCS_PATH_MAX + 32];
     snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
     if (FFTW(export_wisdom_to_filename)(tmp)) rename(tmp, path);
@@ -160,12 +172,24 @@ static void cpu_fft_destroy(void *self, nfcs_fft **f) {
 
 static int cpu_fft_forward(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
   (void)self;
+#if NFCS_HAVE_MPI
+  if (f->mpi) {
+    nfcs_cpu_fft_mpi_execute(f->fwd, in, out);
+    return NFCS_OK;
+  }
+#endif
   FFTW(execute_dft)(f->fwd, (fft_cplx *)(void *)(uintptr_t)in, (fft_cplx *)out);
   return NFCS_OK;
 }
 
 static int cpu_fft_inverse(void *self, nfcs_fft *f, const nfcs_real *in, nfcs_real *out) {
   (void)self;
+#if NFCS_HAVE_MPI
+  if (f->mpi) {
+    nfcs_cpu_fft_mpi_execute(f->inv, in, out);
+    return NFCS_OK;
+  }
+#endif
   FFTW(execute_dft)(f->inv, (fft_cplx *)(void *)(uintptr_t)in, (fft_cplx *)out);
   return NFCS_OK;
 }
@@ -224,6 +248,7 @@ static const nfcs_fft_ops CPU_FFT = {
   .destroy = cpu_fft_destroy,
   .forward = cpu_fft_forward,
   .inverse = cpu_fft_inverse,
+  .distribute = nfcs_cpu_fft_distribute,
 };
 static const nfcs_field_ops CPU_FIELD = {
   .local = nfcs_cpu_cgl_local,

@@ -19,20 +19,22 @@ int nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum
   return NFCS_OK;
 }
 
+/* In the grid's spectral layout (as nfcs_cpu_cmul_separable); this process's modes. */
 int nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g, double *sum) {
-  const int nt = g->npts > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
-  const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
+  const int nt = g->nspec > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
+  const int s0 = g->spec_axis[0], s1 = g->spec_axis[1], s2 = g->spec_axis[2], dim = g->dim;
+  const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2], off = g->spec_offset;
   double total = 0;
 #pragma omp parallel for collapse(2) num_threads(nt) schedule(static) reduction(+ : total)
-  for (int64_t z = 0; z < nz; z++)
-    for (int64_t y = 0; y < ny; y++) {
+  for (int64_t a = 0; a < n0; a++)
+    for (int64_t b = 0; b < n1; b++) {
       double kyz = 0;
-      if (g->dim > 1) { double k = nfcs_fft_k(y, ny, g->L[1]); kyz += k * k; }
-      if (g->dim > 2) { double k = nfcs_fft_k(z, nz, g->L[2]); kyz += k * k; }
-      const nfcs_real *row = spec + 2 * (size_t)((z * ny + y) * nx);
+      if (s1 < dim) { double k = nfcs_fft_k(b, g->n[s1], g->L[s1]); kyz += k * k; }
+      if (s0 < dim) { double k = nfcs_fft_k(a + off, g->n[s0], g->L[s0]); kyz += k * k; }
+      const nfcs_real *row = spec + 2 * (size_t)((a * n1 + b) * n2);
       double acc = 0;
-      for (int64_t x = 0; x < nx; x++) {
-        double k = nfcs_fft_k(x, nx, g->L[0]);
+      for (int64_t x = 0; x < n2; x++) {
+        double k = nfcs_fft_k(x, g->n[s2], g->L[s2]);
         acc += (k * k + kyz) * ((double)row[2 * x] * row[2 * x] + (double)row[2 * x + 1] * row[2 * x + 1]);
       }
       total += acc;
@@ -47,9 +49,11 @@ int nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g, d
  * core/nfcs_metrics.c (checked by a test), several times faster. */
 int nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *g, nfcs_real *work, double *rho_sum,
                                 int64_t *positive, int64_t *negative) {
-  const size_t np = g->npts;
+  /* this process's points: whole xy planes (a 3D grid's slab of z; a 2D grid in slabs takes the
+   * neighbours' rows, core/cgl/slab.c) */
+  const size_t np = g->nloc;
   const int nt = np > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
-  const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
+  const int64_t nx = g->n[0], ny = g->n[1], nz = g->dim == 3 ? g->local_n_slow : g->n[2];
   const double dx = g->dx[0], dy = g->dx[1];
   nfcs_real *restrict th = work, *restrict gx = work + np;
 #pragma omp parallel for simd num_threads(nt) schedule(static)

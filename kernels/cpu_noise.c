@@ -11,7 +11,8 @@ void nfcs_cpu_add_noise(int nt, nfcs_real *x, size_t n, const nfcs_noise *noise,
   for (size_t i = 0; i < n; i++) {
     if (mask && mask[2 * i] == 0 && mask[2 * i + 1] == 0) continue; /* dealiased mode */
     double g0, g1;
-    nfcs_rng_normal2(noise->seed, noise->stream, i, noise->step, &g0, &g1);
+    const uint64_t at = noise->spec ? nfcs_grid_spec_global(noise->spec, i) : noise->base + i;
+    nfcs_rng_normal2(noise->seed, noise->stream, at, noise->step, &g0, &g1);
     x[2 * i] += (nfcs_real)(sigma * g0);
     x[2 * i + 1] += (nfcs_real)(sigma * g1);
   }

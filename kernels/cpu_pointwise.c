@@ -57,25 +57,31 @@ int nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *src
   return NFCS_OK;
 }
 
+/* In the grid's spectral layout: loops over its axes spec_axis[0] (slow, from spec_offset),
+ * spec_axis[1] and spec_axis[2] (fast); on one process z, y, x. */
 int nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *g, const nfcs_real *restrict fx,
                              const nfcs_real *restrict fy, const nfcs_real *restrict fz) {
-  const size_t n = g->npts;
+  const size_t n = g->nspec;
   const int nt = NT(self);
-  const int64_t nx = g->n[0], ny = g->n[1], nz = g->n[2];
+  const nfcs_real *F[3] = {fx, fy, fz};
+  const int s0 = g->spec_axis[0], s1 = g->spec_axis[1], dim = g->dim;
+  const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2], off = g->spec_offset;
+  const nfcs_real *restrict ff = F[g->spec_axis[2]];
 #pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
-  for (int64_t iz = 0; iz < nz; iz++)
-    for (int64_t iy = 0; iy < ny; iy++) {
+  for (int64_t i0 = 0; i0 < n0; i0++)
+    for (int64_t i1 = 0; i1 < n1; i1++) {
       nfcs_real ar = 1, ai = 0;
-      if (g->dim > 1) { ar = fy[2 * iy]; ai = fy[2 * iy + 1]; }
-      if (g->dim > 2) {
-        nfcs_real br = fz[2 * iz], bi = fz[2 * iz + 1], t = ar * br - ai * bi;
+      if (s1 < dim) { ar = F[s1][2 * i1]; ai = F[s1][2 * i1 + 1]; }
+      if (s0 < dim) {
+        const int64_t j = i0 + off;
+        nfcs_real br = F[s0][2 * j], bi = F[s0][2 * j + 1], t = ar * br - ai * bi;
         ai = ar * bi + ai * br;
         ar = t;
       }
-      nfcs_real *restrict row = x + 2 * (size_t)((iz * ny + iy) * nx);
+      nfcs_real *restrict row = x + 2 * (size_t)((i0 * n1 + i1) * n2);
 #pragma omp simd
-      for (int64_t ix = 0; ix < nx; ix++) {
-        nfcs_real cr = ar * fx[2 * ix] - ai * fx[2 * ix + 1], ci = ar * fx[2 * ix + 1] + ai * fx[2 * ix];
+      for (int64_t ix = 0; ix < n2; ix++) {
+        nfcs_real cr = ar * ff[2 * ix] - ai * ff[2 * ix + 1], ci = ar * ff[2 * ix + 1] + ai * ff[2 * ix];
         nfcs_real a = row[2 * ix], b = row[2 * ix + 1];
         row[2 * ix] = a * cr - b * ci;
         row[2 * ix + 1] = a * ci + b * cr;

@@ -9,6 +9,9 @@ PACKAGES=(
   libfftw3-dev            # FFTW3 double+single, with libfftw3_omp
   libopenblas-dev         # BLAS::BLAS (OpenBLAS)
   libhdf5-dev hdf5-tools  # HDF5 C + HL, h5dump
+  openmpi-bin libopenmpi-dev   # MPI: mpirun -n P nfcs run (Debian's FFTW-MPI is built on OpenMPI)
+  libfftw3-mpi-dev        # FFTW-MPI: the field's slabs
+  libhdf5-openmpi-dev     # parallel HDF5 (installs beside the serial one)
   libfyaml-dev            # YAML parser
   libssl-dev              # libcrypto: SHA-256 of the model (model_hash)
   libcmocka-dev           # unit tests

@@ -9,21 +9,22 @@
 #include "cgl_impl.h"
 #include "nfcs_bundle.h"
 #include "nfcs_metrics.h"
+#include "nfcs_procs_ops.h"
 #include "nfcs_rng.h"
 #include "nfcs_stencils.h"
 
 /* ---------------------------------------------------------------- services of the schemes */
 
 int nfcs_cgl_alloc_array(nfcs_cgl *c, nfcs_real **p) {
-  NFCS_CHECK(c->ops->memory->alloc(c->be, c->g.npts, p));
-  c->bytes += c->g.npts * 2 * sizeof(nfcs_real);
+  NFCS_CHECK(c->ops->memory->alloc(c->be, c->g.nalloc, p));
+  c->bytes += c->g.nalloc * 2 * sizeof(nfcs_real);
   return NFCS_OK;
 }
 
 static void free_arr(nfcs_cgl *c, nfcs_real **p) {
   if (*p) {
     c->ops->memory->free(c->be, *p);
-    c->bytes -= c->g.npts * 2 * sizeof(nfcs_real);
+    c->bytes -= c->g.nalloc * 2 * sizeof(nfcs_real);
   }
   *p = NULL;
 }
@@ -65,6 +66,9 @@ nfcs_noise nfcs_cgl_step_noise(const nfcs_cgl *c, double h, int per_mode) {
     noise.seed = c->noise_seed;
     noise.stream = NFCS_STREAM_CGL_NOISE;
     noise.step = (uint64_t)c->clock.steps;
+    /* keyed by the global index: the same draws on any number of processes */
+    if (per_mode && c->g.distributed) noise.spec = &c->g;
+    else if (!per_mode) noise.base = nfcs_grid_phys_base(&c->g);
   }
   return noise;
 }
@@ -153,23 +157,34 @@ int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out) {
   c->noise_seed = (uint64_t)cp->noise_seed;
   int rc = nfcs_grid_init(&c->g, cp->grid_size.n, cp->grid_size.v, cp->spatial_extent.v);
   if (rc) { free(c); return NFCS_ERROR(ctx, rc, "cgl.grid_size and cgl.spatial_extent disagree"); }
+  /* several processes share a 2D or 3D grid in slabs (a line stays whole on each of them) */
+  if (nfcs_procs_distributed() && c->g.dim >= 2) {
+    if (!c->ops->fft->distribute) {
+      rc = NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' runs the field on one process only (under mpirun use backend.device: cpu)",
+                      ctx->backend_type ? ctx->backend_type->name : "?");
+      goto fail;
+    }
+    NFCS_CHECK_GOTO(c->ops->fft->distribute(c->be, &c->g), fail);
+  }
 
-  NFCS_CHECK_GOTO(nfcs_cgl_alloc_array(c, &c->phi), fail);
-  NFCS_CHECK_GOTO(nfcs_cgl_alloc_array(c, &c->spec), fail);
+  rc = nfcs_cgl_alloc_array(c, &c->phi);
+  if (!rc) rc = nfcs_cgl_alloc_array(c, &c->spec);
   c->view = c->phi;
   c->work = c->spec;
-  if (scheme->init) NFCS_CHECK_GOTO(scheme->init(c), fail);
+  if (!rc && scheme->init) rc = scheme->init(c);
+  /* planning is collective: every process goes on only when all of them have their arrays */
+  NFCS_CHECK_GOTO(nfcs_procs_check(ctx, rc), fail);
   /* plan before any data is set: FFTW_MEASURE overwrites the arrays it plans on */
   NFCS_CHECK_GOTO(c->ops->fft->create(c->be, &c->g, c->phi, c->spec, &c->fft), fail);
   NFCS_CHECK_GOTO(compute_slot(c, &c->slot[0], c->dt), fail);
   if (nfcs_backend_needs_host_scratch(c->ops)) {
-    c->host_scratch = malloc(sizeof(nfcs_real) * 4 * c->g.npts);
+    c->host_scratch = malloc(sizeof(nfcs_real) * 4 * c->g.nalloc);
     if (!c->host_scratch) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
   }
   c->slot[0].last_use = ~0ull; /* the full step is never evicted */
   {
     /* zero state after planning */
-    nfcs_real *zero = calloc(c->g.npts * 2, sizeof(nfcs_real));
+    nfcs_real *zero = calloc(c->g.nalloc * 2, sizeof(nfcs_real));
     if (!zero) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
     rc = nfcs_cgl_set_field(c, zero);
     free(zero);
@@ -201,6 +216,7 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
   nfcs_real **arrs[] = {&c->phi, &c->spec, &c->ufield[0], &c->ufield[1]};
   for (size_t a = 0; a < sizeof arrs / sizeof arrs[0]; a++) free_arr(c, arrs[a]);
   free(c->host_scratch);
+  free(c->slab);
   free(c);
   *pc = NULL;
 }
@@ -210,11 +226,73 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
 /* the array that holds the state */
 static nfcs_real *state_array(const nfcs_cgl *c) { return c->scheme->spectral_state ? c->spec : c->phi; }
 
+/* ---------------------------------------------------------------- the whole grid and this process's part */
+
+static int sync_view(nfcs_cgl *c);
+
+/* An array of the grid (physical, or spectral in the grid's layout) in the whole grid's C order,
+ * into dst (npts complex, host) on the first process; collective.  Distributed spectral arrays
+ * come from FFTW's transposed layout, so a checkpoint holds the same thing on any number of
+ * processes. */
+static int gather_global(nfcs_cgl *c, const nfcs_real *arr, int spectral, nfcs_real *dst) {
+  const nfcs_grid *g = &c->g;
+  if (!g->distributed) return c->ops->memory->download(c->be, dst, arr, g->npts);
+  const size_t nl = spectral ? g->nspec : g->nloc;
+  const int root = nfcs_procs()->rank == 0;
+  nfcs_real *mine = malloc(sizeof(nfcs_real) * 2 * (nl ? nl : 1)), *all = spectral && root ? malloc(sizeof(nfcs_real) * 2 * g->npts) : NULL;
+  int rc = !mine || (spectral && root && !all) ? NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory gathering the field") : NFCS_OK;
+  if (!rc) rc = c->ops->memory->download(c->be, mine, arr, nl);
+  /* every process takes part, even after a failure of its own (the others wait for it) */
+  const int grc = nfcs_procs()->gatherv(mine, (int64_t)nl, 2 * sizeof(nfcs_real), spectral ? all : dst, 0);
+  if (!rc) rc = grc;
+  if (!rc && spectral && root) {
+    /* the gathered slabs are the whole transposed array: its points in C order */
+    nfcs_grid whole = *g;
+    whole.spec_n[0] = g->n[g->spec_axis[0]];
+    whole.spec_offset = 0;
+    for (size_t i = 0; i < g->npts; i++) {
+      const uint64_t at = nfcs_grid_spec_global(&whole, i);
+      dst[2 * at] = all[2 * i];
+      dst[2 * at + 1] = all[2 * i + 1];
+    }
+  }
+  free(mine);
+  free(all);
+  return rc;
+}
+
+/* This process's part of an array given in the whole grid's C order (host) into arr. */
+static int take_local(nfcs_cgl *c, const nfcs_real *global, int spectral, nfcs_real *arr) {
+  const nfcs_grid *g = &c->g;
+  if (!g->distributed) return c->ops->memory->upload(c->be, arr, global, g->npts);
+  if (!spectral) return c->ops->memory->upload(c->be, arr, global + 2 * nfcs_grid_phys_base(g), g->nloc);
+  nfcs_real *mine = malloc(sizeof(nfcs_real) * 2 * (g->nspec ? g->nspec : 1));
+  if (!mine) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
+  for (size_t i = 0; i < g->nspec; i++) {
+    const uint64_t at = nfcs_grid_spec_global(g, i);
+    mine[2 * i] = global[2 * at];
+    mine[2 * i + 1] = global[2 * at + 1];
+  }
+  const int rc = c->ops->memory->upload(c->be, arr, mine, g->nspec);
+  free(mine);
+  return rc;
+}
+
+int nfcs_cgl_get_global(nfcs_cgl *c, nfcs_real *host) {
+  NFCS_CHECK(sync_view(c));
+  return gather_global(c, c->view, 0, host);
+}
+
+int nfcs_cgl_set_global(nfcs_cgl *c, const nfcs_real *host) {
+  if (!c->g.distributed) return nfcs_cgl_set_field(c, host);
+  return nfcs_cgl_set_field(c, host + 2 * nfcs_grid_phys_base(&c->g));
+}
+
 int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host) {
   c->pending = 0;
   c->view_valid = 0;
   if (c->scheme->set_field) return c->scheme->set_field(c, host);
-  return c->ops->memory->upload(c->be, c->phi, host, c->g.npts);
+  return c->ops->memory->upload(c->be, c->phi, host, c->g.nloc);
 }
 
 /* Bring the observable field into c->view (backend memory). */
@@ -226,7 +304,7 @@ static int sync_view(nfcs_cgl *c) {
 
 int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host) {
   NFCS_CHECK(sync_view(c));
-  return c->ops->memory->download(c->be, host, c->view, c->g.npts);
+  return c->ops->memory->download(c->be, host, c->view, c->g.nloc);
 }
 
 int nfcs_cgl_view(nfcs_cgl *c, const nfcs_real **field) {
@@ -244,14 +322,15 @@ int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *fie
     return NFCS_OK;
   }
   double s2 = 0;
-  for (size_t i = 0; i < c->g.npts; i++) {
+  for (size_t i = 0; i < c->g.nloc; i++) {
     double a = re + field[2 * i], b = im + field[2 * i + 1];
     s2 += a * a + b * b;
   }
+  NFCS_CHECK(nfcs_procs()->sum(&s2, 1)); /* this process's part of the field: collective */
   c->u_sum2 = s2;
   int next = c->has_ufield ? 1 - c->ucur : c->ucur;
   if (!c->ufield[next]) NFCS_CHECK(nfcs_cgl_alloc_array(c, &c->ufield[next]));
-  NFCS_CHECK(c->ops->memory->upload(c->be, c->ufield[next], field, c->g.npts));
+  NFCS_CHECK(c->ops->memory->upload(c->be, c->ufield[next], field, c->g.nloc));
   c->ucur = next;
   c->has_ufield = 1;
   return NFCS_OK;
@@ -287,20 +366,21 @@ size_t nfcs_cgl_state_bytes(const nfcs_cgl *c) { return 3 * c->g.npts * 2 * size
 int nfcs_cgl_save(nfcs_cgl *c, nfcs_bundle *b) {
   const size_t n = c->g.npts;
   const nfcs_real *state = state_array(c);
+  /* the whole grid, on the first process (which writes the checkpoint) */
   nfcs_real *dst = nfcs_bundle_reserve(b, "cgl/state", NFCS_BK_REAL, 2 * n);
   if (!dst) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
-  NFCS_CHECK(c->ops->memory->download(c->be, dst, state, n));
+  NFCS_CHECK(gather_global(c, state, c->scheme->spectral_state, dst));
   const double clock[] = {c->clock.t, c->pending_h, c->pending_u.re, c->pending_u.im, c->ure, c->uim, c->u_sum2};
   const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending, c->pending_u.field != NULL, c->has_ufield};
   int rc = nfcs_bundle_put(b, "cgl/reals", NFCS_BK_F64, sizeof clock / sizeof clock[0], clock);
   if (!rc) rc = nfcs_bundle_put(b, "cgl/ints", NFCS_BK_I64, sizeof ints / sizeof ints[0], ints);
   if (!rc && c->pending_u.field) {
     nfcs_real *u = nfcs_bundle_reserve(b, "cgl/pending_u_field", NFCS_BK_REAL, 2 * n);
-    rc = u ? c->ops->memory->download(c->be, u, c->pending_u.field, n) : NFCS_ERR_SOFTWARE;
+    rc = u ? gather_global(c, c->pending_u.field, 0, u) : NFCS_ERR_SOFTWARE;
   }
   if (!rc && c->has_ufield) {
     nfcs_real *u = nfcs_bundle_reserve(b, "cgl/u_field", NFCS_BK_REAL, 2 * n);
-    rc = u ? c->ops->memory->download(c->be, u, c->ufield[c->ucur], n) : NFCS_ERR_SOFTWARE;
+    rc = u ? gather_global(c, c->ufield[c->ucur], 0, u) : NFCS_ERR_SOFTWARE;
   }
   if (rc) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   return NFCS_OK;
@@ -312,7 +392,7 @@ int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
   const double *r = nfcs_bundle_get(b, "cgl/reals", NFCS_BK_F64, 7);
   const int64_t *in = nfcs_bundle_get(b, "cgl/ints", NFCS_BK_I64, 5);
   if (!state || !r || !in) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint holds no field of this grid");
-  NFCS_CHECK(c->ops->memory->upload(c->be, state_array(c), state, n));
+  NFCS_CHECK(take_local(c, state, c->scheme->spectral_state, state_array(c)));
   c->view_valid = 0;
   c->clock.t = r[0];
   c->clock.grid_index = in[0];
@@ -326,7 +406,7 @@ int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
   if (in[4]) {
     const nfcs_real *u = nfcs_bundle_get(b, "cgl/u_field", NFCS_BK_REAL, 2 * n);
     if (!u) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint lacks the control field");
-    NFCS_CHECK(nfcs_cgl_set_control(c, r[4], r[5], u));
+    NFCS_CHECK(nfcs_cgl_set_control(c, r[4], r[5], u + 2 * (c->g.distributed ? nfcs_grid_phys_base(&c->g) : 0)));
   } else {
     NFCS_CHECK(nfcs_cgl_set_control(c, r[4], r[5], NULL));
   }
@@ -335,7 +415,7 @@ int nfcs_cgl_restore(nfcs_cgl *c, const nfcs_bundle *b) {
     if (!u) return NFCS_ERROR(c->ctx, NFCS_ERR_DATA, "the checkpoint lacks the pending control field");
     int other = c->has_ufield ? 1 - c->ucur : 1;
     if (!c->ufield[other]) NFCS_CHECK(nfcs_cgl_alloc_array(c, &c->ufield[other]));
-    NFCS_CHECK(c->ops->memory->upload(c->be, c->ufield[other], u, n));
+    NFCS_CHECK(take_local(c, u, 0, c->ufield[other]));
     c->pending_u.field = c->ufield[other];
   }
   c->u_sum2 = r[6];
@@ -364,8 +444,10 @@ int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full) {
   const size_t n = c->g.npts;
   const double dV = c->g.cell_volume;
   NFCS_CHECK(sync_view(c));
-  double s1, s2;
-  NFCS_CHECK(nfcs_backend_moments(c->ops, c->be, c->view, n, c->host_scratch, &s1, &s2));
+  double s[2];
+  NFCS_CHECK(nfcs_backend_moments(c->ops, c->be, c->view, c->g.nloc, c->host_scratch, &s[0], &s[1]));
+  if (c->g.distributed) NFCS_CHECK(nfcs_procs()->sum(s, 2)); /* in rank order: the same on every process */
+  const double s1 = s[0], s2 = s[1];
   m->R_global = s1 / (double)n;
   m->field_energy = s2 * dV;
   m->control_energy = c->u_sum2 * dV;
@@ -373,17 +455,23 @@ int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full) {
   /* gradient energy by Parseval: sum_x |grad phi|^2 = (1/N) sum_k k^2 |phi_k|^2; etdrk4 holds
    * v = phi_k / N already, the others transform the view once (spec is scratch between steps) */
   double k2sum;
-  if (c->scheme->spectral_state) {
-    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
-    m->gradient_energy = k2sum * (double)n * dV;
-  } else {
-    NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->view, c->spec));
-    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
-    m->gradient_energy = k2sum / (double)n * dV;
-  }
+  if (!c->scheme->spectral_state) NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->view, c->spec));
+  NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
+  if (c->g.distributed) NFCS_CHECK(nfcs_procs()->sum(&k2sum, 1));
+  m->gradient_energy = c->scheme->spectral_state ? k2sum * (double)n * dV : k2sum / (double)n * dV;
   double rho_sum;
-  NFCS_CHECK(nfcs_backend_phase_metrics(c->ops, c->be, c->view, &c->g, c->work, c->host_scratch, &rho_sum, &m->defects.positive,
-                                        &m->defects.negative));
+  if (c->g.distributed && c->g.dim == 2) /* the stencils reach into the neighbours' rows */
+    NFCS_CHECK(nfcs_cgl_slab_phase_metrics(c, &rho_sum, &m->defects.positive, &m->defects.negative));
+  else
+    NFCS_CHECK(nfcs_backend_phase_metrics(c->ops, c->be, c->view, &c->g, c->work, c->host_scratch, &rho_sum, &m->defects.positive,
+                                          &m->defects.negative));
+  if (c->g.distributed) {
+    int64_t q[2] = {m->defects.positive, m->defects.negative};
+    NFCS_CHECK(nfcs_procs()->sum(&rho_sum, 1));
+    NFCS_CHECK(nfcs_procs()->sum_i64(q, 2));
+    m->defects.positive = q[0];
+    m->defects.negative = q[1];
+  }
   m->defects.total_charge = m->defects.positive - m->defects.negative;
   m->defect_density = rho_sum / (double)n;
   m->hallucination_number = rho_sum * dV;
@@ -392,7 +480,12 @@ int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full) {
 
 int nfcs_cgl_check_finite(nfcs_cgl *c, int *finite) {
   const nfcs_real *state = state_array(c);
-  return c->ops->reduce->all_finite(c->be, state, c->g.npts, finite);
+  if (!c->g.distributed) return c->ops->reduce->all_finite(c->be, state, c->g.npts, finite);
+  const int rc = c->ops->reduce->all_finite(c->be, state, c->scheme->spectral_state ? c->g.nspec : c->g.nloc, finite);
+  int bad = rc || !*finite; /* every process the same verdict */
+  nfcs_procs()->max_int(&bad, 1);
+  *finite = !bad;
+  return rc;
 }
 
 int nfcs_cgl_finite(nfcs_cgl *c) {
@@ -410,15 +503,18 @@ int nfcs_cgl_pattern(const nfcs_params *p, const nfcs_grid *g, nfcs_real *host) 
                         .seed = (uint64_t)cp->ic.seed};
   for (int d = 0; d < g->dim && d < cp->ic.wavenumber.n; d++)
     a.k[d] = 2.0 * M_PI * (double)cp->ic.wavenumber.v[d] / g->L[d];
+  /* this process's points, each from its global index (the same field on any number of processes) */
+  const size_t base = (size_t)nfcs_grid_phys_base(g);
 #pragma omp parallel for schedule(static)
-  for (size_t i = 0; i < g->npts; i++) {
-    const int64_t ix = (int64_t)(i % (size_t)g->n[0]);
-    const int64_t iy = (int64_t)((i / (size_t)g->n[0]) % (size_t)g->n[1]);
-    const int64_t iz = (int64_t)(i / ((size_t)g->n[0] * (size_t)g->n[1]));
+  for (size_t i = 0; i < g->nloc; i++) {
+    const size_t gi = base + i;
+    const int64_t ix = (int64_t)(gi % (size_t)g->n[0]);
+    const int64_t iy = (int64_t)((gi / (size_t)g->n[0]) % (size_t)g->n[1]);
+    const int64_t iz = (int64_t)(gi / ((size_t)g->n[0] * (size_t)g->n[1]));
     const double x = nfcs_grid_x(g, 0, ix), y = g->dim > 1 ? nfcs_grid_x(g, 1, iy) : 0.0,
                  z = g->dim > 2 ? nfcs_grid_x(g, 2, iz) : 0.0;
     double re, im;
-    ic->value(&a, i, x, y, z, &re, &im);
+    ic->value(&a, gi, x, y, z, &re, &im);
     host[2 * i] = (nfcs_real)re;
     host[2 * i + 1] = (nfcs_real)im;
   }

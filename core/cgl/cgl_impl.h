@@ -49,6 +49,7 @@ struct nfcs_cgl {
   nfcs_clock clock;
   int view_valid; /* view holds the observable field of the current state */
   nfcs_real *host_scratch; /* 2 npts complex on the host, for metrics the backend does not compute */
+  nfcs_real *slab;         /* a distributed 2D field's rows with their halos, for the phase metrics (slab.c) */
   size_t bytes;
 };
 
@@ -102,6 +103,9 @@ int nfcs_cgl_alloc_array(nfcs_cgl *c, nfcs_real **p);
 int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_cgl_coefs *s, double h, double growth);
 /* The forcing of the current tick. */
 nfcs_forcing nfcs_cgl_forcing(const nfcs_cgl *c);
+/* The phase metrics of a 2D field in slabs (core/cgl/slab.c): this process's rows, with the two
+ * rows of each neighbour the stencils reach (collective; the sums are this process's). */
+int nfcs_cgl_slab_phase_metrics(nfcs_cgl *c, double *rho_sum, int64_t *positive, int64_t *negative);
 /* The noise of the current step (sigma for a step h; `per_mode`: in Fourier space, divided by npts). */
 nfcs_noise nfcs_cgl_step_noise(const nfcs_cgl *c, double h, int per_mode);
 

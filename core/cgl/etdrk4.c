@@ -20,8 +20,8 @@ static int init(nfcs_cgl *c) {
 }
 
 static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) {
-  const size_t n = c->g.npts;
-  const double inv_n = 1.0 / (double)n;
+  const size_t n = c->g.nspec; /* this process's modes */
+  const double inv_n = 1.0 / (double)c->g.npts;
   for (int a = 0; a < 6; a++)
     if (!s->arr[a]) NFCS_CHECK(nfcs_cgl_alloc_array(c, &s->arr[a]));
   nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * n * 6);
@@ -54,10 +54,10 @@ static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) {
 
 /* v = FFT(phi) / npts */
 static int set_field(nfcs_cgl *c, const nfcs_real *host) {
-  const size_t n = c->g.npts;
-  nfcs_real *tmp = malloc(sizeof(nfcs_real) * 2 * n);
+  const size_t n = c->g.nloc;
+  nfcs_real *tmp = malloc(sizeof(nfcs_real) * 2 * (n ? n : 1));
   if (!tmp) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
-  const double s = 1.0 / (double)n;
+  const double s = 1.0 / (double)c->g.npts;
   for (size_t i = 0; i < 2 * n; i++) tmp[i] = (nfcs_real)(host[i] * s);
   int rc = c->ops->memory->upload(c->be, c->phi, tmp, n);
   free(tmp);
@@ -70,14 +70,14 @@ static int sync_view(nfcs_cgl *c) { return c->ops->fft->inverse(c->be, c->fft, c
 /* N(x) into out: the nonlinear term of the field whose transform is x (phi is scratch) */
 static int nonlinear(nfcs_cgl *c, const nfcs_real *x, nfcs_real *out, const nfcs_forcing *u) {
   NFCS_CHECK(c->ops->fft->inverse(c->be, c->fft, x, c->phi));
-  NFCS_CHECK(c->ops->field->nonlinear(c->be, c->phi, c->phi, c->g.npts, c->c3, u));
+  NFCS_CHECK(c->ops->field->nonlinear(c->be, c->phi, c->phi, c->g.nloc, c->c3, u));
   return c->ops->fft->forward(c->be, c->fft, c->phi, out);
 }
 
 static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
   const nfcs_field_ops *f = c->ops->field;
   void *be = c->be;
-  const size_t n = c->g.npts;
+  const size_t n = c->g.nspec;
   const nfcs_forcing u = nfcs_cgl_forcing(c);
   nfcs_real *v = c->spec, *a = c->stage[STAGE_A], *Nv = c->stage[STAGE_NV], *Na = c->stage[STAGE_NA],
             *Nb = c->stage[STAGE_NB], *Nc = c->stage[STAGE_NC];

@@ -7,6 +7,7 @@
 
 #include "nfcs_cgl.h"
 #include "nfcs_module.h"
+#include "nfcs_procs_ops.h"
 
 extern const nfcs_param_def nfcs_cgl_rows[]; /* params.c */
 int nfcs_cgl_validate(const nfcs_params *p, nfcs_diags *diags);
@@ -46,10 +47,12 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
     nfcs_array field;
     rc = nfcs_input_read(env->input, ctx, p, "cgl.initial_condition.path", cp->ic.dataset, NFCS_ELEM_COMPLEX, g->dim, shape,
                          "cgl.grid_size", &field);
-    if (!rc) rc = nfcs_cgl_set_field(m->c, field.data);
+    /* setting the field transforms it (collective for a spectral state): all processes read it, or none goes on */
+    rc = nfcs_procs_check(ctx, rc);
+    if (!rc) rc = nfcs_cgl_set_global(m->c, field.data);
     nfcs_array_free(&field);
   } else {
-    nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * g->npts);
+    nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * (g->nloc ? g->nloc : 1));
     rc = host ? nfcs_cgl_pattern(p, g, host) : NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
     if (!rc) rc = nfcs_cgl_set_field(m->c, host);
     free(host);
@@ -104,7 +107,7 @@ static int share(void *self, const char *name, nfcs_shared *out) {
   if (strcmp(name, "phi")) return NFCS_ERR_SOFTWARE;
   const nfcs_real *view;
   NFCS_CHECK(nfcs_cgl_view(c, &view));
-  *out = (nfcs_shared){.elem = NFCS_ELEM_COMPLEX, .count = (int64_t)nfcs_cgl_grid(c)->npts, .grid = nfcs_cgl_grid(c), .data = view};
+  *out = (nfcs_shared){.elem = NFCS_ELEM_COMPLEX, .count = (int64_t)nfcs_cgl_grid(c)->nloc, .grid = nfcs_cgl_grid(c), .data = view};
   return NFCS_OK;
 }
 
@@ -127,6 +130,11 @@ static int datasets(void *self, nfcs_dataset_list *l) {
   for (int a = 0; a < g->dim; a++) shape[a] = g->n[g->dim - 1 - a];
   if (!(d = nfcs_dataset_add(l, "/fields/phi", NFCS_ELEM_COMPLEX, NFCS_PER_SNAPSHOT, g->dim, shape))) return NFCS_ERR_SOFTWARE;
   d->flags = NFCS_DS_OUT_PRECISION | NFCS_DS_ROOT | NFCS_DS_XDMF;
+  if (g->distributed) { /* slabs of the slowest axis */
+    d->flags |= NFCS_DS_SPLIT;
+    d->offset[0] = g->local_offset_slow;
+    d->extent[0] = g->local_n_slow;
+  }
   for (int a = 0; a < g->dim; a++) {
     const int axis = g->dim - 1 - a; /* C order: z, y, x */
     d->scale[a] = GRID_PATH[axis];
@@ -142,7 +150,7 @@ static int datasets(void *self, nfcs_dataset_list *l) {
 }
 
 static size_t record_bytes(void *self, nfcs_cadence cadence) {
-  return cadence == NFCS_PER_SNAPSHOT ? sizeof(nfcs_real) * 2 * nfcs_cgl_grid(C(self))->npts : 0;
+  return cadence == NFCS_PER_SNAPSHOT ? sizeof(nfcs_real) * 2 * nfcs_cgl_grid(C(self))->nloc : 0;
 }
 
 static int record(void *self, nfcs_cadence cadence, void *buf, const void **data) {
@@ -167,7 +175,10 @@ static double memory(const nfcs_params *p) {
   double npts = 1;
   for (int a = 0; a < cp->grid_size.n; a++) npts *= (double)cp->grid_size.v[a];
   const double arrays = 10 + (cp->scheme == NFCS_SCHEME_ETDRK4 ? 17 : 1);
-  return npts * arrays * 2 * sizeof(nfcs_real);
+  /* a 2D or 3D grid is shared among the processes; the first one also holds whole-grid copies for
+   * the output and the checkpoints (about four arrays) */
+  const double P = cp->grid_size.n >= 2 ? (double)nfcs_procs_size() : 1.0;
+  return npts * (arrays / P + (P > 1 ? 4 : 0)) * 2 * sizeof(nfcs_real);
 }
 
 const nfcs_module_type nfcs_module_cgl = {

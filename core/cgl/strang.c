@@ -17,9 +17,9 @@ static int init(nfcs_cgl *c) {
 static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) { return nfcs_cgl_separable_factors(c, s, h, 0.0); }
 
 static int sync_view(nfcs_cgl *c) {
-  if (!c->pending) return c->ops->memory->copy(c->be, c->view, c->phi, c->g.npts);
+  if (!c->pending) return c->ops->memory->copy(c->be, c->view, c->phi, c->g.nloc);
   nfcs_local_step s = {.h = 0.5 * c->pending_h, .c3 = c->c3, .a_pre = 0.5 * c->pending_h, .u_pre = c->pending_u};
-  return c->ops->field->local(c->be, c->view, c->phi, c->g.npts, &s);
+  return c->ops->field->local(c->be, c->view, c->phi, c->g.nloc, &s);
 }
 
 static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
@@ -33,7 +33,7 @@ static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
     ls.h = 0.5 * h;
   }
   ls.noise = nfcs_cgl_step_noise(c, h, 0);
-  NFCS_CHECK(c->ops->field->local(c->be, c->phi, c->phi, c->g.npts, &ls));
+  NFCS_CHECK(c->ops->field->local(c->be, c->phi, c->phi, c->g.nloc, &ls));
   NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));
   NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, s->axis[0], s->axis[1], s->axis[2]));
   NFCS_CHECK(c->ops->fft->inverse(c->be, c->fft, c->spec, c->phi));

@@ -19,7 +19,7 @@ static int half_linear(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
 static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
   const nfcs_forcing u = nfcs_cgl_forcing(c);
   NFCS_CHECK(half_linear(c, s));
-  NFCS_CHECK(c->ops->field->euler(c->be, c->phi, c->g.npts, s->h, c->c3, &u));
+  NFCS_CHECK(c->ops->field->euler(c->be, c->phi, c->g.nloc, s->h, c->c3, &u));
   return half_linear(c, s);
 }
 

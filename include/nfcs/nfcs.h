@@ -27,6 +27,7 @@
 #include "nfcs_kuramoto.h"
 #include "nfcs_metrics.h"
 #include "nfcs_params.h"
+#include "nfcs_procs.h"
 #include "nfcs_run.h"
 #include "nfcs_sink.h"
 

@@ -66,18 +66,26 @@ NFCS_API const nfcs_cgl_ic_type *nfcs_cgl_ic_at(size_t i);
 NFCS_API int nfcs_cgl_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_cgl **out);
 NFCS_API void nfcs_cgl_destroy(nfcs_cgl **c);
 
-/* Set the field from host values (npts complex, C order, x fastest). */
+/* Set the field from host values (this process's points: grid->nloc complex, C order, x fastest;
+ * on one process the whole grid, npts). */
 NFCS_API int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host);
-/* The observable field at the current time into host memory (npts complex).  Never changes the
- * trajectory (pending split-step halves are applied to a copy). */
+/* The observable field at the current time into host memory (this process's nloc points).  Never
+ * changes the trajectory (pending split-step halves are applied to a copy). */
 NFCS_API int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host);
-/* The observable field in backend memory (npts complex), valid until the field next changes. */
+/* The same for the whole grid (npts complex): set from it on every process; gathered into host on
+ * the first process (collective; host is unused elsewhere). */
+NFCS_API int nfcs_cgl_set_global(nfcs_cgl *c, const nfcs_real *host);
+NFCS_API int nfcs_cgl_get_global(nfcs_cgl *c, nfcs_real *host);
+/* The observable field in backend memory (nloc complex), valid until the field next changes. */
 NFCS_API int nfcs_cgl_view(nfcs_cgl *c, const nfcs_real **field);
-/* Fill host (npts complex) with the initial pattern of params->cgl.initial_condition (all types
- * but file, which io/ reads: NFCS_ERR_CONFIG).  Pure function of the params: the same on every backend. */
+/* Fill host (g->nloc complex: this process's points) with the initial pattern of
+ * params->cgl.initial_condition (all types but file, which io/ reads: NFCS_ERR_CONFIG).  Pure
+ * function of the params and the global point index: the same on every backend and any number of
+ * processes. */
 NFCS_API int nfcs_cgl_pattern(const nfcs_params *p, const nfcs_grid *g, nfcs_real *host);
 
-/* The forcing u(x) = (re + i im) + field(x) from now on (field: host, npts complex, or NULL). */
+/* The forcing u(x) = (re + i im) + field(x) from now on (field: host, this process's nloc complex,
+ * or NULL; collective on a distributed grid). */
 NFCS_API int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *field);
 
 /* Precompute the coefficients of a step of size h (0 < h <= dt), so that advancing never plans

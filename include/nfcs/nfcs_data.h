@@ -51,6 +51,9 @@ typedef enum nfcs_cadence { NFCS_STATIC = 0, NFCS_PER_SNAPSHOT, NFCS_PER_SAMPLE 
 #define NFCS_DS_ROOT 4u          /* also linked at the file's root (netCDF readers find it there) */
 #define NFCS_DS_XDMF 8u          /* a complex field on a uniform grid: |z| and arg z beside it and an
                                     XDMF sidecar, when output.xdmf */
+#define NFCS_DS_SPLIT 16u        /* shared among the processes of a distributed run in blocks of its
+                                    first axis, in rank order (offset/extent: this process's block);
+                                    without it every process holds the whole dataset */
 
 typedef struct nfcs_attr {
   const char *name;

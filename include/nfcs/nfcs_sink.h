@@ -16,6 +16,7 @@ typedef struct nfcs_run_info {
   const char *command_line;
   const char *backend;
   int threads;
+  int mpi_ranks;          /* processes of the run (1 without mpirun) */
   /* every dataset the modules write (static ones with their data), in registry order */
   int ndatasets;
   const nfcs_dataset *datasets;
