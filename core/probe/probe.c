@@ -21,6 +21,7 @@
 
 #include "nfcs_grid.h"
 #include "nfcs_internal.h"
+#include "nfcs_procs_ops.h"
 #include "nfcs_module.h"
 
 /* ---------------------------------------------------------------- the section */
@@ -232,8 +233,30 @@ static int record(void *self, nfcs_cadence cadence, void *buf, const void **data
   const nfcs_memory_ops *mem = q->ctx->ops->memory;
   const nfcs_real *field = phi.data;
   const size_t K = (size_t)q->corners;
-  for (size_t k = 0; k < (size_t)q->npoints * K; k++)
-    NFCS_CHECK(mem->download(q->ctx->backend, q->values + 2 * k, field + 2 * q->index[k], 1));
+  /* a field shared among processes: each reads the corners in its slab, the others' are zero, and
+   * a sum over the processes (collective) gives every one all of them, exactly */
+  const int split = phi.grid->distributed;
+  const uint64_t base = split ? nfcs_grid_phys_base(phi.grid) : 0, end = base + (uint64_t)phi.grid->nloc;
+  int rc = NFCS_OK;
+  for (size_t k = 0; k < (size_t)q->npoints * K; k++) {
+    const uint64_t at = (uint64_t)q->index[k];
+    if (!split || (at >= base && at < end)) {
+      if (!rc) rc = mem->download(q->ctx->backend, q->values + 2 * k, field + 2 * (at - base), 1);
+    } else {
+      q->values[2 * k] = q->values[2 * k + 1] = 0;
+    }
+  }
+  if (split) {
+    const size_t n = 2 * (size_t)q->npoints * K;
+    double *v = malloc(sizeof(double) * n);
+    if (!v && !rc) rc = NFCS_ERROR(q->ctx, NFCS_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; v && i < n; i++) v[i] = (double)q->values[i];
+    int src = nfcs_procs()->sum(v ? v : &(double){0}, v ? (int)n : 1);
+    for (size_t i = 0; v && i < n; i++) q->values[i] = (nfcs_real)v[i];
+    free(v);
+    if (!rc) rc = src;
+  }
+  NFCS_CHECK(rc);
   nfcs_real *out = buf;
   for (int i = 0; i < q->npoints; i++) {
     double re = 0, im = 0;

@@ -1,0 +1,192 @@
+#!/usr/bin/python3
+"""The distributed run (mpirun -n 2 and -n 3) against the serial one: the field on FFTW-MPI slabs
+for every scheme in 2D (a non-square grid, with control and noise) and 3D, every metric, the
+networks, the probes, a checkpoint written by 2 processes continued on 3, reproducibility, a grid
+the processes cannot share (78, never a hang) and a signal (130, the file and checkpoint valid).
+Tolerance: 1e-12 relative (the FFTs of FFTW-MPI round differently from the serial ones; the
+reductions add in another order)."""
+import os
+import shutil
+import signal
+import subprocess
+import time
+
+import h5py
+import numpy as np
+
+from nfcs_testlib import NFCS, SOURCE_DIR, Checker, _children, _die_with_parent, run, tmpdir, write
+
+c = Checker()
+MPIRUN = shutil.which("mpirun")
+if not MPIRUN:
+    c.skip("no mpirun on this machine")
+if "built without MPI" in run(["info"], check=0).stdout:
+    c.skip("nfcs was built without MPI (NFCS_MPI=OFF or no OpenMPI/FFTW-MPI)")
+
+ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
+           OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
+TOL = 1e-12
+
+
+def mpirun(P, args, check=0, timeout=120):
+    p = subprocess.run([MPIRUN, "--oversubscribe", "-n", str(P), NFCS] + list(args), capture_output=True, text=True,
+                       timeout=timeout, env=ENV, preexec_fn=_die_with_parent)
+    if check is not None and p.returncode != check:
+        raise AssertionError(f"mpirun -n {P} nfcs {' '.join(args)}: exit {p.returncode}, expected {check}\n{p.stdout}\n{p.stderr}")
+    return p
+
+
+def rel(a, b):
+    scale = max(float(np.max(np.abs(a))) if a.size else 0.0, 1e-300)
+    return float(np.max(np.abs(a - b))) / scale if a.size else 0.0
+
+
+def compare(what, serial, dist, P):
+    """every floating dataset of the serial file against the distributed one (timings aside)"""
+    with h5py.File(serial) as a, h5py.File(dist) as b:
+        c.check(int(b.attrs["mpi_ranks"]) == P, f"{what}: /mpi_ranks = {b.attrs['mpi_ranks']}, expected {P}")
+        worst, where, n = 0.0, "", 0
+
+        def visit(name, obj):
+            nonlocal worst, where, n
+            if not isinstance(obj, h5py.Dataset) or name.startswith("coordinator") or obj.dtype.kind not in "fciu":
+                return
+            if name not in b or b[name].shape != obj.shape:
+                c.check(False, f"{what}: {name} {obj.shape} missing or of another shape in the distributed file")
+                return
+            n += 1
+            d = rel(np.asarray(obj[...], dtype=complex if obj.dtype.kind == "V" or obj.dtype.kind == "c" else float),
+                    np.asarray(b[name][...], dtype=complex if obj.dtype.kind == "V" or obj.dtype.kind == "c" else float))
+            if d > worst:
+                worst, where = d, name
+
+        a.visititems(visit)
+        print(f"  {what:44s} P={P}: {n} datasets, worst {worst:.2e} ({where})")
+        c.check(n > 0 and worst <= TOL, f"{what}: P={P} differs from the serial run by {worst:.3e} in {where} (> {TOL})")
+
+
+d = tmpdir()
+base = """cgl:
+  c1: 1.5
+  c3: -1.2
+  grid_size: [48, 40]
+  spatial_extent: [30.0, 25.0]
+  time_step: 0.01
+  scheme: strang
+  noise: 0.001
+  noise_seed: 3
+  initial_condition: {type: random_noise, amplitude: 0.3, seed: 2}
+run: {t_end: 1.0}
+regulator: {type: proportional, field_gain: 0.3}
+output: {snapshot_interval: 0.25, metrics_interval: 0.1}
+"""
+cfg2 = write(os.path.join(d, "c2.yaml"), base)
+cfg3 = write(os.path.join(d, "c3.yaml"), base.replace("[48, 40]", "[16, 12, 10]").replace("[30.0, 25.0]", "[10.0, 8.0, 7.0]"))
+
+
+def fname(name):
+    return "".join(ch if ch.isalnum() else "_" for ch in name)
+
+
+def case(name, cfg, sets, procs=(2, 3)):
+    args = [a for s in sets for a in ("--set", s)] + ["--threads", "1", "--quiet"]
+    serial = os.path.join(d, f"{fname(name)}_1.h5")
+    run(["run", cfg, "-o", serial] + args, check=0)
+    for P in procs:
+        out = os.path.join(d, f"{fname(name)}_{P}.h5")
+        mpirun(P, ["run", cfg, "-o", out] + args)
+        compare(name, serial, out, P)
+
+
+# ---- the field: every scheme in 2D (non-square, control, noise where the scheme has it), 3D
+case("strang 2D, noise, control", cfg2, [])
+case("etdrk4 2D, noise, control, 2/3 dealiasing", cfg2, ["cgl.scheme=etdrk4", "cgl.dealias=two_thirds"])
+case("upstream 2D, control", cfg2, ["cgl.scheme=upstream", "cgl.noise=0"])
+case("strang 3D, noise, control", cfg3, [])
+case("etdrk4 3D, noise, control", cfg3, ["cgl.scheme=etdrk4"])
+case("upstream 3D, control", cfg3, ["cgl.scheme=upstream", "cgl.noise=0"])
+# the defects: a field with vortices (a spiral of charge 2), counted across the slabs' edges
+case("spiral: defect count across slab edges", cfg2, ["cgl.initial_condition.type=spiral", "cgl.initial_condition.charge=2",
+                                                      "cgl.noise=0", "run.t_end=0.2"])
+with h5py.File(os.path.join(d, fname("spiral: defect count across slab edges") + "_2.h5")) as f:
+    c.check(f["metrics/defect_count"][0] >= 2, f"spiral: {f['metrics/defect_count'][0]} defects at t = 0, expected at least 2")
+
+# ---- networks and the probes (networks run whole on every process) with the field
+coupled = os.path.join(SOURCE_DIR, "configs", "coupled.yaml")
+case("coupled field and network", coupled, ["run.t_end=1", "output.snapshot_interval=0.5"], procs=(2,))
+cfgp = write(os.path.join(d, "cp.yaml"), base + "probe:\n  points: {a: [0.1, -3.0], b: [-14.9, 12.4], c: [7.0, 0.05]}\n"
+                                                "  interpolation: linear\n")
+case("probes across slabs", cfgp, [], procs=(3,))
+
+# ---- a checkpoint written by 2 processes continues on 3 (and on 1) to the uninterrupted result
+for scheme in ("strang", "etdrk4"):
+    args = ["--set", f"cgl.scheme={scheme}", "--threads", "1", "--quiet"]
+    full = os.path.join(d, f"full_{scheme}.h5")
+    run(["run", cfg2, "-o", full] + args, check=0)
+    for later in (3, 1):
+        part = os.path.join(d, f"part_{scheme}_{later}.h5")
+        mpirun(2, ["run", cfg2, "-o", part, "--set", "run.t_end=0.5"] + args)
+        ck = part.replace(".h5", ".ckpt.h5")
+        if later == 1:
+            run(["run", cfg2, "-o", part, "--restart", ck] + args, check=0)
+        else:
+            mpirun(later, ["run", cfg2, "-o", part, "--restart", ck] + args)
+        with h5py.File(full) as a, h5py.File(part) as b:
+            same_t = np.array_equal(a["time/t"][...], b["time/t"][...])
+            c.check(same_t, f"{scheme}: restart 2 -> {later}: /time/t {b['time/t'][...]} differs")
+            dphi = rel(a["fields/phi"][...], b["fields/phi"][...]) if same_t else 1.0
+            print(f"  {scheme}: checkpoint of 2 processes continued on {later}: phi within {dphi:.2e}")
+            c.check(dphi <= TOL, f"{scheme}: restart 2 -> {later} differs from the uninterrupted run by {dphi:.3e}")
+
+# ---- reproducible: the same P twice, and a restart on the same P, bit for bit
+a2, b2 = os.path.join(d, "rep_a.h5"), os.path.join(d, "rep_b.h5")
+mpirun(2, ["run", cfg2, "-o", a2, "--threads", "1", "--quiet"])
+mpirun(2, ["run", cfg2, "-o", b2, "--threads", "1", "--quiet", "--set", "run.t_end=0.5"])
+mpirun(2, ["run", cfg2, "-o", b2, "--threads", "1", "--quiet", "--restart", b2.replace(".h5", ".ckpt.h5")])
+r2 = os.path.join(d, "rep_c.h5")
+mpirun(2, ["run", cfg2, "-o", r2, "--threads", "1", "--quiet"])
+with h5py.File(a2) as x, h5py.File(b2) as y, h5py.File(r2) as z:
+    c.check(np.array_equal(x["fields/phi"][...], z["fields/phi"][...]) and np.array_equal(x["metrics/R_global"][...], z["metrics/R_global"][...]),
+            "two runs on 2 processes differ")
+    c.check(np.array_equal(x["fields/phi"][...], y["fields/phi"][...]), "a restart on 2 processes is not bit-identical to the run")
+
+# ---- a grid the processes cannot share: refused by all of them (78), no hang
+p = mpirun(3, ["run", cfg2, "-o", os.path.join(d, "no.h5"), "--set", "cgl.grid_size=[48,4]", "--set", "cgl.spatial_extent=[30,3]"],
+           check=None, timeout=60)
+c.check(p.returncode == 78 and "cannot share this grid" in p.stderr, f"3 processes on 4 rows: exit {p.returncode}: {p.stderr[-300:]}")
+c.check(p.stderr.count("cannot share this grid") == 1, "the refusal is reported once, by the first process")
+c.check(not os.path.exists(os.path.join(d, "no.h5")), "a refused run leaves no file")
+
+# ---- nfcs info says it runs distributed
+p = mpirun(2, ["info"], check=0)
+c.check("MPI" in p.stdout and "2 processes" in p.stdout and p.stdout.count("nfcs ") == 1, f"nfcs info under mpirun: {p.stdout[:300]}")
+
+# ---- a signal: mpirun forwards it; every process stops at the same tick, checkpoints, exits 130
+sig = os.path.join(d, "sig.h5")
+proc = subprocess.Popen([MPIRUN, "--oversubscribe", "-n", "2", NFCS, "run", cfg2, "-o", sig, "--threads", "1", "--set", "run.t_end=1000",
+                         "--set", "coordinator.realtime=true"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV,
+                        preexec_fn=_die_with_parent)
+_children.append(proc)
+deadline = time.time() + 60
+while time.time() < deadline and not os.path.exists(sig):
+    time.sleep(0.1)
+time.sleep(1.5)
+proc.send_signal(signal.SIGINT)
+try:
+    out, err = proc.communicate(timeout=60)
+    stopped = True
+except subprocess.TimeoutExpired:
+    proc.kill()
+    out, err = proc.communicate()
+    stopped = False
+c.check(stopped, "mpirun -n 2 did not end after SIGINT")
+with h5py.File(sig) as f:
+    c.check(int(f.attrs["exit_status"]) == 130, f"exit_status {f.attrs['exit_status']} after SIGINT, expected 130")
+    t_stop = float(f["time/t"][-1])
+c.check("stopped by a signal" in err and err.count("stopped by a signal") == 1, f"the stop is reported once: {err[-400:]}")
+ck = sig.replace(".h5", ".ckpt.h5")
+p = mpirun(3, ["run", cfg2, "-o", sig, "--threads", "1", "--quiet", "--set", f"run.t_end={t_stop + 0.2:.6f}", "--restart", ck])
+with h5py.File(sig) as f:
+    c.check(abs(float(f["time/t"][-1]) - (t_stop + 0.2)) < 1e-9, "the stopped run continues on 3 processes")
+
+c.done()
