@@ -67,6 +67,16 @@ typedef struct nfcs_kur_rhs {
   double *c, *s;          /* work [M][N]: cos and sin of the phases */
   double *work;           /* work [M][4N] (BLAS paths) */
   double *partial;        /* work [M][2 ceil(N / NFCS_KUR_BLOCK)] (mean field reduction) */
+  /* One network shared by rows among the processes of a distributed run (members = 1): this
+   * process's rows row0 .. row0 + rows - 1 of the n.  theta, omega, out, u_field and the rows of K
+   * or of the CSR arrays are this process's; c and s hold all n — the kernel writes its rows at
+   * row0, then exchange fills in the other processes' (one allgather of cos, sin).  The mean field
+   * needs no exchange: reduce sums the order parameter (z[0], z[1]) over the processes.  One
+   * process: rows = n, row0 = 0, exchange and reduce NULL. */
+  int64_t rows, row0;
+  int (*exchange)(void *user, double *c, double *s);
+  int (*reduce)(void *user, double *z);
+  void *user;
 } nfcs_kur_rhs;
 
 /* Reductions over oscillators use fixed blocks summed in order, so that the result does not

@@ -22,6 +22,24 @@ int nfcs_input_read(const nfcs_input *in, nfcs_ctx *ctx, const nfcs_params *p, c
   return in->ops->read(in->self, ctx, p, file_key, dataset, elem, rank, shape, shape_of, out);
 }
 
+int nfcs_input_read_rows(const nfcs_input *in, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset,
+                         nfcs_elem elem, int rank, const int64_t *shape, const char *shape_of, int64_t row0, int64_t rows,
+                         nfcs_array *out) {
+  memset(out, 0, sizeof *out);
+  if (in && in->ops && in->ops->read_rows)
+    return in->ops->read_rows(in->self, ctx, p, file_key, dataset, elem, rank, shape, shape_of, row0, rows, out);
+  NFCS_CHECK(nfcs_input_read(in, ctx, p, file_key, dataset, elem, rank, shape, shape_of, out));
+  if (out->rank < 1 || row0 < 0 || rows < 0 || row0 + rows > out->dims[0]) {
+    nfcs_array_free(out);
+    return NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "%s: rows %lld..%lld outside the dataset", file_key, (long long)row0, (long long)(row0 + rows));
+  }
+  size_t row = nfcs_elem_size(elem);
+  for (int a = 1; a < out->rank; a++) row *= (size_t)out->dims[a];
+  memmove(out->data, (char *)out->data + (size_t)row0 * row, (size_t)rows * row);
+  out->dims[0] = rows;
+  return NFCS_OK;
+}
+
 void nfcs_array_free(nfcs_array *a) {
   if (!a) return;
   free(a->data);

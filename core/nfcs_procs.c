@@ -18,6 +18,9 @@ static int s_gatherv(const void *mine, int64_t count, size_t elem, void *all, in
   return NFCS_OK;
 }
 static int s_allgatherv(const void *mine, int64_t count, size_t elem, void *all) { return s_gatherv(mine, count, elem, all, 0); }
+static int s_allgather_known(const void *mine, const int64_t *counts, size_t elem, void *all) {
+  return s_gatherv(mine, counts[0], elem, all, 0);
+}
 /* one process: a neighbour is always itself */
 static int s_sendrecv(const void *sbuf, size_t sbytes, int dest, void *rbuf, size_t rbytes, int src) {
   if (dest == 0 && src == 0 && rbuf != sbuf) memmove(rbuf, sbuf, sbytes < rbytes ? sbytes : rbytes);
@@ -29,7 +32,7 @@ static void s_traffic(double *seconds, double *bytes) { *seconds = 0, *bytes = 0
 
 static const nfcs_procs_ops SERIAL = {
   .name = "serial", .rank = 0, .size = 1, .sum = s_sum, .sum_i64 = s_sum_i64, .max_int = s_max_int, .bcast = s_bcast,
-  .gatherv = s_gatherv, .allgatherv = s_allgatherv, .sendrecv = s_sendrecv, .abort = s_abort, .finalize = s_finalize,
+  .gatherv = s_gatherv, .allgatherv = s_allgatherv, .allgather_known = s_allgather_known, .sendrecv = s_sendrecv, .abort = s_abort, .finalize = s_finalize,
   .traffic = s_traffic,
 };
 

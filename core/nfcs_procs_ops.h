@@ -24,6 +24,8 @@ typedef struct nfcs_procs_ops {
    * NULL elsewhere) / on every process */
   int (*gatherv)(const void *mine, int64_t count, size_t elem, void *all, int root);
   int (*allgatherv)(const void *mine, int64_t count, size_t elem, void *all);
+  /* the same when every process's count is known (counts[P]): no exchange of the sizes first */
+  int (*allgather_known)(const void *mine, const int64_t *counts, size_t elem, void *all);
   /* send to dest and receive from src at once (-1: nobody) */
   int (*sendrecv)(const void *sbuf, size_t sbytes, int dest, void *rbuf, size_t rbytes, int src);
   void (*abort)(int status);

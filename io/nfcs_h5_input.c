@@ -48,7 +48,7 @@ static const char *type_mismatch(hid_t ty, nfcs_elem elem) {
 }
 
 static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, nfcs_elem elem, int rank, const int64_t *shape,
-                      const char *shape_of, nfcs_array *out) {
+                      const char *shape_of, int64_t row0, int64_t rows, nfcs_array *out) {
   hid_t ds = nfcs_h5_open_dataset(f, d);
   if (ds < 0 && (!nfcs_h5_links_inside(f, d) || H5Lexists(f, d, H5P_DEFAULT) <= 0 || H5LTpath_valid(f, d, 1) <= 0))
     return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s has no dataset %s%s", path, d,
@@ -59,6 +59,7 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
   hid_t sp = H5Dget_space(ds), ty = H5Dget_type(ds), mt = -1;
   int rc = NFCS_OK;
   void *buf = NULL;
+  hid_t ms = H5S_ALL, fs = H5S_ALL; /* memory and file selections (a block of rows) */
   char why[256];
   const char *bad_type = ty < 0 ? "its type cannot be read" : type_mismatch(ty, elem);
   if (bad_type) {
@@ -85,6 +86,25 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
       goto done;
     }
   }
+  /* a block of rows of the first axis (a distributed run's part), within the checked shape */
+  if (rows >= 0) {
+    if (r < 1 || row0 < 0 || (hsize_t)(row0 + rows) > hd[0]) {
+      rc = NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "%s:%s: rows %lld..%lld outside the dataset", path, d, (long long)row0, (long long)(row0 + rows));
+      goto done;
+    }
+    count = hd[0] ? count / hd[0] * (uint64_t)rows : 0;
+    hsize_t start[NFCS_MAX_RANK + 1] = {(hsize_t)row0}, cnt[NFCS_MAX_RANK + 1];
+    for (int i = 0; i < r; i++) cnt[i] = i ? hd[i] : (hsize_t)rows;
+    hd[0] = (hsize_t)rows;
+    fs = H5Scopy(sp);
+    ms = H5Screate_simple(r, cnt, NULL);
+    if (fs < 0 || ms < 0 || H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, cnt, NULL) < 0) {
+      if (fs >= 0) H5Sclose(fs);
+      if (ms >= 0) H5Sclose(ms);
+      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot select its rows", path, d);
+      goto done;
+    }
+  }
   size_t bytes;
   if (nfcs_h5_bytes(count, nfcs_elem_size(elem), &bytes, why, sizeof why)) {
     rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: %s", path, d, why);
@@ -93,9 +113,15 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
   buf = malloc(bytes ? bytes : 1);
   if (!buf) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory reading %s:%s (%zu bytes)", path, d, bytes); goto done; }
   mt = elem == NFCS_ELEM_COMPLEX ? nfcs_h5_complex_type(H5_REAL) : H5Tcopy(elem == NFCS_ELEM_I64 ? H5T_NATIVE_INT64 : H5T_NATIVE_DOUBLE);
-  if (count && !(nfcs_h5_preflight_child && bytes > NFCS_H5_PREFLIGHT_BYTES) && H5Dread(ds, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0) {
-    rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values (damaged, or stored in a way this HDF5 cannot read)", path, d);
-    goto done;
+  {
+    const int bad = count && !(nfcs_h5_preflight_child && bytes > NFCS_H5_PREFLIGHT_BYTES) && H5Dread(ds, mt, ms, fs, H5P_DEFAULT, buf) < 0;
+    if (ms != H5S_ALL) H5Sclose(ms);
+    if (fs != H5S_ALL) H5Sclose(fs);
+    ms = fs = H5S_ALL;
+    if (bad) {
+      rc = NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s:%s: cannot read the values (damaged, or stored in a way this HDF5 cannot read)", path, d);
+      goto done;
+    }
   }
   if (elem != NFCS_ELEM_I64) {
     const size_t nv = elem == NFCS_ELEM_COMPLEX ? 2 * (size_t)count : (size_t)count;
@@ -113,6 +139,8 @@ static int read_array(nfcs_ctx *ctx, hid_t f, const char *path, const char *d, n
   out->data = buf;
   buf = NULL;
 done:
+  if (ms != H5S_ALL) H5Sclose(ms);
+  if (fs != H5S_ALL) H5Sclose(fs);
   free(buf);
   if (mt >= 0) H5Tclose(mt);
   if (ty >= 0) H5Tclose(ty);
@@ -128,6 +156,7 @@ typedef struct input_read {
   nfcs_elem elem;
   int rank;
   const int64_t *shape;
+  int64_t row0, rows; /* rows < 0: all */
   nfcs_array *out;
 } input_read;
 
@@ -135,13 +164,13 @@ static int input_read_run(void *arg) {
   input_read *a = arg;
   hid_t f = H5Fopen(a->path, H5F_ACC_RDONLY, H5P_DEFAULT);
   if (f < 0) return NFCS_ERROR(a->ctx, NFCS_ERR_DATA, "%s: %s is not an HDF5 file", a->file_key, a->path);
-  const int rc = read_array(a->ctx, f, a->path, a->dataset, a->elem, a->rank, a->shape, a->shape_of, a->out);
+  const int rc = read_array(a->ctx, f, a->path, a->dataset, a->elem, a->rank, a->shape, a->shape_of, a->row0, a->rows, a->out);
   H5Fclose(f);
   return rc;
 }
 
-static int h5_read(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset, nfcs_elem elem,
-                   int rank, const int64_t *shape, const char *shape_of, nfcs_array *out) {
+static int h5_read_rows(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset, nfcs_elem elem,
+                        int rank, const int64_t *shape, const char *shape_of, int64_t row0, int64_t rows, nfcs_array *out) {
   (void)self;
   memset(out, 0, sizeof *out);
   const nfcs_param_def *d = nfcs_param_find(file_key, NULL);
@@ -154,14 +183,19 @@ static int h5_read(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *
   FILE *probe = fopen(path, "rb");
   if (!probe) return NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", file_key, path, strerror(errno));
   fclose(probe);
-  input_read a = {ctx, path, file_key, dataset, shape_of, elem, rank, shape, out};
+  input_read a = {ctx, path, file_key, dataset, shape_of, elem, rank, shape, row0, rows, out};
   char why[256];
   if (nfcs_h5_guarded(input_read_run, &a, why, sizeof why))
     return NFCS_ERROR(ctx, NFCS_ERR_DATA, "%s: %s is damaged or crafted: %s; nothing of it was used (docs/trust.md)", file_key, path, why);
   return input_read_run(&a);
 }
 
-static const nfcs_input_ops H5_INPUT_OPS = {.read = h5_read};
+static int h5_read(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset, nfcs_elem elem,
+                   int rank, const int64_t *shape, const char *shape_of, nfcs_array *out) {
+  return h5_read_rows(self, ctx, p, file_key, dataset, elem, rank, shape, shape_of, 0, -1, out);
+}
+
+static const nfcs_input_ops H5_INPUT_OPS = {.read = h5_read, .read_rows = h5_read_rows};
 static const nfcs_input H5_INPUT = {&H5_INPUT_OPS, NULL};
 
 const nfcs_input *nfcs_h5_input(void) { return &H5_INPUT; }

@@ -34,9 +34,9 @@ static void phases(int nt, const double *restrict theta, double a, const double 
  * A + iB = sum_j K_ij e^{i theta_j} of member m.  ab holds (A, B) interleaved per oscillator
  * (gemm = 0) or as the [N][2M] result of the ensemble's GEMM (gemm = 1). */
 static void finish(int nt, const nfcs_kur_rhs *r, const double *restrict ab, int gemm, double *restrict out) {
-  const int64_t n = r->n, M = r->members;
+  const int64_t n = r->rows, M = r->members; /* this process's rows (all of them on one process) */
   const double ca = r->cos_a, sa = r->sin_a, u = r->u;
-  const double *restrict c = r->c, *restrict s = r->s, *restrict om = r->omega, *restrict uf = r->u_field;
+  const double *restrict c = r->c + r->row0, *restrict s = r->s + r->row0, *restrict om = r->omega, *restrict uf = r->u_field;
   for (int64_t mm = 0; mm < M; mm++) {
     const double kappa = r->kappa * r->gscale[mm];
     const int64_t off = mm * n;
@@ -54,9 +54,10 @@ static void finish(int nt, const nfcs_kur_rhs *r, const double *restrict ab, int
 
 /* mean field: the phases' cos/sin and the block sums of the order parameter in one pass (blocks
  * never straddle members), then the update in a second */
-static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double *restrict theta, double a,
-                           const double *restrict dir, double *out) {
-  const int64_t n = r->n, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
+static int rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double *restrict theta, double a,
+                          const double *restrict dir, double *out) {
+  /* this process's rows (all of them on one process); the order parameter summed over the processes */
+  const int64_t n = r->rows, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
   const int nt = threads_for(self, (double)(n * M));
   double *restrict c = r->c, *restrict s = r->s;
   double *restrict part = r->partial;
@@ -95,6 +96,11 @@ static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double
       zr += part[2 * b];
       zi += part[2 * b + 1];
     }
+    if (r->reduce) {
+      double z[2] = {zr, zi};
+      NFCS_CHECK(r->reduce(r->user, z));
+      zr = z[0], zi = z[1];
+    }
     const double g = r->kappa * r->K * r->gscale[mm];
     const int64_t off = mm * n;
     const int ntm = threads_for(self, (double)n);
@@ -107,16 +113,18 @@ static void rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double
       out[q] = f;
     }
   }
+  return NFCS_OK;
 }
 
+/* this process's rows of K (rows x n) against all n cos, sin */
 static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out) {
-  const int64_t n = r->n;
+  const int64_t n = r->n, rows = r->rows;
   const int nt = threads_for(self, (double)n * (double)n);
   const double *restrict c = r->c, *restrict s = r->s;
   double *restrict ab = r->work;
   if (r->W) {
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (int64_t i = 0; i < n; i++) {
+    for (int64_t i = 0; i < rows; i++) {
       const double *restrict w = r->W + 2 * (size_t)i * (size_t)n;
       double pr = 0, pi = 0;
 #pragma omp simd reduction(+ : pr, pi)
@@ -130,7 +138,7 @@ static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out
   } else {
     /* four rows at a time: each c_j, s_j loaded once serves four rows, so the loop streams K
      * with one load per element (the products are bound by reading K from memory) */
-    const int64_t n4 = n / 4;
+    const int64_t n4 = rows / 4;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t q = 0; q < n4; q++) {
       const int64_t i = 4 * q;
@@ -150,7 +158,7 @@ static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out
       ab[2 * i + 4] = a2; ab[2 * i + 5] = b2;
       ab[2 * i + 6] = a3; ab[2 * i + 7] = b3;
     }
-    for (int64_t i = 4 * n4; i < n; i++) {
+    for (int64_t i = 4 * n4; i < rows; i++) {
       const double *restrict k = r->Kmat + (size_t)i * (size_t)n;
       double a = 0, b = 0;
 #pragma omp simd reduction(+ : a, b)
@@ -162,7 +170,7 @@ static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out
       ab[2 * i + 1] = b;
     }
   }
-  finish(threads_for(self, (double)n), r, ab, 0, out);
+  finish(threads_for(self, (double)rows), r, ab, 0, out);
 }
 
 /* an ensemble: [A B] for every member in one GEMM of K against the [N][2M] matrix of cos, sin */
@@ -182,7 +190,7 @@ static void rhs_dense_ensemble(const void *self, const nfcs_kur_rhs *r, double *
 }
 
 static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out) {
-  const int64_t n = r->n;
+  const int64_t n = r->n, rows = r->rows;
   double *restrict x = r->work, *restrict ab = r->work + 2 * n;
   for (int64_t j = 0; j < n; j++) {
     x[2 * j] = r->c[j];
@@ -190,24 +198,25 @@ static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out)
   }
   if (r->W) {
     const double one[2] = {1, 0}, zero[2] = {0, 0};
-    cblas_zgemv(CblasRowMajor, CblasNoTrans, (blasint)n, (blasint)n, one, r->W, (blasint)n, x, 1, zero, ab, 1);
+    cblas_zgemv(CblasRowMajor, CblasNoTrans, (blasint)rows, (blasint)n, one, r->W, (blasint)n, x, 1, zero, ab, 1);
   } else {
     /* [A B] = K [c s]: one GEMM with two columns */
-    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, 2, (blasint)n, 1.0, r->Kmat, (blasint)n, x, 2, 0.0,
+    cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, 2, (blasint)n, 1.0, r->Kmat, (blasint)n, x, 2, 0.0,
                 ab, 2);
   }
-  finish(threads_for(self, (double)n), r, ab, 0, out);
+  finish(threads_for(self, (double)rows), r, ab, 0, out);
 }
 
+/* this process's rows of the CSR arrays against all n cos, sin */
 static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
-  const int64_t n = r->n, M = r->members;
+  const int64_t n = r->rows, nc = r->n, M = r->members;
   const int nt = threads_for(self, (double)r->rowptr[n] * (double)M);
   const double *restrict w = r->w;
   const int32_t *restrict col = r->col;
   const int64_t *restrict rp = r->rowptr;
   double *restrict ab = r->work;
   for (int64_t mm = 0; mm < M; mm++) {
-    const double *restrict c = r->c + mm * n, *restrict s = r->s + mm * n;
+    const double *restrict c = r->c + mm * nc, *restrict s = r->s + mm * nc;
     double *restrict abm = ab + 2 * mm * n;
 #pragma omp parallel for num_threads(nt) schedule(static)
     for (int64_t i = 0; i < n; i++) {
@@ -224,11 +233,10 @@ static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
 }
 
 int nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
-  if (r->coupling != NFCS_RHS_DENSE && r->coupling != NFCS_RHS_SPARSE) {
-    rhs_mean_field(self, r, theta, a, dir, out);
-    return NFCS_OK;
-  }
-  phases(threads_for(self, (double)(r->n * r->members)), theta, a, dir, r->c, r->s, r->n * r->members);
+  if (r->coupling != NFCS_RHS_DENSE && r->coupling != NFCS_RHS_SPARSE) return rhs_mean_field(self, r, theta, a, dir, out);
+  /* this process's cos, sin at row0, then everybody's */
+  phases(threads_for(self, (double)(r->rows * r->members)), theta, a, dir, r->c + r->row0, r->s + r->row0, r->rows * r->members);
+  if (r->exchange) NFCS_CHECK(r->exchange(r->user, r->c, r->s));
   switch (r->coupling) {
   case NFCS_RHS_DENSE:
     if (r->members > 1) rhs_dense_ensemble(self, r, out);

@@ -28,7 +28,7 @@ int nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const dou
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     double g0 = 0, g1;
-    if (sigma > 0) nfcs_rng_normal2(noise->seed, noise->stream, (uint64_t)i, noise->step, &g0, &g1);
+    if (sigma > 0) nfcs_rng_normal2(noise->seed, noise->stream, noise->base + (uint64_t)i, noise->step, &g0, &g1);
     out[i] = theta[i] + dt * f1[i] + sigma * g0;
   }
   return NFCS_OK;
@@ -41,7 +41,7 @@ int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const d
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     double g0 = 0, g1;
-    if (sigma > 0) nfcs_rng_normal2(noise->seed, noise->stream, (uint64_t)i, noise->step, &g0, &g1);
+    if (sigma > 0) nfcs_rng_normal2(noise->seed, noise->stream, noise->base + (uint64_t)i, noise->step, &g0, &g1);
     double drift = f2 ? 0.5 * dt * (f1[i] + f2[i]) : dt * f1[i];
     theta[i] = wrap(theta[i] + drift + sigma * g0);
   }

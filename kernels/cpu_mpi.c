@@ -139,6 +139,30 @@ static int m_allgatherv(const void *mine, int64_t count, size_t elem, void *all)
   return rc;
 }
 
+/* counts known on every process: displacements computed here (arrays kept between calls) */
+static int *known_counts, *known_displs;
+static int m_allgather_known(const void *mine, const int64_t *counts, size_t elem, void *all) {
+  const int P = MPI_OPS.size;
+  double t0 = wall();
+  if (!known_counts) {
+    known_counts = malloc(sizeof(int) * (size_t)P);
+    known_displs = malloc(sizeof(int) * (size_t)P);
+    if (!known_counts || !known_displs) return NFCS_ERR_NOMEM;
+  }
+  long long off = 0;
+  for (int r = 0; r < P; r++) {
+    if (counts[r] > 2147483647LL || off > 2147483647LL) return NFCS_ERR_SOFTWARE;
+    known_counts[r] = (int)counts[r];
+    known_displs[r] = (int)off;
+    off += counts[r];
+  }
+  MPI_Datatype t = elem_type(elem);
+  MPI_Allgatherv(mine, known_counts[MPI_OPS.rank], t, all, known_counts, known_displs, t, nfcs_cpu_comm);
+  MPI_Type_free(&t);
+  nfcs_procs_account(wall() - t0, (double)counts[MPI_OPS.rank] * (double)elem * (P - 1));
+  return NFCS_OK;
+}
+
 static int m_sendrecv(const void *sbuf, size_t sbytes, int dest, void *rbuf, size_t rbytes, int src) {
   double t0 = wall();
   MPI_Sendrecv(sbuf, (int)sbytes, MPI_BYTE, dest < 0 ? MPI_PROC_NULL : dest, 17, rbuf, (int)rbytes, MPI_BYTE,
@@ -150,6 +174,9 @@ static int m_sendrecv(const void *sbuf, size_t sbytes, int dest, void *rbuf, siz
 static void m_abort(int status) { MPI_Abort(MPI_COMM_WORLD, status); }
 
 static void m_finalize(void) {
+  free(known_counts);
+  free(known_displs);
+  known_counts = known_displs = NULL;
   nfcs_cpu_fft_mpi_cleanup();
   if (nfcs_cpu_comm != MPI_COMM_NULL) MPI_Comm_free(&nfcs_cpu_comm);
   int fin = 0;
@@ -194,7 +221,7 @@ const nfcs_procs_ops *nfcs_cpu_mpi_start(int *argc, char ***argv, int *failed, c
   library_name();
   MPI_OPS = (nfcs_procs_ops){
     .name = NULL, .sum = m_sum, .sum_i64 = m_sum_i64, .max_int = m_max_int, .bcast = m_bcast, .gatherv = m_gatherv,
-    .allgatherv = m_allgatherv, .sendrecv = m_sendrecv, .abort = m_abort, .finalize = m_finalize, .traffic = m_traffic,
+    .allgatherv = m_allgatherv, .allgather_known = m_allgather_known, .sendrecv = m_sendrecv, .abort = m_abort, .finalize = m_finalize, .traffic = m_traffic,
   };
   static char name[128];
   snprintf(name, sizeof name, "MPI (%s)", lib_name);

@@ -111,7 +111,53 @@ case("spiral: defect count across slab edges", cfg2, ["cgl.initial_condition.typ
 with h5py.File(os.path.join(d, fname("spiral: defect count across slab edges") + "_2.h5")) as f:
     c.check(f["metrics/defect_count"][0] >= 2, f"spiral: {f['metrics/defect_count'][0]} defects at t = 0, expected at least 2")
 
-# ---- networks and the probes (networks run whole on every process) with the field
+# ---- networks: one network by rows (mean field: the order parameter summed; dense, with lags, the
+# BLAS kernel, sparse CSR: one allgather of cos, sin per right-hand side; K read by rows), noise
+# keyed by global index, the per-oscillator feedback; ensembles by whole members
+rng = np.random.default_rng(5)
+n = 37
+with h5py.File(os.path.join(d, "k.h5"), "w") as f:
+    f["K"] = rng.uniform(-1, 1, (n, n))
+    f["lag"] = rng.uniform(-0.5, 0.5, (n, n))
+    f["src"] = rng.integers(0, n, 150)
+    f["dst"] = rng.integers(0, n, 150)
+    f["weight"] = rng.uniform(0, 1, 150)
+cfgk = write(os.path.join(d, "k.yaml"), f"""kuramoto:
+  oscillators: {n}
+  base_coupling_strength: 1.5
+  coupling: mean_field
+  time_step: 0.01
+  frequency_distribution: {{type: lorentzian, center: 0.0, width: 0.5, seed: 7}}
+  initial_phases: {{type: random, seed: 4}}
+  matrix: {{source: file, path: k.h5, dataset: /K}}
+  sparse: {{path: k.h5, symmetric: true}}
+regulator: {{type: phase_feedback, feedback_gain: 0.2}}
+run: {{t_end: 1.0}}
+output: {{snapshot_interval: 0.25, metrics_interval: 0.1}}
+""")
+case("network: mean field, phase feedback", cfgk, [])
+case("network: dense K from a file", cfgk, ["kuramoto.coupling=matrix"])
+case("network: dense K with lags", cfgk, ["kuramoto.coupling=matrix", "kuramoto.matrix.lag_dataset=/lag"])
+case("network: dense K, BLAS kernel", cfgk, ["kuramoto.coupling=matrix", "kuramoto.matrix.kernel=blas"])
+case("network: sparse CSR, symmetric", cfgk, ["kuramoto.coupling=sparse"])
+case("network: Euler-Maruyama noise", cfgk, ["kuramoto.integrator=euler_maruyama", "kuramoto.noise=0.1"])
+case("network: dense, Heun noise", cfgk, ["kuramoto.coupling=matrix", "kuramoto.integrator=heun", "kuramoto.noise=0.1"])
+case("ensemble of 5 by members, dense", cfgk, ["kuramoto.coupling=matrix", "kuramoto.ensemble=5", "regulator.type=proportional"])
+case("ensemble of 4, frequencies vary, noise", cfgk, ["kuramoto.ensemble=4", "kuramoto.ensemble_vary=frequencies",
+                                                     "regulator.type=none", "kuramoto.integrator=heun", "kuramoto.noise=0.1"])
+# a network's checkpoint by rows on 2 processes continued on 3
+full = os.path.join(d, "net_full.h5")
+run(["run", cfgk, "-o", full, "--threads", "1", "--quiet", "--set", "kuramoto.coupling=matrix"], check=0)
+part = os.path.join(d, "net_part.h5")
+mpirun(2, ["run", cfgk, "-o", part, "--threads", "1", "--quiet", "--set", "kuramoto.coupling=matrix", "--set", "run.t_end=0.5"])
+mpirun(3, ["run", cfgk, "-o", part, "--threads", "1", "--quiet", "--set", "kuramoto.coupling=matrix", "--restart",
+           part.replace(".h5", ".ckpt.h5")])
+with h5py.File(full) as a, h5py.File(part) as b:
+    dth = rel(a["kuramoto/theta"][...], b["kuramoto/theta"][...]) if a["kuramoto/theta"].shape == b["kuramoto/theta"].shape else 1.0
+    print(f"  network: checkpoint of 2 processes continued on 3: theta within {dth:.2e}")
+    c.check(dth <= TOL, f"network restart 2 -> 3 differs by {dth:.3e}")
+
+# ---- the field with a network and the probes
 coupled = os.path.join(SOURCE_DIR, "configs", "coupled.yaml")
 case("coupled field and network", coupled, ["run.t_end=1", "output.snapshot_interval=0.5"], procs=(2,))
 cfgp = write(os.path.join(d, "cp.yaml"), base + "probe:\n  points: {a: [0.1, -3.0], b: [-14.9, 12.4], c: [7.0, 0.05]}\n"

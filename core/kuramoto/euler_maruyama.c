@@ -5,7 +5,7 @@
 static int em_step(nfcs_kuramoto *k, double h) {
   const nfcs_noise noise = nfcs_kuramoto_step_noise(k, h);
   NFCS_CHECK(k->ops->network->rhs(k->be, &k->rhs, k->theta, 0.0, NULL, k->k1));
-  return k->ops->network->noise_step(k->be, k->theta, k->k1, NULL, h, &noise, k->n * k->m);
+  return k->ops->network->noise_step(k->be, k->theta, k->k1, NULL, h, &noise, k->nl);
 }
 
 const nfcs_kuramoto_integrator_class nfcs_kur_euler_maruyama = {

@@ -5,7 +5,7 @@
 static int heun_step(nfcs_kuramoto *k, double h) {
   const nfcs_backend_ops *o = k->ops;
   const nfcs_noise noise = nfcs_kuramoto_step_noise(k, h);
-  const int64_t n = k->n * k->m;
+  const int64_t n = k->nl; /* this process's values */
   NFCS_CHECK(o->network->rhs(k->be, &k->rhs, k->theta, 0.0, NULL, k->k1));
   NFCS_CHECK(o->network->predict(k->be, k->k3, k->theta, k->k1, h, noise.sigma, &noise, n));
   NFCS_CHECK(o->network->rhs(k->be, &k->rhs, k->k3, 0.0, NULL, k->k2));

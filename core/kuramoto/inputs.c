@@ -3,8 +3,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "kuramoto_impl.h"
 #include "nfcs_data.h"
 #include "nfcs_kuramoto.h"
+#include "nfcs_procs_ops.h"
 
 int nfcs_kuramoto_read_inputs(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_input *input, nfcs_kuramoto_inputs *in);
 
@@ -18,6 +20,15 @@ static int take(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_input *input, co
   return NFCS_OK;
 }
 
+/* rows row0 .. row0 + rows - 1 of an N x N matrix (a distributed run's process reads its own) */
+static int take_rows(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_input *input, const char *file_key, const char *dataset,
+                     const int64_t *shape, int64_t row0, int64_t rows, void *out) {
+  nfcs_array a;
+  NFCS_CHECK(nfcs_input_read_rows(input, ctx, p, file_key, dataset, NFCS_ELEM_F64, 2, shape, NULL, row0, rows, &a));
+  *(void **)out = a.data;
+  return NFCS_OK;
+}
+
 int nfcs_kuramoto_read_inputs(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_input *input, nfcs_kuramoto_inputs *in) {
   memset(in, 0, sizeof *in);
   const nfcs_kuramoto_params *kp = nfcs_kuramoto_section(p);
@@ -27,9 +38,12 @@ int nfcs_kuramoto_read_inputs(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_in
   if (kp->coupling == NFCS_COUPLING_MATRIX) {
     const int from_file = kp->matrix.source == NFCS_MATRIX_FILE;
     const char *key = "kuramoto.matrix.path";
-    if (from_file) NFCS_CHECK_GOTO(take(ctx, p, input, key, kp->matrix.dataset, NFCS_ELEM_F64, 2, nn, &in->K, NULL), out);
+    /* the matrix and the lags: this process's rows only (the whole on one process) */
+    nfcs_kur_layout l;
+    nfcs_kuramoto_layout(kp, nfcs_procs()->rank, nfcs_procs()->size, &l);
+    if (from_file) NFCS_CHECK_GOTO(take_rows(ctx, p, input, key, kp->matrix.dataset, nn, l.row0, l.rows, &in->K), out);
     if (kp->matrix.lag_dataset[0])
-      NFCS_CHECK_GOTO(take(ctx, p, input, key, kp->matrix.lag_dataset, NFCS_ELEM_F64, 2, nn, &in->lag, NULL), out);
+      NFCS_CHECK_GOTO(take_rows(ctx, p, input, key, kp->matrix.lag_dataset, nn, l.row0, l.rows, &in->lag), out);
     if (!from_file && kp->matrix.modulation_dataset[0])
       NFCS_CHECK_GOTO(take(ctx, p, input, key, kp->matrix.modulation_dataset, NFCS_ELEM_F64, 2, nn, &in->modulation, NULL), out);
     if (!from_file && kp->matrix.mask_dataset[0])

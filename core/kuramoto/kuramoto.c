@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nfcs_bundle.h"
+#include "nfcs_procs_ops.h"
 #include "nfcs_rng.h"
 #include "nfcs_stencils.h"
 
@@ -106,6 +107,45 @@ int nfcs_kuramoto_initial_phases(const nfcs_kuramoto_params *kp, int64_t n, doub
   return NFCS_OK;
 }
 
+/* ---------------------------------------------------------------- the processes' parts */
+
+void nfcs_kuramoto_layout(const nfcs_kuramoto_params *kp, int rank, int size, nfcs_kur_layout *l) {
+  const int64_t n = nfcs_kuramoto_size(kp), M = kp->ensemble > 0 ? kp->ensemble : 1;
+  *l = (nfcs_kur_layout){NFCS_KUR_WHOLE, 0, n, 0, M};
+  if (size <= 1) return;
+  if (M > 1 && M >= size) {
+    l->split = NFCS_KUR_BY_MEMBERS;
+    l->m0 = M * rank / size;
+    l->ml = M * (rank + 1) / size - l->m0;
+  } else if (M == 1 && n >= size) {
+    l->split = NFCS_KUR_BY_ROWS;
+    l->row0 = n * rank / size;
+    l->rows = n * (rank + 1) / size - l->row0;
+  }
+}
+
+/* by rows: every process's cos, sin of its rows into all of c, s (one allgather a right-hand side) */
+static int exchange(void *user, double *c, double *s) {
+  nfcs_kuramoto *k = user;
+  const int64_t rows = k->lay.rows, row0 = k->lay.row0;
+  for (int64_t i = 0; i < rows; i++) {
+    k->xch[2 * i] = c[row0 + i];
+    k->xch[2 * i + 1] = s[row0 + i];
+  }
+  NFCS_CHECK(nfcs_procs()->allgather_known(k->xch, k->counts, 2 * sizeof(double), k->xall));
+  for (int64_t j = 0; j < k->n; j++) {
+    c[j] = k->xall[2 * j];
+    s[j] = k->xall[2 * j + 1];
+  }
+  return NFCS_OK;
+}
+
+/* by rows: the mean field's order parameter over all processes (in rank order) */
+static int reduce(void *user, double *z) {
+  (void)user;
+  return nfcs_procs()->sum(z, 2);
+}
+
 /* ---------------------------------------------------------------- create / destroy */
 
 static int bytes_alloc(nfcs_kuramoto *k, size_t bytes, void **out) {
@@ -134,7 +174,7 @@ static int place(nfcs_kuramoto *k, double **host, size_t count, void **dev, int 
 
 static int build_dense(nfcs_kuramoto *k, const nfcs_kuramoto_params *kp, nfcs_kuramoto_inputs *in) {
   const int64_t n = k->n;
-  const size_t nn = (size_t)n * (size_t)n;
+  size_t nn = (size_t)n * (size_t)n;
   double *K = in ? in->K : NULL;
   in->K = NULL;
   if (kp->matrix.source == NFCS_MATRIX_UPSTREAM) {
@@ -152,8 +192,11 @@ static int build_dense(nfcs_kuramoto *k, const nfcs_kuramoto_params *kp, nfcs_ku
         if (m < -lim) m = -lim;
         K[(size_t)i * n + j] = K[(size_t)j * n + i] = m;
       }
+    /* by rows: this process keeps its rows (the symmetrisation needed all of them) */
+    if (k->lay.split == NFCS_KUR_BY_ROWS) memmove(K, K + (size_t)k->lay.row0 * (size_t)n, sizeof(double) * (size_t)k->lay.rows * (size_t)n);
   }
   if (!K) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "coupling matrix not read");
+  nn = (size_t)k->lay.rows * (size_t)n; /* this process's rows (read as such from a file) */
   int adopted;
   if (in->lag) {
     /* W = K e^{-i alpha}, complex; K and alpha are dropped */
@@ -187,50 +230,57 @@ static int build_sparse(nfcs_kuramoto *k, const nfcs_kuramoto_params *kp, nfcs_k
     if (in->weight && !isfinite(in->weight[e]))
       return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "kuramoto.sparse: weight of edge %lld is not finite", (long long)e);
   }
-  int64_t *rp = calloc((size_t)n + 1, sizeof(int64_t));
+  /* this process's rows r0 .. r0 + nr - 1 (by rows), all of them otherwise; columns stay global */
+  const int64_t r0 = k->lay.row0, nr = k->lay.rows;
+  int64_t *rp = calloc((size_t)nr + 1, sizeof(int64_t));
   int32_t *col = malloc(sizeof(int32_t) * (size_t)(nnz ? nnz : 1));
   double *w = malloc(sizeof(double) * (size_t)(nnz ? nnz : 1));
-  int64_t *fill = calloc((size_t)n, sizeof(int64_t));
+  int64_t *fill = calloc((size_t)nr + 1, sizeof(int64_t));
   if (!rp || !col || !w || !fill) {
     free(rp); free(col); free(w); free(fill);
     return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory for %lld edges", (long long)nnz);
   }
+#define MINE(row) ((row) >= r0 && (row) < r0 + nr)
   for (int64_t e = 0; e < ne; e++) {
-    rp[in->dst[e] + 1]++;
-    if (sym) rp[in->src[e] + 1]++;
+    if (MINE(in->dst[e])) rp[in->dst[e] - r0 + 1]++;
+    if (sym && MINE(in->src[e])) rp[in->src[e] - r0 + 1]++;
   }
-  for (int64_t i = 0; i < n; i++) rp[i + 1] += rp[i];
+  for (int64_t i = 0; i < nr; i++) rp[i + 1] += rp[i];
   const double kb = kp->base_coupling_strength;
   for (int64_t e = 0; e < ne; e++) {
     double we = in->weight ? in->weight[e] : kb;
     int64_t i = in->dst[e], j = in->src[e];
-    int64_t at = rp[i] + fill[i]++;
-    col[at] = (int32_t)j;
-    w[at] = we;
-    if (sym) {
-      at = rp[j] + fill[j]++;
+    if (MINE(i)) {
+      int64_t at = rp[i - r0] + fill[i - r0]++;
+      col[at] = (int32_t)j;
+      w[at] = we;
+    }
+    if (sym && MINE(j)) {
+      int64_t at = rp[j - r0] + fill[j - r0]++;
       col[at] = (int32_t)i;
       w[at] = we;
     }
   }
+#undef MINE
   free(fill);
+  const int64_t nloc = rp[nr]; /* this process's entries */
   int rc = NFCS_OK;
   if (k->ops->memory->host) {
     k->rowptr = rp;
     k->col = col;
     k->w = w;
-    k->bytes += sizeof(int64_t) * ((size_t)n + 1) + (sizeof(int32_t) + sizeof(double)) * (size_t)nnz;
+    k->bytes += sizeof(int64_t) * ((size_t)nr + 1) + (sizeof(int32_t) + sizeof(double)) * (size_t)nloc;
     k->host_K = NULL;
     /* freed with free() at destroy: mark by keeping host pointers */
     return NFCS_OK;
   }
   void *drp = NULL, *dcol = NULL, *dw = NULL;
-  rc = bytes_alloc(k, sizeof(int64_t) * ((size_t)n + 1), &drp);
-  if (!rc) rc = bytes_alloc(k, sizeof(int32_t) * (size_t)(nnz ? nnz : 1), &dcol);
-  if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)(nnz ? nnz : 1), &dw);
-  if (!rc) rc = k->ops->memory->upload_bytes(k->be, drp, rp, sizeof(int64_t) * ((size_t)n + 1));
-  if (!rc) rc = k->ops->memory->upload_bytes(k->be, dcol, col, sizeof(int32_t) * (size_t)nnz);
-  if (!rc) rc = k->ops->memory->upload_bytes(k->be, dw, w, sizeof(double) * (size_t)nnz);
+  rc = bytes_alloc(k, sizeof(int64_t) * ((size_t)nr + 1), &drp);
+  if (!rc) rc = bytes_alloc(k, sizeof(int32_t) * (size_t)(nloc ? nloc : 1), &dcol);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)(nloc ? nloc : 1), &dw);
+  if (!rc) rc = k->ops->memory->upload_bytes(k->be, drp, rp, sizeof(int64_t) * ((size_t)nr + 1));
+  if (!rc) rc = k->ops->memory->upload_bytes(k->be, dcol, col, sizeof(int32_t) * (size_t)nloc);
+  if (!rc) rc = k->ops->memory->upload_bytes(k->be, dw, w, sizeof(double) * (size_t)nloc);
   k->rowptr = drp;
   k->col = dcol;
   k->w = dw;
@@ -265,44 +315,66 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   k->clock.dt = kp->time_step;
   int rc = NFCS_OK;
   const int64_t M = k->m;
-  const size_t vb = sizeof(double) * (size_t)n * (size_t)M;
-  const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
-  double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4, &k->c, &k->s};
+  /* this process's part: rows of one network, whole members of an ensemble, or all of it */
+  nfcs_kuramoto_layout(kp, nfcs_procs()->rank, nfcs_procs()->size, &k->lay);
+  const int64_t rows = k->lay.rows, row0 = k->lay.row0, ml = k->lay.ml, m0 = k->lay.m0;
+  k->nl = rows * ml;
+  const size_t vb = sizeof(double) * (size_t)k->nl, vfull = sizeof(double) * (size_t)n * (size_t)ml;
+  const int64_t nb = (rows + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
+  double **vecs[] = {&k->theta, &k->omega, &k->k1, &k->k2, &k->k3, &k->k4};
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0] && !rc; i++) rc = bytes_alloc(k, vb, (void **)vecs[i]);
-  if (!rc) rc = bytes_alloc(k, 4 * vb, (void **)&k->work);
-  if (!rc) rc = bytes_alloc(k, sizeof(double) * 2 * (size_t)(nb * M), (void **)&k->partial);
-  if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)M, (void **)&k->gscale);
-  if (!rc && M > 1 && kp->coupling == NFCS_COUPLING_MATRIX) {
-    rc = bytes_alloc(k, 2 * vb, (void **)&k->xw);
-    if (!rc) rc = bytes_alloc(k, 2 * vb, (void **)&k->yw);
+  /* cos and sin of every oscillator (by rows: the other processes' too, from the exchange) */
+  if (!rc) rc = bytes_alloc(k, vfull, (void **)&k->c);
+  if (!rc) rc = bytes_alloc(k, vfull, (void **)&k->s);
+  if (!rc) rc = bytes_alloc(k, 4 * vfull, (void **)&k->work);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * 2 * (size_t)(nb * ml), (void **)&k->partial);
+  if (!rc) rc = bytes_alloc(k, sizeof(double) * (size_t)ml, (void **)&k->gscale);
+  if (!rc && ml > 1 && kp->coupling == NFCS_COUPLING_MATRIX) {
+    rc = bytes_alloc(k, 2 * vfull, (void **)&k->xw);
+    if (!rc) rc = bytes_alloc(k, 2 * vfull, (void **)&k->yw);
   }
   k->Km = malloc(sizeof(double) * (size_t)M);
   if (!rc && !k->Km) rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+  if (!rc && k->lay.split == NFCS_KUR_BY_ROWS) {
+    const int P = nfcs_procs()->size;
+    k->counts = malloc(sizeof(int64_t) * (size_t)P);
+    k->xch = malloc(sizeof(double) * 2 * (size_t)rows);
+    k->xall = malloc(sizeof(double) * 2 * (size_t)n);
+    if (!k->counts || !k->xch || !k->xall) rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
+    for (int r = 0; !rc && r < P; r++) {
+      nfcs_kur_layout o;
+      nfcs_kuramoto_layout(kp, r, P, &o);
+      k->counts[r] = o.rows;
+    }
+  }
   if (rc) goto fail;
 
-  /* frequencies, phases and coupling of every member, computed on the host */
-  double *host = malloc(vb);
-  if (!host) { rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
+  /* frequencies, phases and coupling of this process's members and rows, computed on the host
+   * from the global indices (the same values on any number of processes) */
+  double *host = malloc(vfull > vb ? vfull : vb), *one = malloc(sizeof(double) * (size_t)n);
+  if (!host || !one) { free(host); free(one); rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); goto fail; }
   {
     nfcs_kuramoto_params q; /* a member's view of the section */
-    for (int64_t mm = 0; mm < M; mm++) {
+    for (int64_t mm = m0; mm < m0 + ml; mm++) {
       q = *kp;
       if (M > 1 && kp->ensemble_vary == NFCS_VARY_FREQUENCIES) {
         q.freq.seed = kp->freq.seed + mm;
         q.freq.sampling = NFCS_SAMPLING_RANDOM;
       }
-      nfcs_kuramoto_frequencies(&q, n, host + mm * n);
+      nfcs_kuramoto_frequencies(&q, n, one);
+      memcpy(host + (mm - m0) * rows, one + row0, sizeof(double) * (size_t)rows);
     }
     rc = k->ops->memory->upload_bytes(k->be, k->omega, host, vb);
-    for (int64_t mm = 0; mm < M && !rc; mm++) {
+    for (int64_t mm = m0; mm < m0 + ml && !rc; mm++) {
       q = *kp;
       if (M > 1 && kp->ensemble_vary == NFCS_VARY_PHASES) q.phases.seed = kp->phases.seed + mm;
       if (kp->phases.type == NFCS_PHASES_FILE) {
         if (!in->theta0) rc = NFCS_ERROR(ctx, NFCS_ERR_SOFTWARE, "initial phases not read");
-        else for (int64_t i = 0; i < n; i++) host[mm * n + i] = wrap_pi(in->theta0[i]);
+        else for (int64_t i = 0; i < n; i++) one[i] = wrap_pi(in->theta0[i]);
       } else {
-        nfcs_kuramoto_initial_phases(&q, n, host + mm * n);
+        nfcs_kuramoto_initial_phases(&q, n, one);
       }
+      memcpy(host + (mm - m0) * rows, one + row0, sizeof(double) * (size_t)rows);
     }
     if (!rc) rc = k->ops->memory->upload_bytes(k->be, k->theta, host, vb);
     const double kb = kp->base_coupling_strength;
@@ -312,11 +384,12 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
         Km = kp->ensemble_coupling.v[0] +
              (kp->ensemble_coupling.v[1] - kp->ensemble_coupling.v[0]) * (double)mm / (double)(M - 1);
       k->Km[mm] = Km;
-      host[mm] = kb != 0 ? Km / kb : 1.0;
+      if (mm >= m0 && mm < m0 + ml) host[mm - m0] = kb != 0 ? Km / kb : 1.0;
     }
-    if (!rc) rc = k->ops->memory->upload_bytes(k->be, k->gscale, host, sizeof(double) * (size_t)M);
+    if (!rc) rc = k->ops->memory->upload_bytes(k->be, k->gscale, host, sizeof(double) * (size_t)ml);
   }
   free(host);
+  free(one);
   if (rc) goto fail;
 
   nfcs_kur_rhs *r = &k->rhs;
@@ -325,7 +398,14 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
                                                        : NFCS_RHS_MEAN_FIELD; /* all_to_all is the mean field */
   r->blas = kp->matrix.kernel == NFCS_DENSE_BLAS;
   r->n = n;
-  r->members = M;
+  r->members = ml;
+  r->rows = rows;
+  r->row0 = row0;
+  if (k->lay.split == NFCS_KUR_BY_ROWS) {
+    r->exchange = exchange;
+    r->reduce = reduce;
+    r->user = k;
+  }
   r->gscale = k->gscale;
   r->x = k->xw;
   r->y = k->yw;
@@ -366,6 +446,9 @@ void nfcs_kuramoto_destroy(nfcs_kuramoto **pk) {
   for (size_t i = 0; i < sizeof vecs / sizeof vecs[0]; i++)
     if (*vecs[i]) k->ops->memory->free_bytes(k->be, *vecs[i]);
   free(k->Km);
+  free(k->counts);
+  free(k->xch);
+  free(k->xall);
   if (k->ops->memory->host) {
     /* adopted host arrays (malloc) */
     free(k->Kmat); free(k->W); free(k->rowptr); free(k->col); free(k->w);
@@ -384,8 +467,18 @@ int64_t nfcs_kuramoto_n(const nfcs_kuramoto *k) { return k->n; }
 int64_t nfcs_kuramoto_members(const nfcs_kuramoto *k) { return k->m; }
 const double *nfcs_kuramoto_member_coupling(const nfcs_kuramoto *k) { return k->Km; }
 
+int64_t nfcs_kuramoto_local_count(const nfcs_kuramoto *k) { return k->nl; }
+void nfcs_kuramoto_local_block(const nfcs_kuramoto *k, int *split, int64_t *row0, int64_t *rows, int64_t *m0, int64_t *ml) {
+  *split = k->lay.split, *row0 = k->lay.row0, *rows = k->lay.rows, *m0 = k->lay.m0, *ml = k->lay.ml;
+}
+
+/* this process's part of an array of every member's phases (M x N, whole) */
+static const double *local_part(const nfcs_kuramoto *k, const double *whole) {
+  return whole + k->lay.m0 * k->n + k->lay.row0;
+}
+
 int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host) {
-  const int64_t nm = k->n * k->m;
+  const int64_t nm = k->nl;
   double *tmp = malloc(sizeof(double) * (size_t)nm);
   if (!tmp) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory");
   for (int64_t i = 0; i < nm; i++) tmp[i] = wrap_pi(host[i]);
@@ -395,13 +488,13 @@ int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host) {
 }
 
 int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host) {
-  return k->ops->memory->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)(k->n * k->m));
+  return k->ops->memory->download_bytes(k->be, host, k->theta, sizeof(double) * (size_t)k->nl);
 }
 
 const double *nfcs_kuramoto_phases_view(const nfcs_kuramoto *k) { return k->theta; }
 
 int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host) {
-  return k->ops->memory->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)(k->n * k->m));
+  return k->ops->memory->download_bytes(k->be, host, k->omega, sizeof(double) * (size_t)k->nl);
 }
 
 int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *field) {
@@ -410,8 +503,9 @@ int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *fi
     k->rhs.u_field = NULL;
     return NFCS_OK;
   }
-  if (!k->ufield) NFCS_CHECK(bytes_alloc(k, sizeof(double) * (size_t)k->n, (void **)&k->ufield));
-  NFCS_CHECK(k->ops->memory->upload_bytes(k->be, k->ufield, field, sizeof(double) * (size_t)k->n));
+  /* this process's rows (of every member) */
+  if (!k->ufield) NFCS_CHECK(bytes_alloc(k, sizeof(double) * (size_t)k->lay.rows, (void **)&k->ufield));
+  NFCS_CHECK(k->ops->memory->upload_bytes(k->be, k->ufield, field, sizeof(double) * (size_t)k->lay.rows));
   k->rhs.u_field = k->ufield;
   return NFCS_OK;
 }
@@ -419,8 +513,9 @@ int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *fi
 /* ---------------------------------------------------------------- steps */
 
 nfcs_noise nfcs_kuramoto_step_noise(const nfcs_kuramoto *k, double h) {
+  /* keyed by the global index of the oscillator (of the member): the same draws on any number of processes */
   return (nfcs_noise){.sigma = sqrt(2 * k->D * h), .seed = k->noise_seed, .stream = NFCS_STREAM_KURAMOTO_NOISE,
-                      .step = (uint64_t)k->clock.steps};
+                      .step = (uint64_t)k->clock.steps, .base = (uint64_t)(k->lay.m0 * k->n + k->lay.row0)};
 }
 
 static int step_h(nfcs_kuramoto *k, double h) { return k->integrator->step(k, h); }
@@ -441,18 +536,31 @@ int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) { return nfcs_kuramoto_
 
 size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k) { return 2 * sizeof(double) * (size_t)(k->n * k->m) + 64 * 16; }
 
+/* every process's part of an array (nl values each, in rank order: the whole, M x N) into whole on
+ * the first process; collective */
+static int gather_whole(nfcs_kuramoto *k, const double *arr, int64_t count, double *whole) {
+  if (k->lay.split == NFCS_KUR_WHOLE) return k->ops->memory->download_bytes(k->be, whole, arr, sizeof(double) * (size_t)count);
+  double *mine = malloc(sizeof(double) * (size_t)(count ? count : 1));
+  int rc = mine ? k->ops->memory->download_bytes(k->be, mine, arr, sizeof(double) * (size_t)count)
+                : NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory");
+  const int grc = nfcs_procs()->gatherv(mine, rc ? 0 : count, sizeof(double), whole, 0);
+  free(mine);
+  return rc ? rc : grc;
+}
+
 int nfcs_kuramoto_save(nfcs_kuramoto *k, nfcs_bundle *b) {
-  const size_t nb = sizeof(double) * (size_t)k->n;
   double *th = nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)(k->n * k->m));
   if (!th) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
-  NFCS_CHECK(k->ops->memory->download_bytes(k->be, th, k->theta, nb * (size_t)k->m));
+  NFCS_CHECK(gather_whole(k, k->theta, k->nl, th)); /* the whole, on the first process */
   const double reals[] = {k->clock.t, k->rhs.u};
   const int64_t ints[] = {k->clock.grid_index, k->clock.steps, k->rhs.u_field != NULL};
   int rc = nfcs_bundle_put(b, "kuramoto/reals", NFCS_BK_F64, 2, reals);
   if (!rc) rc = nfcs_bundle_put(b, "kuramoto/ints", NFCS_BK_I64, 3, ints);
   if (!rc && k->rhs.u_field) {
     double *u = nfcs_bundle_reserve(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n);
-    rc = u ? k->ops->memory->download_bytes(k->be, u, k->ufield, nb) : NFCS_ERR_SOFTWARE;
+    if (!u) rc = NFCS_ERR_SOFTWARE;
+    else if (k->lay.split == NFCS_KUR_BY_ROWS) rc = gather_whole(k, k->ufield, k->lay.rows, u);
+    else rc = k->ops->memory->download_bytes(k->be, u, k->ufield, sizeof(double) * (size_t)k->n);
   }
   if (rc) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   return NFCS_OK;
@@ -463,19 +571,37 @@ int nfcs_kuramoto_restore(nfcs_kuramoto *k, const nfcs_bundle *b) {
   const double *r = nfcs_bundle_get(b, "kuramoto/reals", NFCS_BK_F64, 2);
   const int64_t *in = nfcs_bundle_get(b, "kuramoto/ints", NFCS_BK_I64, 3);
   if (!th || !r || !in) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint holds no phases of %lld oscillators", (long long)k->n);
-  NFCS_CHECK(k->ops->memory->upload_bytes(k->be, k->theta, th, sizeof(double) * (size_t)(k->n * k->m)));
+  /* this process's part of the whole */
+  const int64_t rows = k->lay.rows, ml = k->lay.ml;
+  double *mine = malloc(sizeof(double) * (size_t)(k->nl ? k->nl : 1));
+  if (!mine) return NFCS_ERROR(k->ctx, NFCS_ERR_NOMEM, "out of memory");
+  for (int64_t mm = 0; mm < ml; mm++) memcpy(mine + mm * rows, local_part(k, th) + mm * k->n, sizeof(double) * (size_t)rows);
+  const int urc = k->ops->memory->upload_bytes(k->be, k->theta, mine, sizeof(double) * (size_t)k->nl);
+  free(mine);
+  NFCS_CHECK(urc);
   k->clock.t = r[0];
   k->clock.grid_index = in[0];
   k->clock.steps = in[1];
   const double *u = in[2] ? nfcs_bundle_get(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n) : NULL;
   if (in[2] && !u) return NFCS_ERROR(k->ctx, NFCS_ERR_DATA, "the checkpoint lacks the oscillator controls");
-  return nfcs_kuramoto_set_control(k, r[1], u);
+  return nfcs_kuramoto_set_control(k, r[1], u ? u + k->lay.row0 : NULL);
+}
+
+/* the order parameter of one member of this process: its sum over all of its oscillators (by rows:
+ * over the processes, collective) */
+static int member_sum(nfcs_kuramoto *k, int64_t local, double *re, double *im) {
+  NFCS_CHECK(k->ops->network->order(k->be, k->theta + local * k->lay.rows, k->lay.rows, k->partial, re, im));
+  if (k->lay.split != NFCS_KUR_BY_ROWS) return NFCS_OK;
+  double z[2] = {*re, *im};
+  NFCS_CHECK(nfcs_procs()->sum(z, 2));
+  *re = z[0], *im = z[1];
+  return NFCS_OK;
 }
 
 int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi) {
-  for (int64_t mm = 0; mm < k->m; mm++) {
+  for (int64_t mm = 0; mm < k->lay.ml; mm++) { /* this process's members */
     double re, im;
-    NFCS_CHECK(k->ops->network->order(k->be, k->theta + mm * k->n, k->n, k->partial, &re, &im));
+    NFCS_CHECK(member_sum(k, mm, &re, &im));
     re /= (double)k->n;
     im /= (double)k->n;
     R[mm] = hypot(re, im);
@@ -485,13 +611,19 @@ int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi) {
 }
 
 int nfcs_kuramoto_order(nfcs_kuramoto *k, double *R, double *psi) {
-  double re, im;
-  NFCS_CHECK(k->ops->network->order(k->be, k->theta, k->n, k->partial, &re, &im));
+  double re = 0, im = 0;
+  int rc = k->lay.split == NFCS_KUR_BY_MEMBERS && k->lay.m0 != 0 ? NFCS_OK : member_sum(k, 0, &re, &im);
   re /= (double)k->n;
   im /= (double)k->n;
-  *R = hypot(re, im);
-  *psi = atan2(im, re);
-  return NFCS_OK;
+  double v[2] = {hypot(re, im), atan2(im, re)};
+  /* by members: the first member is the first process's; every process gets its values */
+  if (k->lay.split == NFCS_KUR_BY_MEMBERS) {
+    const int brc = nfcs_procs()->bcast(v, sizeof v, 0);
+    if (!rc) rc = brc;
+  }
+  *R = v[0];
+  *psi = v[1];
+  return rc;
 }
 
 double nfcs_kuramoto_time(const nfcs_kuramoto *k) { return k->clock.t; }
@@ -499,7 +631,12 @@ int64_t nfcs_kuramoto_steps(const nfcs_kuramoto *k) { return k->clock.steps; }
 double nfcs_kuramoto_dt(const nfcs_kuramoto *k) { return k->clock.dt; }
 size_t nfcs_kuramoto_memory(const nfcs_kuramoto *k) { return k->bytes; }
 int nfcs_kuramoto_check_finite(nfcs_kuramoto *k, int *finite) {
-  return k->ops->reduce->all_finite_real(k->be, k->theta, (size_t)(k->n * k->m), finite);
+  const int rc = k->ops->reduce->all_finite_real(k->be, k->theta, (size_t)k->nl, finite);
+  if (k->lay.split == NFCS_KUR_WHOLE) return rc;
+  int bad = rc || !*finite; /* every process the same verdict */
+  nfcs_procs()->max_int(&bad, 1);
+  *finite = !bad;
+  return rc;
 }
 
 int nfcs_kuramoto_finite(nfcs_kuramoto *k) {

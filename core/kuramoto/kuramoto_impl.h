@@ -7,8 +7,24 @@
 #include "nfcs_internal.h"
 #include "nfcs_kuramoto.h"
 
+/* How the processes of a distributed run share the network: one network by rows (each process
+ * its block of oscillators: the right-hand side exchanges cos, sin, the mean field sums the order
+ * parameter), an ensemble by members (each process advances whole members, no exchange), or
+ * whole on every process (fewer oscillators, or members, than processes).  Blocks in rank order. */
+enum { NFCS_KUR_WHOLE = 0, NFCS_KUR_BY_ROWS = 1, NFCS_KUR_BY_MEMBERS = 2 };
+typedef struct nfcs_kur_layout {
+  int split;
+  int64_t row0, rows; /* this process's oscillators of a member */
+  int64_t m0, ml;     /* this process's members */
+} nfcs_kur_layout;
+void nfcs_kuramoto_layout(const nfcs_kuramoto_params *kp, int rank, int size, nfcs_kur_layout *l);
+
 struct nfcs_kuramoto {
   nfcs_ctx *ctx;
+  nfcs_kur_layout lay;
+  int64_t nl;          /* values of this process: rows x members here */
+  int64_t *counts;     /* by rows: every process's rows (the exchange) */
+  double *xch, *xall;  /* by rows: this process's cos, sin packed, and everybody's */
   const nfcs_backend_ops *ops;
   void *be;
   int64_t n;     /* oscillators of a member */

@@ -8,6 +8,8 @@
 
 #include "nfcs_kuramoto.h"
 #include "nfcs_module.h"
+#include "nfcs_procs_ops.h"
+#include "kuramoto_impl.h"
 
 extern const nfcs_param_def nfcs_kuramoto_rows[]; /* params.c */
 int nfcs_kuramoto_validate(const nfcs_params *p, nfcs_diags *diags);
@@ -40,11 +42,25 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
   int rc = nfcs_kuramoto_read_inputs(ctx, p, env->input, &in);
   if (!rc) rc = nfcs_kuramoto_create(ctx, p, &in, &m->k); /* takes the arrays of in */
   if (rc) { destroy(self); return rc; }
-  const int64_t n = nfcs_kuramoto_n(m->k), nm = n * nfcs_kuramoto_members(m->k);
+  const int64_t n = nfcs_kuramoto_n(m->k), nm = n * nfcs_kuramoto_members(m->k), nl = nfcs_kuramoto_local_count(m->k);
   m->omega = malloc(sizeof(double) * (size_t)nm);
   m->index = malloc(sizeof(int64_t) * (size_t)n);
-  if (!m->omega || !m->index) { destroy(self); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
-  if ((rc = nfcs_kuramoto_get_omega(m->k, m->omega))) { destroy(self); return rc; }
+  double *mine = malloc(sizeof(double) * (size_t)nl);
+  if (!m->omega || !m->index || !mine) { free(mine); destroy(self); return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory"); }
+  /* the frequencies of every process's part, whole on each (a static dataset) */
+  int split;
+  int64_t row0, rows, m0, ml;
+  nfcs_kuramoto_local_block(m->k, &split, &row0, &rows, &m0, &ml);
+  rc = nfcs_kuramoto_get_omega(m->k, mine);
+  if (split) {
+    const int grc = nfcs_procs()->allgatherv(mine, rc ? 0 : nl, sizeof(double), m->omega);
+    if (!rc) rc = grc;
+  } else if (!rc) {
+    memcpy(m->omega, mine, sizeof(double) * (size_t)nm);
+  }
+  free(mine);
+  /* (phase_feedback, whose control needs the first member's phases, takes no ensemble: validated) */
+  if (rc) { destroy(self); return rc; }
   for (int64_t i = 0; i < n; i++) m->index[i] = i;
   const nfcs_named_reals *nf = &nfcs_kuramoto_section(p)->natural_frequencies;
   if (nf->n == n) {
@@ -80,7 +96,8 @@ static int control(void *self, const nfcs_controls *u) {
 static int share(void *self, const char *name, nfcs_shared *out) {
   if (strcmp(name, NFCS_SHARED_PHASES)) return NFCS_ERR_SOFTWARE;
   const nfcs_kuramoto *k = K(self);
-  *out = (nfcs_shared){.elem = NFCS_ELEM_F64, .count = nfcs_kuramoto_n(k) * nfcs_kuramoto_members(k), .data = nfcs_kuramoto_phases_view(k)};
+  /* this process's phases */
+  *out = (nfcs_shared){.elem = NFCS_ELEM_F64, .count = nfcs_kuramoto_local_count(k), .data = nfcs_kuramoto_phases_view(k)};
   return NFCS_OK;
 }
 
@@ -108,14 +125,28 @@ static int datasets(void *self, nfcs_dataset_list *l) {
   d->flags = NFCS_DS_ROOT;
   d->data = m->omega;
   for (int a = 0; a < rank; a++) d->scale[a] = axes[2 - rank + a];
+  /* distributed: the phases by rows or by members, the members' order parameters by members */
+  int split;
+  int64_t row0, rows, m0, ml;
+  nfcs_kuramoto_local_block(m->k, &split, &row0, &rows, &m0, &ml);
   ADD("/kuramoto/theta", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, rank, sh);
   d->flags = NFCS_DS_ROOT;
   for (int a = 0; a < rank; a++) d->scale[a] = axes[2 - rank + a];
+  if (split) {
+    d->flags |= NFCS_DS_SPLIT;
+    d->offset[0] = ens ? m0 : row0;
+    d->extent[0] = ens ? ml : rows;
+  }
   if (ens) {
-    ADD("/kuramoto/R", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, 1, &M);
-    d->scale[0] = axes[0];
-    ADD("/kuramoto/psi", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, 1, &M);
-    d->scale[0] = axes[0];
+    for (int q = 0; q < 2; q++) {
+      ADD(q ? "/kuramoto/psi" : "/kuramoto/R", NFCS_ELEM_F64, NFCS_PER_SNAPSHOT, 1, &M);
+      d->scale[0] = axes[0];
+      if (split == 2) {
+        d->flags |= NFCS_DS_SPLIT;
+        d->offset[0] = m0;
+        d->extent[0] = ml;
+      }
+    }
   }
   if (m->names) {
     ADD("/kuramoto/names", NFCS_ELEM_TEXT, NFCS_STATIC, 1, &n);
@@ -128,16 +159,19 @@ static int datasets(void *self, nfcs_dataset_list *l) {
 static size_t record_bytes(void *self, nfcs_cadence cadence) {
   const int64_t M = nfcs_kuramoto_members(K(self));
   if (cadence != NFCS_PER_SNAPSHOT) return 0;
-  return sizeof(double) * (size_t)(nfcs_kuramoto_n(K(self)) * M + (M > 1 ? 2 * M : 0));
+  return sizeof(double) * (size_t)(nfcs_kuramoto_local_count(K(self)) + (M > 1 ? 2 * M : 0));
 }
 
 static int record(void *self, nfcs_cadence cadence, void *buf, const void **data) {
   if (cadence != NFCS_PER_SNAPSHOT) return NFCS_OK;
-  const int64_t M = nfcs_kuramoto_members(K(self)), nm = nfcs_kuramoto_n(K(self)) * M;
+  const int64_t M = nfcs_kuramoto_members(K(self)), nm = nfcs_kuramoto_local_count(K(self));
+  int split;
+  int64_t row0, rows, m0, ml;
+  nfcs_kuramoto_local_block(K(self), &split, &row0, &rows, &m0, &ml);
   NFCS_CHECK(nfcs_kuramoto_get_phases(K(self), buf));
   data[0] = buf;
   if (M > 1) {
-    double *R = (double *)buf + nm, *psi = R + M;
+    double *R = (double *)buf + nm, *psi = R + ml; /* this process's members */
     NFCS_CHECK(nfcs_kuramoto_order_members(K(self), R, psi));
     data[1] = R;
     data[2] = psi;
@@ -162,6 +196,10 @@ static double memory(const nfcs_params *p) {
   const double n = (double)nfcs_kuramoto_size(kp), m = kp->ensemble > 1 ? (double)kp->ensemble : 1;
   double bytes = 20 * n * m * sizeof(double);
   if (kp->coupling == NFCS_COUPLING_MATRIX) bytes += n * n * sizeof(double) * (kp->matrix.lag_dataset[0] ? 3 : 1);
+  /* distributed: by rows or by members, each process about its share (whole vectors of N stay) */
+  nfcs_kur_layout l;
+  nfcs_kuramoto_layout(kp, 0, nfcs_procs_size(), &l);
+  if (l.split) bytes = bytes / (double)nfcs_procs_size() + 8 * n * sizeof(double);
   return bytes;
 }
 

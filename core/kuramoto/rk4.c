@@ -11,7 +11,7 @@ static int rk4_step(nfcs_kuramoto *k, double h) {
   NFCS_CHECK(o->network->rhs(k->be, r, k->theta, half, k->k1, k->k2));
   NFCS_CHECK(o->network->rhs(k->be, r, k->theta, half, k->k2, k->k3));
   NFCS_CHECK(o->network->rhs(k->be, r, k->theta, h, k->k3, k->k4));
-  return o->network->rk4_final(k->be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->n * k->m);
+  return o->network->rk4_final(k->be, k->theta, k->k1, k->k2, k->k3, k->k4, h, k->nl);
 }
 
 const nfcs_kuramoto_integrator_class nfcs_kur_rk4 = {

@@ -33,6 +33,10 @@ typedef struct nfcs_input_ops {
    * missing dataset, a wrong type or shape, or a value that is not finite. */
   int (*read)(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset, nfcs_elem elem,
               int rank, const int64_t *shape, const char *shape_of, nfcs_array *out);
+  /* optional: the same, but only rows row0 .. row0 + rows - 1 of the first axis (the whole shape is
+   * checked; out->dims[0] is rows): a distributed run's process reads its own part only */
+  int (*read_rows)(void *self, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset, nfcs_elem elem,
+                   int rank, const int64_t *shape, const char *shape_of, int64_t row0, int64_t rows, nfcs_array *out);
 } nfcs_input_ops;
 
 typedef struct nfcs_input {
@@ -126,6 +130,10 @@ typedef struct nfcs_shared {
 /* Read through `in`, or NFCS_ERR_SOFTWARE naming file_key when there is no reader. */
 NFCS_API int nfcs_input_read(const nfcs_input *in, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset,
                              nfcs_elem elem, int rank, const int64_t *shape, const char *shape_of, nfcs_array *out);
+/* Rows row0 .. row0 + rows - 1 of the first axis (through read_rows, or the whole read and cut). */
+NFCS_API int nfcs_input_read_rows(const nfcs_input *in, nfcs_ctx *ctx, const nfcs_params *p, const char *file_key, const char *dataset,
+                                  nfcs_elem elem, int rank, const int64_t *shape, const char *shape_of, int64_t row0, int64_t rows,
+                                  nfcs_array *out);
 NFCS_API void nfcs_array_free(nfcs_array *a);
 
 NFCS_EXTERN_C_END

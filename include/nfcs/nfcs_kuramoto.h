@@ -86,14 +86,21 @@ NFCS_API int64_t nfcs_kuramoto_n(const nfcs_kuramoto *k);
 NFCS_API int64_t nfcs_kuramoto_members(const nfcs_kuramoto *k);
 /* The coupling K_m of each member (host, [M]). */
 NFCS_API const double *nfcs_kuramoto_member_coupling(const nfcs_kuramoto *k);
-/* Order parameter of every member (R[M], psi[M]). */
+/* A distributed run shares the network among its processes (docs/mpi.md): one network by rows,
+ * an ensemble by whole members, or all of it on every process (split 0, 1, 2 as
+ * NFCS_KUR_WHOLE, _BY_ROWS, _BY_MEMBERS).  This process holds rows row0 .. row0 + rows - 1 of
+ * members m0 .. m0 + ml - 1: local_count = rows x ml values.  One process: everything. */
+NFCS_API int64_t nfcs_kuramoto_local_count(const nfcs_kuramoto *k);
+NFCS_API void nfcs_kuramoto_local_block(const nfcs_kuramoto *k, int *split, int64_t *row0, int64_t *rows, int64_t *m0, int64_t *ml);
+/* Order parameter of this process's members (R[ml], psi[ml]; collective when split by rows). */
 NFCS_API int nfcs_kuramoto_order_members(nfcs_kuramoto *k, double *R, double *psi);
+/* This process's phases ([ml][rows], host) in, out. */
 NFCS_API int nfcs_kuramoto_set_phases(nfcs_kuramoto *k, const double *host);
 NFCS_API int nfcs_kuramoto_get_phases(nfcs_kuramoto *k, double *host);
-/* The phases in backend memory ([M][N]), valid until the network next advances. */
+/* This process's phases in backend memory ([ml][rows]), valid until the network next advances. */
 NFCS_API const double *nfcs_kuramoto_phases_view(const nfcs_kuramoto *k);
 NFCS_API int nfcs_kuramoto_get_omega(nfcs_kuramoto *k, double *host);
-/* u_i = uniform + field[i] (field: host [N] or NULL) from now on */
+/* u_i = uniform + field[i] (field: host, this process's rows, or NULL) from now on */
 NFCS_API int nfcs_kuramoto_set_control(nfcs_kuramoto *k, double uniform, const double *field);
 
 NFCS_API int nfcs_kuramoto_step(nfcs_kuramoto *k, double h);
