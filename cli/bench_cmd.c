@@ -155,14 +155,18 @@ static void bench_kuramoto(const int64_t *osc, int no, const int *couplings, int
           else
             printf("%-11s %9lld %3d %9.3f  %-26s %11.0f %9.2f %9s %8s %10.1f\n", name, (long long)n, threads[t], r.setup_s, st,
                    r.steps_per_s, r.ns_per_osc, "-", "-", (double)r.memory / 1e6);
+          if (r.procs > 1)
+            printf("%-11s   %d processes: exchanges %.4g ms a step (%.0f%% of it), %.3g MB sent by each process a step\n", "",
+                   r.procs, r.comm_ms, 100 * r.comm_share, r.comm_bytes / 1e6);
           fflush(stdout);
           if (j->f) {
             jsep(j);
             fprintf(j->f, "{\"case\": \"kuramoto/%s/N%lld/t%d\", \"module\": \"kuramoto\", \"coupling\": \"%s\", \"N\": %lld, "
                     "\"threads\": %d, \"setup_s\": %.6g, \"step_ms\": %.6g, \"step_ms_q1\": %.6g, \"step_ms_q3\": %.6g, "
-                    "\"steps_per_s\": %.6g, \"ns_per_oscillator\": %.6g, \"k_gbs\": %.6g, \"triad_gbs\": %.6g, \"memory_bytes\": %zu}",
+                    "\"steps_per_s\": %.6g, \"ns_per_oscillator\": %.6g, \"k_gbs\": %.6g, \"triad_gbs\": %.6g, \"memory_bytes\": %zu, "
+                    "\"processes\": %d, \"comm_ms\": %.6g, \"comm_bytes\": %.6g, \"comm_share\": %.6g}",
                     name, (long long)n, threads[t], name, (long long)n, threads[t], r.setup_s, r.step_ms, r.step_ms_q1, r.step_ms_q3,
-                    r.steps_per_s, r.ns_per_osc, r.k_gbs, triad, r.memory);
+                    r.steps_per_s, r.ns_per_osc, r.k_gbs, triad, r.memory, r.procs > 0 ? r.procs : 1, r.comm_ms, r.comm_bytes, r.comm_share);
           }
         }
       }
@@ -269,6 +273,9 @@ int nfcs_cmd_bench(int argc, char **argv) {
         const double frac = copy_bw > 0 ? r.min_bytes / (r.step_ms * 1e-3) / 1e9 / copy_bw : 0;
         printf("%-9s %-10s %3d %9.3f  %-22s %-22s %7.3f %10.4g %8.2f %9.1f %9.1f %6.0f%%\n", SCHEME[schemes[s]], grid, threads[t],
                r.setup_s, st, pr, r.ratio, r.metrics_ms, r.metrics_ratio, (double)r.memory / 1e6, r.min_bytes / 1e6, 100 * frac);
+        if (r.procs > 1)
+          printf("%-9s   %d processes: all-to-alls %.4g ms a step (%.0f%% of it; each transform's transpose timed alone), "
+                 "%.3g MB sent by each process a step\n", "", r.procs, r.comm_ms, 100 * r.comm_share, r.comm_bytes / 1e6);
         fflush(stdout);
         if ((double)r.memory / 1e6 > g_model_mb) g_model_mb = (double)r.memory / 1e6;
         if (dim == 2 && grids[g] <= 256 && grids[g] >= 64 && schemes[s] == NFCS_SCHEME_STRANG && 1e3 / r.step_ms < tg.cgl_min_steps_s) {
@@ -280,9 +287,11 @@ int nfcs_cmd_bench(int argc, char **argv) {
           fprintf(j.f, "{\"case\": \"cgl/%s/%s/t%d\", \"module\": \"cgl\", \"scheme\": \"%s\", \"dim\": %d, \"n\": %d, "
                   "\"threads\": %d, \"setup_s\": %.6g, \"step_ms\": %.6g, \"step_ms_q1\": %.6g, \"step_ms_q3\": %.6g, "
                   "\"steps_per_s\": %.6g, \"fft_pair_ms\": %.6g, \"ratio_to_fft_pair\": %.6g, \"metrics_ms\": %.6g, "
-                  "\"memory_bytes\": %zu, \"min_bytes\": %.6g, \"copy_gbs\": %.6g, \"device\": \"%s\"}",
+                  "\"memory_bytes\": %zu, \"min_bytes\": %.6g, \"copy_gbs\": %.6g, \"device\": \"%s\", \"processes\": %d, "
+                  "\"comm_ms\": %.6g, \"comm_bytes\": %.6g, \"comm_share\": %.6g}",
                   SCHEME[schemes[s]], grid, threads[t], SCHEME[schemes[s]], dim, grids[g], threads[t], r.setup_s, r.step_ms,
-                  r.step_ms_q1, r.step_ms_q3, 1e3 / r.step_ms, r.pair_ms, r.ratio, r.metrics_ms, r.memory, r.min_bytes, copy_bw, device);
+                  r.step_ms_q1, r.step_ms_q3, 1e3 / r.step_ms, r.pair_ms, r.ratio, r.metrics_ms, r.memory, r.min_bytes, copy_bw, device,
+                  r.procs > 0 ? r.procs : 1, r.comm_ms, r.comm_bytes, r.comm_share);
         }
       }
   if (no && ensemble <= 1) bench_kuramoto(osc, no, couplings, nc, threads, nt, min_time, &j);

@@ -11,6 +11,7 @@
 #include "nfcs_internal.h"
 #include "nfcs_kuramoto.h"
 #include "nfcs_metrics.h"
+#include "nfcs_procs_ops.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -21,6 +22,14 @@ static double now_s(void) {
 static int cmp_d(const void *a, const void *b) {
   double x = *(const double *)a, y = *(const double *)b;
   return x < y ? -1 : x > y;
+}
+
+/* distributed: the first process's verdict (loops of collective steps run as many times on all) */
+static int agreed(int cond) {
+  if (nfcs_procs()->size == 1) return cond;
+  int v = cond;
+  nfcs_procs()->bcast(&v, sizeof v, 0);
+  return v;
 }
 
 static double quantile(double *v, int n, double q) {
@@ -54,8 +63,8 @@ int nfcs_fft_pair_create(nfcs_ctx *ctx, const nfcs_grid *g, nfcs_fft_pair **out)
   if (!p) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   p->ctx = ctx;
   int rc;
-  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &p->a), fail);
-  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->npts, &p->b), fail);
+  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->nalloc, &p->a), fail);
+  NFCS_CHECK_GOTO(ctx->ops->memory->alloc(ctx->backend, g->nalloc, &p->b), fail);
   NFCS_CHECK_GOTO(ctx->ops->fft->create(ctx->backend, g, p->a, p->b, &p->plan), fail);
   *out = p;
   return NFCS_OK;
@@ -166,18 +175,18 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   /* every status is kept (the first error wins) and checked after each loop: a failed call gives
    * no timing */
 #define KEEP(expr) (rc = rc ? rc : (expr))
-  while ((now_s() - w < 0.1 || k < 3) && !rc) {
+  while (agreed((now_s() - w < 0.1 || k < 3) && !rc)) {
     KEEP(nfcs_cgl_step(cgl, nfcs_cgl_section_rw(&p)->time_step));
     KEEP(nfcs_fft_pair_run(pair, 1)); /* an asynchronous backend finishes the step here too */
     k++;
   }
   if (rc) goto out;
   double per = (now_s() - w) / k;
-  int batch = (int)ceil(0.02 / per);
+  int batch = agreed((int)ceil(0.02 / per));
   if (batch < 1) batch = 1;
   double start = now_s();
   int nb = 0;
-  while (nb < MAXB && (nb < 5 || now_s() - start < min_time) && !rc) {
+  while (agreed(nb < MAXB && (nb < 5 || now_s() - start < min_time) && !rc)) {
     double s0 = now_s();
     KEEP(nfcs_fft_pair_run(pair, batch));
     double s1 = now_s();
@@ -207,6 +216,15 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   r->metrics_ratio = r->metrics_ms / r->step_ms;
   r->memory = nfcs_cgl_memory(cgl);
   r->min_bytes = nfcs_bench_cgl_min_bytes(scheme, g->npts);
+  /* distributed: each transform makes one all-to-all of the grid (FFTW-MPI's transpose), timed alone */
+  r->procs = nfcs_procs()->size;
+  if (g->distributed) {
+    const int P = r->procs;
+    const double ffts = (double)nfcs_cgl_scheme_at((size_t)scheme)->ffts_per_step;
+    r->comm_ms = ffts * nfcs_cpu_mpi_transpose_ms(g, threads, 0.2);
+    r->comm_bytes = ffts * 2.0 * sizeof(nfcs_real) * (double)g->nloc * (double)(P - 1) / (double)P;
+    r->comm_share = r->comm_ms / r->step_ms;
+  }
   if (!nfcs_cgl_finite(cgl)) rc = NFCS_ERR_NONFINITE;
 out:
   nfcs_fft_pair_destroy(&pair);
@@ -282,27 +300,36 @@ static int bench_kur(const char *backend, int64_t n, int coupling, int blas, int
   r->memory = nfcs_kuramoto_memory(k);
   double w = now_s();
   int c = 0;
-  while (now_s() - w < 0.1 || c < 3) {
+  while (agreed(now_s() - w < 0.1 || c < 3)) {
     nfcs_kuramoto_step(k, 0.01);
     nfcs_kuramoto_order(k, &R_sync, &psi_sync); /* an asynchronous backend finishes here */
     c++;
   }
-  int batch = (int)ceil(0.02 / ((now_s() - w) / c));
+  int batch = agreed((int)ceil(0.02 / ((now_s() - w) / c)));
   if (batch < 1) batch = 1;
-  double start = now_s();
-  int nb = 0;
-  while (nb < MAXB && (nb < 5 || now_s() - start < min_time)) {
+  double start = now_s(), comm0, bytes0, comm1, bytes1;
+  int nb = 0, steps = 0;
+  nfcs_procs()->traffic(&comm0, &bytes0);
+  while (agreed(nb < MAXB && (nb < 5 || now_s() - start < min_time))) {
     nfcs_kuramoto_order(k, &R_sync, &psi_sync);
     double a = now_s();
     for (int i = 0; i < batch; i++) nfcs_kuramoto_step(k, 0.01);
     nfcs_kuramoto_order(k, &R_sync, &psi_sync);
     ts[nb++] = 1e3 * (now_s() - a) / batch;
+    steps += batch;
   }
+  nfcs_procs()->traffic(&comm1, &bytes1);
+  /* distributed: the processes' exchanges (allgathers of cos, sin; sums of the order parameter),
+   * measured inside the calls, per step (the order parameters of the timing loop included) */
+  r->procs = nfcs_procs()->size;
+  r->comm_ms = 1e3 * (comm1 - comm0) / steps;
+  r->comm_bytes = (bytes1 - bytes0) / steps;
   r->batches = nb;
   r->step_ms_q1 = quantile(ts, nb, 0.25);
   r->step_ms = quantile(ts, nb, 0.5);
   r->step_ms_q3 = quantile(ts, nb, 0.75);
   r->steps_per_s = 1e3 / r->step_ms;
+  r->comm_share = r->comm_ms / r->step_ms;
   r->ns_per_osc = 1e6 * r->step_ms / (double)(n * members);
   if (coupling == NFCS_COUPLING_MATRIX) {
     r->k_bytes_per_step = 4.0 * (double)n * (double)n * sizeof(double);

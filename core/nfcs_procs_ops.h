@@ -7,6 +7,7 @@
 #ifndef NFCS_PROCS_PRIVATE_H
 #define NFCS_PROCS_PRIVATE_H
 
+#include "nfcs_grid.h"
 #include "nfcs_procs.h"
 
 NFCS_EXTERN_C_BEGIN
@@ -40,6 +41,10 @@ const nfcs_procs_ops *nfcs_procs(void);
  * when not under a launcher or built without MPI (why says which, or why it failed: *failed). */
 const nfcs_procs_ops *nfcs_cpu_mpi_start(int *argc, char ***argv, int *failed, char *why, size_t len);
 int nfcs_cpu_mpi_built(const char **library);
+/* For `nfcs bench`: the time (ms, the slowest process) of the all-to-all a distributed transform of
+ * this grid makes — FFTW-MPI's global transpose of the grid's first two axes, timed alone
+ * (collective; 0 for a grid that is not distributed). */
+double nfcs_cpu_mpi_transpose_ms(const nfcs_grid *g, int threads, double min_time);
 
 /* Shorthands over the table.  Errors of MPI abort the job (MPI_ERRORS_ARE_FATAL), so these return
  * their status for the serial and the test implementations. */

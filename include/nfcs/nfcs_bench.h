@@ -34,6 +34,10 @@ typedef struct nfcs_bench_cgl_result {
   size_t memory;           /* bytes held by the field */
   double min_bytes;        /* what a step must move at least */
   int batches;
+  /* under mpirun: processes, and per step the time of the transforms' all-to-alls (each timed
+   * alone, the slowest process), the bytes this process sends in them and their share of the step */
+  int procs;
+  double comm_ms, comm_bytes, comm_share;
 } nfcs_bench_cgl_result;
 
 NFCS_API int nfcs_bench_cgl(int n, int dim, int scheme, int threads, int planner, double min_time,
@@ -58,6 +62,10 @@ typedef struct nfcs_bench_kur_result {
   double k_gbs;                             /* effective bandwidth of reading K */
   size_t memory;                            /* bytes held by the network */
   int batches;
+  /* under mpirun: processes, and per step the time this process spent in its exchanges, the bytes
+   * it sent and their share of the step */
+  int procs;
+  double comm_ms, comm_bytes, comm_share;
 } nfcs_bench_kur_result;
 
 NFCS_API int nfcs_bench_kuramoto(int64_t n, int coupling, int blas, int threads, double min_time, nfcs_bench_kur_result *out);
