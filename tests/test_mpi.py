@@ -105,6 +105,15 @@ case("upstream 2D, control", cfg2, ["cgl.scheme=upstream", "cgl.noise=0"])
 case("strang 3D, noise, control", cfg3, [])
 case("etdrk4 3D, noise, control", cfg3, ["cgl.scheme=etdrk4"])
 case("upstream 3D, control", cfg3, ["cgl.scheme=upstream", "cgl.noise=0"])
+# initial conditions from files: each process reads its own slab of the field (and every phase)
+rng0 = np.random.default_rng(11)
+with h5py.File(os.path.join(d, "init.h5"), "w") as f:
+    f["phi"] = 0.4 * (rng0.standard_normal((40, 48)) + 1j * rng0.standard_normal((40, 48)))
+    f["phi3"] = 0.4 * (rng0.standard_normal((10, 12, 16)) + 1j * rng0.standard_normal((10, 12, 16)))
+case("field from a file (2D, etdrk4)", cfg2, ["cgl.initial_condition.type=file", "cgl.initial_condition.path=init.h5",
+                                              "cgl.initial_condition.dataset=/phi", "cgl.scheme=etdrk4"])
+case("field from a file (3D, strang)", cfg3, ["cgl.initial_condition.type=file", "cgl.initial_condition.path=init.h5",
+                                              "cgl.initial_condition.dataset=/phi3"])
 # the defects: a field with vortices (a spiral of charge 2), counted across the slabs' edges
 case("spiral: defect count across slab edges", cfg2, ["cgl.initial_condition.type=spiral", "cgl.initial_condition.charge=2",
                                                       "cgl.noise=0", "run.t_end=0.2"])

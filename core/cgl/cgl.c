@@ -361,26 +361,30 @@ int nfcs_cgl_advance(nfcs_cgl *c, double t, const volatile int *stop) {
 
 int nfcs_cgl_advance_to(nfcs_cgl *c, double t) { return nfcs_cgl_advance(c, t, NULL); }
 
-size_t nfcs_cgl_state_bytes(const nfcs_cgl *c) { return 3 * c->g.npts * 2 * sizeof(nfcs_real) + 64 * 16; }
+/* the first process holds the whole state of a checkpoint; the others only their scalars */
+static int keeps_state(const nfcs_cgl *c) { return !c->g.distributed || nfcs_procs()->rank == 0; }
+
+size_t nfcs_cgl_state_bytes(const nfcs_cgl *c) { return (keeps_state(c) ? 3 * c->g.npts * 2 * sizeof(nfcs_real) : 0) + 64 * 16; }
 
 int nfcs_cgl_save(nfcs_cgl *c, nfcs_bundle *b) {
   const size_t n = c->g.npts;
   const nfcs_real *state = state_array(c);
   /* the whole grid, on the first process (which writes the checkpoint) */
-  nfcs_real *dst = nfcs_bundle_reserve(b, "cgl/state", NFCS_BK_REAL, 2 * n);
-  if (!dst) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
+  const int keep = keeps_state(c);
+  nfcs_real *dst = keep ? nfcs_bundle_reserve(b, "cgl/state", NFCS_BK_REAL, 2 * n) : NULL;
+  if (keep && !dst) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   NFCS_CHECK(gather_global(c, state, c->scheme->spectral_state, dst));
   const double clock[] = {c->clock.t, c->pending_h, c->pending_u.re, c->pending_u.im, c->ure, c->uim, c->u_sum2};
   const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending, c->pending_u.field != NULL, c->has_ufield};
   int rc = nfcs_bundle_put(b, "cgl/reals", NFCS_BK_F64, sizeof clock / sizeof clock[0], clock);
   if (!rc) rc = nfcs_bundle_put(b, "cgl/ints", NFCS_BK_I64, sizeof ints / sizeof ints[0], ints);
   if (!rc && c->pending_u.field) {
-    nfcs_real *u = nfcs_bundle_reserve(b, "cgl/pending_u_field", NFCS_BK_REAL, 2 * n);
-    rc = u ? gather_global(c, c->pending_u.field, 0, u) : NFCS_ERR_SOFTWARE;
+    nfcs_real *u = keep ? nfcs_bundle_reserve(b, "cgl/pending_u_field", NFCS_BK_REAL, 2 * n) : NULL;
+    rc = u || !keep ? gather_global(c, c->pending_u.field, 0, u) : NFCS_ERR_SOFTWARE;
   }
   if (!rc && c->has_ufield) {
-    nfcs_real *u = nfcs_bundle_reserve(b, "cgl/u_field", NFCS_BK_REAL, 2 * n);
-    rc = u ? gather_global(c, c->ufield[c->ucur], 0, u) : NFCS_ERR_SOFTWARE;
+    nfcs_real *u = keep ? nfcs_bundle_reserve(b, "cgl/u_field", NFCS_BK_REAL, 2 * n) : NULL;
+    rc = u || !keep ? gather_global(c, c->ufield[c->ucur], 0, u) : NFCS_ERR_SOFTWARE;
   }
   if (rc) return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   return NFCS_OK;

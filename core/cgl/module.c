@@ -45,11 +45,12 @@ static int create(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_module_env *en
     int64_t shape[3];
     for (int a = 0; a < g->dim; a++) shape[a] = g->n[g->dim - 1 - a];
     nfcs_array field;
-    rc = nfcs_input_read(env->input, ctx, p, "cgl.initial_condition.path", cp->ic.dataset, NFCS_ELEM_COMPLEX, g->dim, shape,
-                         "cgl.grid_size", &field);
+    /* this process's slab of the slowest axis only (the whole grid on one process) */
+    rc = nfcs_input_read_rows(env->input, ctx, p, "cgl.initial_condition.path", cp->ic.dataset, NFCS_ELEM_COMPLEX, g->dim, shape,
+                              "cgl.grid_size", g->local_offset_slow, g->local_n_slow, &field);
     /* setting the field transforms it (collective for a spectral state): all processes read it, or none goes on */
     rc = nfcs_procs_check(ctx, rc);
-    if (!rc) rc = nfcs_cgl_set_global(m->c, field.data);
+    if (!rc) rc = nfcs_cgl_set_field(m->c, field.data);
     nfcs_array_free(&field);
   } else {
     nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * (g->nloc ? g->nloc : 1));

@@ -534,7 +534,12 @@ int nfcs_kuramoto_advance(nfcs_kuramoto *k, double t, const volatile int *stop) 
 
 int nfcs_kuramoto_advance_to(nfcs_kuramoto *k, double t) { return nfcs_kuramoto_advance(k, t, NULL); }
 
-size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k) { return 2 * sizeof(double) * (size_t)(k->n * k->m) + 64 * 16; }
+/* the first process holds the whole state of a checkpoint; the others only their scalars */
+static int keeps_state(const nfcs_kuramoto *k) { return nfcs_procs()->size == 1 || nfcs_procs()->rank == 0; }
+
+size_t nfcs_kuramoto_state_bytes(const nfcs_kuramoto *k) {
+  return (keeps_state(k) ? 2 * sizeof(double) * (size_t)(k->n * k->m) : 0) + 64 * 16;
+}
 
 /* every process's part of an array (nl values each, in rank order: the whole, M x N) into whole on
  * the first process; collective */
@@ -549,18 +554,19 @@ static int gather_whole(nfcs_kuramoto *k, const double *arr, int64_t count, doub
 }
 
 int nfcs_kuramoto_save(nfcs_kuramoto *k, nfcs_bundle *b) {
-  double *th = nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)(k->n * k->m));
-  if (!th) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
-  NFCS_CHECK(gather_whole(k, k->theta, k->nl, th)); /* the whole, on the first process */
+  const int keep = keeps_state(k);
+  double *th = keep ? nfcs_bundle_reserve(b, "kuramoto/theta", NFCS_BK_F64, (size_t)(k->n * k->m)) : NULL;
+  if (keep && !th) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
+  if (k->lay.split != NFCS_KUR_WHOLE || keep) NFCS_CHECK(gather_whole(k, k->theta, k->nl, th)); /* the whole, on the first process */
   const double reals[] = {k->clock.t, k->rhs.u};
   const int64_t ints[] = {k->clock.grid_index, k->clock.steps, k->rhs.u_field != NULL};
   int rc = nfcs_bundle_put(b, "kuramoto/reals", NFCS_BK_F64, 2, reals);
   if (!rc) rc = nfcs_bundle_put(b, "kuramoto/ints", NFCS_BK_I64, 3, ints);
   if (!rc && k->rhs.u_field) {
-    double *u = nfcs_bundle_reserve(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n);
-    if (!u) rc = NFCS_ERR_SOFTWARE;
+    double *u = keep ? nfcs_bundle_reserve(b, "kuramoto/u_field", NFCS_BK_F64, (size_t)k->n) : NULL;
+    if (keep && !u) rc = NFCS_ERR_SOFTWARE;
     else if (k->lay.split == NFCS_KUR_BY_ROWS) rc = gather_whole(k, k->ufield, k->lay.rows, u);
-    else rc = k->ops->memory->download_bytes(k->be, u, k->ufield, sizeof(double) * (size_t)k->n);
+    else if (keep) rc = k->ops->memory->download_bytes(k->be, u, k->ufield, sizeof(double) * (size_t)k->n);
   }
   if (rc) return NFCS_ERROR(k->ctx, NFCS_ERR_SOFTWARE, "checkpoint buffer too small");
   return NFCS_OK;
