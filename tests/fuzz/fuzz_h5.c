@@ -12,6 +12,13 @@
 
 #include "nfcs/nfcs.h"
 
+/* Memory that libhdf5 itself allocates and loses on the error paths of a crafted file (seen: the
+ * root group's object header when H5Fopen fails, H5F_open -> H5G_mkroot -> H5O_protect) is the
+ * library's leak, reported upstream, not ours: LeakSanitizer leaves out the blocks allocated inside
+ * libhdf5; every block the engine allocates is still checked. */
+const char *__lsan_default_suppressions(void);
+const char *__lsan_default_suppressions(void) { return "leak:libhdf5_serial.so\nleak:libhdf5.so\nleak:libhdf5_openmpi.so\n"; }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   static char path[256];
