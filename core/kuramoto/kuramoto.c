@@ -317,6 +317,12 @@ int nfcs_kuramoto_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_kuramoto_inpu
   const int64_t M = k->m;
   /* this process's part: rows of one network, whole members of an ensemble, or all of it */
   nfcs_kuramoto_layout(kp, nfcs_procs()->rank, nfcs_procs()->size, &k->lay);
+  if (k->lay.split != NFCS_KUR_WHOLE && !k->ops->memory->host) {
+    /* the device backends' kernels take whole networks (no rows, no exchange hook) */
+    free(k);
+    return NFCS_ERROR(ctx, NFCS_ERR_UNAVAILABLE, "backend '%s' runs networks on one process only (under mpirun use backend.device: cpu)",
+                      ctx->backend_type ? ctx->backend_type->name : "?");
+  }
   const int64_t rows = k->lay.rows, row0 = k->lay.row0, ml = k->lay.ml, m0 = k->lay.m0;
   k->nl = rows * ml;
   const size_t vb = sizeof(double) * (size_t)k->nl, vfull = sizeof(double) * (size_t)n * (size_t)ml;
