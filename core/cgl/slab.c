@@ -3,7 +3,8 @@
  * plaquette reaches the next row; the last one wraps to the first rows of the grid).  Each
  * process takes the two rows on each side of its slab from its neighbours, then evaluates the
  * same stencils as core/nfcs_stencils.h on its own rows, so the sums over all processes are the
- * serial ones (up to the order of the additions). */
+ * serial ones (up to the order of the additions).  Built with vector math like the CPU backend's
+ * metrics (CMakeLists.txt), whose phases it must match. */
 #include <math.h>
 #include <stdlib.h>
 
@@ -77,7 +78,7 @@ int nfcs_cgl_slab_phase_metrics(nfcs_cgl *c, double *rho_sum, int64_t *positive,
   NFCS_CHECK(pr->sendrecv(phi + 2 * (size_t)(rows * nx), 2 * row_bytes, r + 1 < P ? r + 1 : -1, phi, 2 * row_bytes, r > 0 ? r - 1 : -1));
   const size_t next = (size_t)(rows + 4) * (size_t)nx;
   const int nt = nfcs_ctx_threads(c->ctx);
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < next; i++) th[i] = (nfcs_real)atan2((double)phi[2 * i + 1], (double)phi[2 * i]);
   const slab s = {.nx = nx, .ny = ny, .first = g->local_offset_slow, .rows = rows, .phi = phi, .th = th};
   const double dx = g->dx[0], dy = g->dx[1];
