@@ -14,6 +14,8 @@ typedef fftw_complex nfcs_cpu_cplx;
 typedef fftw_plan nfcs_cpu_plan;
 #endif
 
+/* The processes of the run (1 without MPI or mpirun). */
+int nfcs_cpu_mpi_size(void);
 /* FFTW's threads and thread-safe planner, once per process */
 void nfcs_cpu_fftw_init(void);
 /* Share a 2D or 3D grid among the processes (fills its local fields; nothing on one process). */

@@ -232,6 +232,8 @@ const nfcs_procs_ops *nfcs_cpu_mpi_start(int *argc, char ***argv, int *failed, c
   return &MPI_OPS;
 }
 
+int nfcs_cpu_mpi_size(void) { return nfcs_cpu_comm == MPI_COMM_NULL ? 1 : MPI_OPS.size; }
+
 int nfcs_cpu_mpi_built(const char **library) {
   if (library) {
     if (!lib_name[0]) {
@@ -244,6 +246,8 @@ int nfcs_cpu_mpi_built(const char **library) {
 }
 
 #else /* built without MPI */
+
+int nfcs_cpu_mpi_size(void) { return 1; }
 
 const nfcs_procs_ops *nfcs_cpu_mpi_start(int *argc, char ***argv, int *failed, char *why, size_t len) {
   (void)argc;

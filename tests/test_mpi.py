@@ -105,6 +105,9 @@ case("upstream 2D, control", cfg2, ["cgl.scheme=upstream", "cgl.noise=0"])
 case("strang 3D, noise, control", cfg3, [])
 case("etdrk4 3D, noise, control", cfg3, ["cgl.scheme=etdrk4"])
 case("upstream 3D, control", cfg3, ["cgl.scheme=upstream", "cgl.noise=0"])
+# a line stays whole on every process (each computes the same field)
+case("1D field, whole on each process", os.path.join(SOURCE_DIR, "configs", "cgl_1d.yaml"),
+     ["run.t_end=2", "output.snapshot_interval=0.5", "output.metrics_interval=0.1"])
 # initial conditions from files: each process reads its own slab of the field (and every phase)
 rng0 = np.random.default_rng(11)
 with h5py.File(os.path.join(d, "init.h5"), "w") as f:
