@@ -210,17 +210,18 @@ static int queue_metrics(run *r, const nfcs_metric_set *m) {
 static int queue_checkpoint(run *r, double t) {
   nfcs_bundle *b;
   /* distributed: the modules' saves gather the whole state on the first process (collective), so
-   * every process saves, whatever became of the first one's output */
+   * every process saves, whatever became of the first one's output (the bundle is handed out even
+   * then, and no sink reads it any more once the output has failed) */
   int rc = nfcs_output_checkpoint_bundle(r->out, &b);
-  if (rc && r->distributed) return defer(r, rc);
-  NFCS_CHECK(rc);
+  if (rc && !r->distributed) return rc;
+  defer(r, rc);
   for (size_t i = 0; i < r->nm; i++)
     if (r->op[i]->save) NFCS_CHECK(r->op[i]->save(r->m[i], b));
   const counters *k = &r->k;
   const int64_t ints[] = {k->tick, k->snap, k->met, k->ckpt, k->snapshots, k->samples};
   NFCS_CHECK(nfcs_bundle_put(b, "coordinator/ints", NFCS_BK_I64, 6, ints));
   NFCS_CHECK(nfcs_bundle_put_f64(b, "coordinator/t", t));
-  if (r->distributed) return r->root ? defer(r, nfcs_output_checkpoint(r->out, t)) : NFCS_OK;
+  if (r->distributed) return r->root && !r->deferred ? defer(r, nfcs_output_checkpoint(r->out, t)) : NFCS_OK;
   return nfcs_output_checkpoint(r->out, t);
 }
 

@@ -215,6 +215,25 @@ c.check(p.returncode == 78 and "cannot share this grid" in p.stderr, f"3 process
 c.check(p.stderr.count("cannot share this grid") == 1, "the refusal is reported once, by the first process")
 c.check(not os.path.exists(os.path.join(d, "no.h5")), "a refused run leaves no file")
 
+# ---- the first process's output fails (the disk fills up): every process stops with 74, no hang,
+# and the file keeps what was written (a small tmpfs, where mounting one is allowed)
+tiny = os.path.join(d, "tiny")
+os.makedirs(tiny)
+if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", tiny], capture_output=True).returncode == 0:
+    try:
+        full_out = os.path.join(tiny, "full.h5")
+        p = mpirun(2, ["run", cfg2, "-o", full_out, "--threads", "1", "--quiet", "--set", "run.t_end=400",
+                       "--set", "output.snapshot_interval=0.1"], check=None, timeout=120)
+        c.check(p.returncode == 74, f"disk full under mpirun -n 2: exit {p.returncode}, expected 74: {p.stderr[-300:]}")
+        with h5py.File(full_out) as f:
+            n_t = f["time/t"].shape[0]
+            c.check(n_t > 1 and f["fields/phi"].shape[0] == n_t, f"disk full: the file keeps {n_t} snapshots")
+        print(f"  disk full on 2 processes: exit {p.returncode}, {n_t} snapshots kept")
+    finally:
+        subprocess.run(["umount", tiny], capture_output=True)
+else:
+    print("  (no tmpfs can be mounted here: the disk-full case is left out)")
+
 # ---- nfcs info says it runs distributed
 p = mpirun(2, ["info"], check=0)
 headers = sum(1 for line in p.stdout.splitlines() if line.startswith("nfcs "))
