@@ -215,7 +215,7 @@ int nfcs_bench_cgl_on(const char *backend, int n, int dim, int scheme, int threa
   r->metrics_ms = quantile(tm, nb, 0.5);
   r->metrics_ratio = r->metrics_ms / r->step_ms;
   r->memory = nfcs_cgl_memory(cgl);
-  r->min_bytes = nfcs_bench_cgl_min_bytes(scheme, g->npts);
+  r->min_bytes = nfcs_bench_cgl_min_bytes(scheme, g->nloc); /* this process's part (its bandwidth is measured alone) */
   /* distributed: each transform makes one all-to-all of the grid (FFTW-MPI's transpose), timed alone */
   r->procs = nfcs_procs()->size;
   if (g->distributed) {
@@ -332,7 +332,11 @@ static int bench_kur(const char *backend, int64_t n, int coupling, int blas, int
   r->comm_share = r->comm_ms / r->step_ms;
   r->ns_per_osc = 1e6 * r->step_ms / (double)(n * members);
   if (coupling == NFCS_COUPLING_MATRIX) {
-    r->k_bytes_per_step = 4.0 * (double)n * (double)n * sizeof(double);
+    /* this process's rows of K (all of them on one process), read four times a step */
+    int split;
+    int64_t row0, rows, m0, ml;
+    nfcs_kuramoto_local_block(k, &split, &row0, &rows, &m0, &ml);
+    r->k_bytes_per_step = 4.0 * (double)rows * (double)n * sizeof(double);
     r->k_gbs = r->k_bytes_per_step / (r->step_ms * 1e-3) / 1e9;
   }
   if (!nfcs_kuramoto_finite(k)) rc = NFCS_ERR_NONFINITE;

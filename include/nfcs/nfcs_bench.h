@@ -32,7 +32,7 @@ typedef struct nfcs_bench_cgl_result {
   double metrics_ms;       /* every metric of the field at a snapshot (median) */
   double metrics_ratio;    /* metrics / step */
   size_t memory;           /* bytes held by the field */
-  double min_bytes;        /* what a step must move at least */
+  double min_bytes;        /* what a step must move at least (this process's part under mpirun) */
   int batches;
   /* under mpirun: processes, and per step the time of the transforms' all-to-alls (each timed
    * alone, the slowest process), the bytes this process sends in them and their share of the step */
@@ -58,7 +58,7 @@ typedef struct nfcs_bench_kur_result {
   double step_ms, step_ms_q1, step_ms_q3;  /* one RK4 step (four right-hand sides) */
   double steps_per_s;
   double ns_per_osc;                        /* per oscillator per step */
-  double k_bytes_per_step;                  /* dense: K read four times a step */
+  double k_bytes_per_step;                  /* dense: K read four times a step (this process's rows under mpirun) */
   double k_gbs;                             /* effective bandwidth of reading K */
   size_t memory;                            /* bytes held by the network */
   int batches;
