@@ -19,7 +19,8 @@ int nfcs_info_build(FILE *f) {
   char procs[192];
   nfcs_procs_describe(procs, sizeof procs);
   fprintf(f, "  processes      %s\n", procs);
-  fprintf(f, "  parallel HDF5  %s\n", NFCS_HDF5_PARALLEL ? "yes (the file is written by the first process)" : "no (the file is written by the first process)");
+  fprintf(f, "  parallel HDF5  %s\n", NFCS_HDF5_PARALLEL ? "yes (under mpirun every process writes its blocks into the one file)"
+                                                      : "no (under mpirun the first process writes the file, the blocks gathered to it)");
   fprintf(f, "backends\n");
   nfcs_backend_info bi;
   for (size_t i = 0; i < nfcs_backend_count(); i++) {

@@ -247,8 +247,9 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   if (!rc) rc = nfcs_model_describe(ctx, &p, &model_text, model_hash);
   /* every process reads the checkpoint (each takes its part of the state from the whole) */
   if (!rc && a->restart) rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart);
-  /* the first process writes the file */
-  if (!rc && root) rc = nfcs_h5_sink_create(ctx, p.output.path, &sink);
+  /* the file: written by every process (parallel HDF5), or by the first one */
+  if (!rc) rc = nfcs_h5_sink_create(ctx, p.output.path, &sink);
+  if (!rc && !root && !sink.ops->collective) sink.ops->destroy(&sink.self), sink.ops = NULL;
   {
     const int all = nfcs_procs_agree(rc);
     if (all && !rc) { /* another process failed and says why */

@@ -81,6 +81,7 @@ typedef struct run {
   /* distributed: where each dataset's whole data lies in the first process's buffers, their sizes,
    * this process's records and the first process's gathered copy (by cadence) */
   int distributed, root;
+  int collective; /* distributed with collective sinks: every process writes its own blocks, no gathering */
   size_t goff[NFCS_MAX_DATASETS], gbytes[3];
   void *scratch[3], *stage[3];
   int deferred; /* the first process's output error, reported at the next agreement */
@@ -171,9 +172,23 @@ static void from_stage(run *r, nfcs_cadence cadence, void *buf, const void **dat
     if (r->ds.d[d].cadence == cadence) data[d] = (char *)buf + r->goff[d];
 }
 
+/* a collective sink: this process's part written, the I/O thread done before the coordinator's next
+ * collective call; a failure is kept for the tick's agreement (every process must reach it) */
+static int collective_done(run *r, int rc) {
+  const int src = nfcs_output_sync(r->out);
+  return defer(r, rc ? rc : src);
+}
+
 static int queue_snapshot(run *r, double t, int64_t step) {
   void *buf;
   nfcs_snapshot s = {.t = t, .step = step};
+  if (r->collective) {
+    if (r->deferred) return NFCS_OK;
+    int rc = nfcs_output_snapshot_buffer(r->out, &buf);
+    if (!rc) rc = record(r, NFCS_PER_SNAPSHOT, buf, s.data);
+    if (!rc) rc = nfcs_output_snapshot(r->out, buf, &s);
+    return collective_done(r, rc);
+  }
   if (r->distributed) {
     NFCS_CHECK(gather_records(r, NFCS_PER_SNAPSHOT));
     if (!r->root || r->deferred) return NFCS_OK;
@@ -192,6 +207,13 @@ static int queue_snapshot(run *r, double t, int64_t step) {
 static int queue_metrics(run *r, const nfcs_metric_set *m) {
   void *buf;
   nfcs_metrics_sample s = {.t = m->t, .count = m->count, .names = m->name, .values = m->value};
+  if (r->collective) {
+    if (r->deferred) return NFCS_OK;
+    int rc = nfcs_output_sample_buffer(r->out, &buf);
+    if (!rc) rc = record(r, NFCS_PER_SAMPLE, buf, s.data);
+    if (!rc) rc = nfcs_output_metrics(r->out, buf, &s);
+    return collective_done(r, rc);
+  }
   if (r->distributed) {
     NFCS_CHECK(gather_records(r, NFCS_PER_SAMPLE));
     if (!r->root || r->deferred) return NFCS_OK;
@@ -221,6 +243,7 @@ static int queue_checkpoint(run *r, double t) {
   const int64_t ints[] = {k->tick, k->snap, k->met, k->ckpt, k->snapshots, k->samples};
   NFCS_CHECK(nfcs_bundle_put(b, "coordinator/ints", NFCS_BK_I64, 6, ints));
   NFCS_CHECK(nfcs_bundle_put_f64(b, "coordinator/t", t));
+  if (r->collective) return r->deferred ? NFCS_OK : collective_done(r, nfcs_output_checkpoint(r->out, t));
   if (r->distributed) return r->root && !r->deferred ? defer(r, nfcs_output_checkpoint(r->out, t)) : NFCS_OK;
   return nfcs_output_checkpoint(r->out, t);
 }
@@ -301,7 +324,7 @@ static int describe(run *r) {
       *total += (rc->bytes + 63) & ~(size_t)63;
     }
   }
-  if (!r->distributed) return NFCS_OK;
+  if (!r->distributed || r->collective) return NFCS_OK;
   r->whole = r->ds;
   for (int d = 0; d < r->whole.count; d++)
     for (int a = 0; a < r->whole.d[d].rank; a++) {
@@ -359,8 +382,9 @@ static int set_up(run *r) {
     .backend = r->ctx->backend_type ? r->ctx->backend_type->name : "cpu",
     .threads = nfcs_ctx_threads(r->ctx),
     .mpi_ranks = nfcs_procs()->size,
+    .collective = r->collective,
     .ndatasets = r->ds.count,
-    .datasets = r->distributed ? r->whole.d : r->ds.d,
+    .datasets = r->distributed && !r->collective ? r->whole.d : r->ds.d,
     .resume_t = -1,
     .checkpoint_path = r->sum->checkpoint_path,
     .model_hash = r->opt->model_hash,
@@ -394,12 +418,13 @@ static int set_up(run *r) {
 /* the first process's output error so far, and any process's signal: the tick's agreement.
  * Returns the status to stop with (*stop set for a signal). */
 static int agree(run *r, int *stop) {
-  int v[3] = {r->opt->stop && *r->opt->stop, r->root ? (r->deferred ? r->deferred : nfcs_output_failed(r->out)) : 0, 0};
+  const int mine = r->root || r->collective ? (r->deferred ? r->deferred : nfcs_output_failed(r->out)) : 0;
+  int v[3] = {r->opt->stop && *r->opt->stop, mine, 0};
   NFCS_CHECK(nfcs_procs()->max_int(v, 3));
   *stop = v[0];
   if (!v[1]) return NFCS_OK;
-  if (r->root) return v[1]; /* its message comes with the output's finish */
-  return NFCS_ERROR(r->ctx, v[1], "stopped with process 0, whose output failed (its message says why)");
+  if (mine) return mine; /* its message comes with the output's finish */
+  return NFCS_ERROR(r->ctx, v[1], "stopped with another process, whose output failed (its message says why)");
 }
 
 /* ---------------------------------------------------------------- restore */
@@ -463,9 +488,10 @@ static int start_output(run *r, const nfcs_sink *sinks, int nsinks) {
   r->yaml = nfcs_params_to_yaml(r->p);
   r->info.effective_yaml = r->yaml ? r->yaml : "";
   /* distributed: the first process's buffers hold whole datasets; the others' output has no sinks */
-  const size_t snap_bytes = r->distributed ? (r->root ? r->gbytes[NFCS_PER_SNAPSHOT] : 8) : r->snap_bytes;
-  const size_t sample_bytes = r->distributed ? (r->root ? r->gbytes[NFCS_PER_SAMPLE] : 8) : r->sample_bytes;
-  int rc = nfcs_output_start(r->ctx, sinks, r->distributed && !r->root ? 0 : nsinks, &r->info, snap_bytes,
+  const int gathered = r->distributed && !r->collective;
+  const size_t snap_bytes = gathered ? (r->root ? r->gbytes[NFCS_PER_SNAPSHOT] : 8) : r->snap_bytes;
+  const size_t sample_bytes = gathered ? (r->root ? r->gbytes[NFCS_PER_SAMPLE] : 8) : r->sample_bytes;
+  int rc = nfcs_output_start(r->ctx, sinks, gathered && !r->root ? 0 : nsinks, &r->info, snap_bytes,
                              r->opt->snapshot_buffers > 0 ? r->opt->snapshot_buffers : 2, sample_bytes, state_bytes, 64, &r->out);
   NFCS_CHECK(nfcs_procs_check(r->ctx, rc));
   const double ticks_left = ceil((r->T - r->t) / r->tick - 1e-9) + 2;
@@ -693,6 +719,16 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
   *r = (run){.ctx = ctx, .p = p, .opt = opt, .sum = sum, .t0_wall = now_s(), .phases_from = -1};
   r->distributed = nfcs_procs_distributed();
   r->root = nfcs_procs()->rank == 0;
+  if (r->distributed) {
+    /* collective output when every process has sinks and all of them write collectively (the
+     * gathering path otherwise; NFCS_MPI_GATHER=1 asks for it: the first process writes alone) */
+    const char *gather = getenv("NFCS_MPI_GATHER");
+    int mine = nsinks > 0 && !(gather && !strcmp(gather, "1"));
+    for (int k = 0; k < nsinks; k++) mine &= sinks[k].ops->collective;
+    int any_not = !mine;
+    nfcs_procs()->max_int(&any_not, 1);
+    r->collective = !any_not;
+  }
   int rc = set_up(r);
   if (!rc && opt->restart) rc = nfcs_procs_check(ctx, restore(r, opt->restart));
   if (!rc) {
@@ -706,6 +742,8 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
     if (r->out) {
       sum->max_in_flight = nfcs_output_max_in_flight(r->out);
       if (!rc) rc = r->deferred;
+      /* a collective sink closes the file on every process at once, with the same status */
+      if (r->collective) rc = nfcs_procs_check(ctx, rc);
       const int frc = nfcs_output_finish(r->out, rc, r->tick_ms, r->nticks, &sum->ticks);
       if (!rc) rc = frc;
       nfcs_output_destroy(&r->out);

@@ -313,6 +313,14 @@ int nfcs_output_checkpoint(nfcs_output *o, double t) {
   return push(o, &j);
 }
 
+int nfcs_output_sync(nfcs_output *o) {
+  pthread_mutex_lock(&o->mu);
+  while (o->len > 0) pthread_cond_wait(&o->cv_free, &o->mu);
+  const int e = o->err;
+  pthread_mutex_unlock(&o->mu);
+  return e;
+}
+
 int nfcs_output_failed(nfcs_output *o) {
   pthread_mutex_lock(&o->mu);
   int e = o->err;

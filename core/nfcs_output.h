@@ -36,6 +36,9 @@ NFCS_API int nfcs_output_checkpoint(nfcs_output *o, double t);
 /* Write the timing, close the sink (status: the run's), join the thread.  Returns the first
  * error of the I/O thread (also recorded in the context). */
 NFCS_API int nfcs_output_finish(nfcs_output *o, int status, const float *tick_ms, int64_t nticks, const nfcs_tick_stats *st);
+/* Wait until the I/O thread has written everything queued (a collective sink: its calls are then
+ * over before the coordinator makes its own collective calls).  Returns its first error. */
+NFCS_API int nfcs_output_sync(nfcs_output *o);
 /* The first error of the I/O thread so far (0 when none); non-blocking. */
 NFCS_API int nfcs_output_failed(nfcs_output *o);
 /* Queue high-water mark: the most snapshot buffers ever in flight at once. */

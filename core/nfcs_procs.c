@@ -77,6 +77,8 @@ int nfcs_procs_agree(int status) {
 
 void nfcs_procs_abort(int status) { current->abort(status); }
 
+int nfcs_procs_broadcast(void *buf, size_t bytes) { return current->bcast(buf, bytes, 0); }
+
 int nfcs_procs_root_status(int status) {
   int v = status;
   current->bcast(&v, sizeof v, 0);

@@ -20,6 +20,7 @@
 #include "nfcs_bundle.h"
 #include "nfcs_internal.h"
 #include "nfcs_io.h"
+#include "nfcs_procs.h"
 #include "nfcs_run.h"
 #include "nfcs_h5_text.h"
 
@@ -67,7 +68,53 @@ typedef struct h5sink {
   hid_t cmem;           /* memory compound type of complex data */
   hsize_t nsnap;
   hsize_t keep_snap, keep_met; /* a continued file: its entries up to the checkpoint (check_continuable) */
+  /* under mpirun with parallel HDF5: every process has the file open (MPI-IO) and writes its own
+   * blocks in collective writes; what is whole (times, metrics, coordinates, attributes) the first
+   * process writes, the others taking part with nothing; files beside it are the first's */
+  int par, rank;
+  hid_t dxpl;
 } h5sink;
+
+/* Text in a file written by several processes: parallel HDF5 writes no variable-length data, so
+ * the text datasets are fixed-length strings there (readers, h5py included, read both alike). */
+static hid_t fixed_text_type(size_t n) {
+  hid_t t = H5Tcopy(H5T_C_S1);
+  H5Tset_size(t, n ? n : 1);
+  H5Tset_strpad(t, H5T_STR_NULLTERM);
+  H5Tset_cset(t, H5T_CSET_UTF8);
+  return t;
+}
+
+/* the first process, or the only one: writes what is whole, and the files beside the output */
+static int first(const h5sink *s) { return !s->par || s->rank == 0; }
+
+/* a scalar text dataset (fixed-length under parallel HDF5, written by the first process) */
+static int write_text(const h5sink *s, hid_t loc, const char *name, const char *text) {
+  if (!s->par) return nfcs_h5_write_text(loc, name, text);
+  hid_t t = fixed_text_type(strlen(text) + 1), sp = H5Screate(H5S_SCALAR);
+  hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+  int bad = d < 0;
+  if (!bad) {
+    hid_t fs = H5Scopy(sp), ms = H5Scopy(sp);
+    if (!first(s)) {
+      H5Sselect_none(fs);
+      H5Sselect_none(ms);
+    }
+    bad = H5Dwrite(d, t, ms, fs, s->dxpl, text) < 0;
+    H5Sclose(fs);
+    H5Sclose(ms);
+    H5Dclose(d);
+  }
+  H5Sclose(sp);
+  H5Tclose(t);
+  return bad;
+}
+
+/* a decision of the first process, on every process (they must all go the same way) */
+static int first_says(const h5sink *s, int v) {
+  if (s->par) nfcs_procs_broadcast(&v, sizeof v);
+  return v;
+}
 
 static int attr_num(hid_t obj, const char *name, hid_t type, const void *v) {
   hid_t sp = H5Screate(H5S_SCALAR);
@@ -119,24 +166,57 @@ static hid_t make_series_filled(hid_t file, const char *name, hid_t ftype, int r
   return d;
 }
 
-static int append(hid_t d, hid_t memtype, hsize_t index, int rank_rest, const hsize_t *rest, const void *data) {
+/* Entry `index` of a series (lengths `rest` after the time axis): this process's block, from
+ * `off` with lengths `cnt`, or nothing (mine = 0: under mpirun it still takes part in the
+ * collective write). */
+static int append_block(const h5sink *s, hid_t d, hid_t memtype, hsize_t index, int rank_rest, const hsize_t *rest,
+                        const hsize_t *off, const hsize_t *cnt, int mine, const void *data) {
   hsize_t dims[NFCS_MAX_RANK + 1] = {index + 1}, start[NFCS_MAX_RANK + 1] = {index}, count[NFCS_MAX_RANK + 1] = {1};
-  for (int i = 0; i < rank_rest; i++) { dims[i + 1] = rest[i]; count[i + 1] = rest[i]; }
+  for (int i = 0; i < rank_rest; i++) { dims[i + 1] = rest[i]; start[i + 1] = off[i]; count[i + 1] = cnt[i]; }
   if (H5Dset_extent(d, dims) < 0) return -1;
   hid_t fs = H5Dget_space(d);
-  H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
   hid_t ms = H5Screate_simple(rank_rest + 1, count, NULL);
-  herr_t e = H5Dwrite(d, memtype, ms, fs, H5P_DEFAULT, data);
+  if (mine) {
+    H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL);
+  } else {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  herr_t e = H5Dwrite(d, memtype, ms, fs, s->dxpl, data);
   H5Sclose(ms);
   H5Sclose(fs);
   return e < 0 ? -1 : 0;
 }
 
+/* a whole entry: the first process writes it */
+static int append(const h5sink *s, hid_t d, hid_t memtype, hsize_t index, int rank_rest, const hsize_t *rest, const void *data) {
+  const hsize_t zero[NFCS_MAX_RANK] = {0};
+  return append_block(s, d, memtype, index, rank_rest, rest, zero, rest, first(s), data);
+}
+
+/* an entry of a described dataset: this process's block of a split one (parallel), else whole */
+static int append_set(const h5sink *s, const h5set *h, hid_t id, hid_t memtype, hsize_t index, const void *data) {
+  if (!(s->par && (h->d->flags & NFCS_DS_SPLIT))) return append(s, id, memtype, index, h->d->rank, h->rest, data);
+  hsize_t off[NFCS_MAX_RANK], cnt[NFCS_MAX_RANK];
+  for (int a = 0; a < h->d->rank; a++) off[a] = (hsize_t)h->d->offset[a], cnt[a] = (hsize_t)h->d->extent[a];
+  return append_block(s, id, memtype, index, h->d->rank, h->rest, off, cnt, 1, data);
+}
+
 /* File access: the metadata cache keeps every change in memory until the next flush (no
  * evictions), so the file on disk is always the state of the last flush — readable after a crash
  * or kill -9 with everything flushed before it intact. */
-static hid_t crash_safe_fapl(void) {
+static hid_t crash_safe_fapl(const h5sink *s) {
   hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+#if NFCS_HDF5_PARALLEL
+  if (s->par) {
+    /* MPI-IO, every process; metadata read and written collectively */
+    H5Pset_fapl_mpio(fapl, MPI_COMM_WORLD, MPI_INFO_NULL);
+    H5Pset_all_coll_metadata_ops(fapl, 1);
+    H5Pset_coll_metadata_write(fapl, 1);
+  }
+#else
+  (void)s;
+#endif
   H5AC_cache_config_t cc;
   cc.version = H5AC__CURR_CACHE_CONFIG_VERSION;
   if (H5Pget_mdc_config(fapl, &cc) >= 0) {
@@ -158,7 +238,7 @@ static double wall_now(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int sink_flush(h5sink *s) {
+static int sink_flush(h5sink *s) { /* collective under mpirun: every process flushes at the same calls */
   s->last_flush = wall_now();
   nfcs_critical_enter(); /* a second signal waits for the flush to end */
   const int rc = H5Fflush(s->file, H5F_SCOPE_GLOBAL) < 0 ? -1 : 0;
@@ -423,7 +503,7 @@ static void bind_sets(h5sink *s, const nfcs_run_info *info) {
     h5set *h = &s->set[i];
     h->d = &info->datasets[i];
     h->id = h->abs_id = h->arg_id = -1;
-    for (int a = 0; a < h->d->rank; a++) h->rest[a] = (hsize_t)h->d->extent[a];
+    for (int a = 0; a < h->d->rank; a++) h->rest[a] = (hsize_t)h->d->shape[a]; /* the whole; a process's block: offset, extent */
   }
   s->precision32 = info->params->output.precision == NFCS_PREC_FLOAT32;
 }
@@ -433,9 +513,37 @@ static int write_static(h5sink *s, const nfcs_dataset *d) {
   hsize_t dims[NFCS_MAX_RANK];
   for (int a = 0; a < d->rank; a++) dims[a] = (hsize_t)d->shape[a];
   hid_t ft = file_type(s, d), mt = mem_type(d);
+  const void *values = d->data;
+  char *packed = NULL;
+  if (s->par && d->elem == NFCS_ELEM_TEXT && d->data) {
+    /* fixed-length strings (parallel HDF5 writes no variable-length data) */
+    size_t count = 1, len = 1;
+    for (int a = 0; a < d->rank; a++) count *= (size_t)d->shape[a];
+    const char *const *txt = d->data;
+    for (size_t i = 0; i < count; i++) if (txt[i] && strlen(txt[i]) + 1 > len) len = strlen(txt[i]) + 1;
+    packed = calloc(count ? count : 1, len);
+    if (!packed) { H5Tclose(ft); H5Tclose(mt); return 1; }
+    for (size_t i = 0; i < count; i++) if (txt[i]) memcpy(packed + i * len, txt[i], strlen(txt[i]));
+    H5Tclose(ft);
+    H5Tclose(mt);
+    ft = fixed_text_type(len);
+    mt = fixed_text_type(len);
+    values = packed;
+  }
   hid_t sp = H5Screate_simple(d->rank, dims, NULL), lcpl = path_lcpl();
   hid_t id = H5Dcreate2(s->file, d->path, ft, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = id < 0 || (d->data && H5Dwrite(id, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, d->data) < 0);
+  int bad = id < 0;
+  if (!bad && d->data) {
+    /* the first process writes it (the others take part with nothing) */
+    hid_t fs = H5Scopy(sp), ms = H5Scopy(sp);
+    if (!first(s)) {
+      H5Sselect_none(fs);
+      H5Sselect_none(ms);
+    }
+    bad = H5Dwrite(id, mt, ms, fs, s->dxpl, values) < 0;
+    H5Sclose(fs);
+    H5Sclose(ms);
+  }
   if (id >= 0) {
     bad |= write_attrs(id, d);
     H5Dclose(id);
@@ -444,6 +552,7 @@ static int write_static(h5sink *s, const nfcs_dataset *d) {
   H5Sclose(sp);
   H5Tclose(mt);
   H5Tclose(ft);
+  free(packed);
   if (!bad && (d->flags & NFCS_DS_SCALE)) scale(s->file, d->path, d->scale_name ? d->scale_name : base_name(d->path));
   return bad;
 }
@@ -656,7 +765,7 @@ static int check_continuable_here(h5sink *s, const nfcs_run_info *info, char *wh
 }
 
 static int sink_resume(h5sink *s, const nfcs_run_info *info) {
-  hid_t fapl = crash_safe_fapl();
+  hid_t fapl = crash_safe_fapl(s);
   s->file = H5Fopen(s->path, H5F_ACC_RDWR, fapl);
   H5Pclose(fapl);
   if (s->file < 0) return -1;
@@ -713,10 +822,22 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   snprintf(s->model_hash, sizeof s->model_hash, "%s", info->model_hash ? info->model_hash : "");
   snprintf(s->ckpt_path, sizeof s->ckpt_path, "%s", info->checkpoint_path ? info->checkpoint_path : "");
   s->last_snap_t = s->last_met_t = -HUGE_VAL;
+  s->par = NFCS_HDF5_PARALLEL && info->collective && nfcs_procs_size() > 1;
+  s->rank = nfcs_procs_rank();
+  if (s->dxpl > 0 && s->dxpl != H5P_DEFAULT) H5Pclose(s->dxpl);
+  s->dxpl = H5P_DEFAULT;
+#if NFCS_HDF5_PARALLEL
+  if (s->par) {
+    s->dxpl = H5Pcreate(H5P_DATASET_XFER);
+    H5Pset_dxpl_mpio(s->dxpl, H5FD_MPIO_COLLECTIVE);
+  }
+#endif
   bind_sets(s, info);
   xdmf_setup(s, p);
-  remove_stale_temporaries(s->ckpt_path);
-  remove_stale_temporaries(s->xmf_path);
+  if (first(s)) {
+    remove_stale_temporaries(s->ckpt_path);
+    remove_stale_temporaries(s->xmf_path);
+  }
   if (s->cmem < 0) s->cmem = nfcs_h5_complex_type(H5_REAL);
   if (info->resume_t >= 0 && access(s->path, F_OK) == 0) {
     /* the file being continued: checked read-only, before anything is touched */
@@ -726,7 +847,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
     if (sink_resume(s, info) == 0) return NFCS_OK;
     return NFCS_ERROR(s->ctx, NFCS_ERR_CANTCREAT, "cannot continue the output file %s (not writable?)", s->path);
   }
-  hid_t fapl = crash_safe_fapl();
+  hid_t fapl = crash_safe_fapl(s);
   s->file = H5Fcreate(s->path, H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
   H5Pclose(fapl);
   if (s->file < 0)
@@ -737,6 +858,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   /* root attributes */
   char created[64];
   time_t now = time(NULL);
+  if (s->par) nfcs_procs_broadcast(&now, sizeof now); /* the same attribute on every process */
   struct tm tmv;
   gmtime_r(&now, &tmv);
   strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tmv);
@@ -754,7 +876,7 @@ static int sink_open(void *self, const nfcs_run_info *info) {
   if (s->model_hash[0]) bad |= nfcs_h5_write_text_attr(f, "model_hash", s->model_hash);
 
   hid_t g = make_group(f, "/config");
-  bad |= nfcs_h5_write_text(g, "effective_yaml", info->effective_yaml);
+  bad |= write_text(s, g, "effective_yaml", info->effective_yaml);
   H5Gclose(g);
 
   /* the snapshots' time axis, then the static datasets (coordinates first: they are scales), then
@@ -816,7 +938,7 @@ static int append_sets(h5sink *s, nfcs_cadence cadence, hsize_t index, const voi
     h5set *h = &s->set[i];
     if (h->d->cadence != cadence || h->id < 0 || !data[i]) continue;
     hid_t mt = mem_type(h->d);
-    bad |= append(h->id, mt, index, h->d->rank, h->rest, data[i]);
+    bad |= append_set(s, h, h->id, mt, index, data[i]);
     H5Tclose(mt);
     if (!bad && h->abs_id >= 0) {
       /* |z| and arg z for the sidecar */
@@ -826,7 +948,7 @@ static int append_sets(h5sink *s, nfcs_cadence cadence, hsize_t index, const voi
       if (!buf) return 1;
       for (int q = 0; q < 2 && !bad; q++) {
         for (size_t k = 0; k < np; k++) buf[k] = q == 0 ? hypot(z[2 * k], z[2 * k + 1]) : atan2(z[2 * k + 1], z[2 * k]);
-        bad |= append(q == 0 ? h->abs_id : h->arg_id, H5T_NATIVE_DOUBLE, index, h->d->rank, h->rest, buf);
+        bad |= append_set(s, h, q == 0 ? h->abs_id : h->arg_id, H5T_NATIVE_DOUBLE, index, buf);
       }
       free(buf);
     }
@@ -841,7 +963,7 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   double need = 4096.0;
   for (int i = 0; i < s->nset; i++)
     if (s->set[i].d->cadence == NFCS_PER_SNAPSHOT) need += (double)nfcs_dataset_bytes(s->set[i].d);
-  if (!room_for(s->path, need)) {
+  if (!first_says(s, first(s) ? room_for(s->path, need) : 0)) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for snapshot %llu at t = %g (%.3g MB); "
                       "the file keeps the %llu snapshots written before", s->path, (unsigned long long)s->nsnap, snap->t,
@@ -849,8 +971,8 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   }
   /* the data first, the times last: /time/t never counts a snapshot whose data is missing */
   bad |= append_sets(s, NFCS_PER_SNAPSHOT, s->nsnap, snap->data);
-  if (!bad) bad |= append(s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
-  if (!bad) bad |= append(s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
+  if (!bad) bad |= append(s, s->step, H5T_NATIVE_INT64, s->nsnap, 0, NULL, &snap->step);
+  if (!bad) bad |= append(s, s->t, H5T_NATIVE_DOUBLE, s->nsnap, 0, NULL, &snap->t);
   if (bad || sink_flush(s) < 0) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing snapshot %llu at t = %g to %s failed (%s); the file keeps what was "
@@ -864,7 +986,7 @@ static int sink_snapshot(void *self, const nfcs_snapshot *snap) {
   if (s->snap_times && s->nsnap < s->snap_cap) s->snap_times[s->nsnap] = snap->t;
   s->nsnap++;
   s->last_snap_t = snap->t;
-  write_xdmf(s);
+  if (first(s)) write_xdmf(s);
   return NFCS_OK;
 }
 
@@ -872,7 +994,7 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
   h5sink *s = self;
   int bad = 0;
   if (m->t <= s->last_met_t + 1e-9 * (1 + fabs(m->t))) return NFCS_OK; /* already in the file (restart) */
-  if (s->nmsamp % 64 == 0 && !room_for(s->path, 65536.0)) {
+  if (s->nmsamp % 64 == 0 && !first_says(s, first(s) ? room_for(s->path, 65536.0) : 0)) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "the disk of %s is full: no room for metrics at t = %g; the file keeps what "
                       "was written before", s->path, m->t);
@@ -904,9 +1026,9 @@ static int sink_metrics(void *self, const nfcs_metrics_sample *m) {
     netcdf_links(s); /* the links of series made now (link_if keeps the others) */
   }
   if (!bad) bad |= append_sets(s, NFCS_PER_SAMPLE, s->nmsamp, m->data);
-  bad |= append(s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
-  for (int i = 0; i < s->nmet && i < m->count; i++) bad |= append(s->mser[i], H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->values[i]);
-  if (!bad && wall_now() - s->last_flush > 1.0) bad |= sink_flush(s) < 0;
+  bad |= append(s, s->mt, H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->t);
+  for (int i = 0; i < s->nmet && i < m->count; i++) bad |= append(s, s->mser[i], H5T_NATIVE_DOUBLE, s->nmsamp, 0, NULL, &m->values[i]);
+  if (!bad && first_says(s, wall_now() - s->last_flush > 1.0)) bad |= sink_flush(s) < 0;
   if (bad) {
     s->broken = 1;
     return NFCS_ERROR(s->ctx, NFCS_ERR_IO, "writing metrics at t = %g to %s failed (%s); the file keeps what was written "
@@ -958,7 +1080,7 @@ static int write_state_file(h5sink *s, const char *path, const nfcs_bundle *b, d
 
 static int sink_checkpoint(void *self, const nfcs_bundle *b, double t) {
   h5sink *s = self;
-  if (!s->ckpt_path[0]) return NFCS_OK;
+  if (!s->ckpt_path[0] || !first(s)) return NFCS_OK; /* the first process holds the whole state and writes it */
   char tmp[NFCS_PATH_MAX + 64];
   snprintf(tmp, sizeof tmp, "%s.tmp.%ld", s->ckpt_path, (long)getpid());
   {
@@ -985,16 +1107,31 @@ static int sink_checkpoint(void *self, const nfcs_bundle *b, double t) {
   return rc;
 }
 
-static int sink_timing(void *self, const float *ms, int64_t n, const nfcs_tick_stats *st) {
+static int sink_timing(void *self, const float *ms_in, int64_t n, const nfcs_tick_stats *st_in) {
   h5sink *s = self;
   if (s->file < 0) return NFCS_OK;
   int bad = 0;
+  /* the first process's timing (it paces the ticks), the same attributes on every process */
+  nfcs_tick_stats stv = *st_in;
+  const nfcs_tick_stats *st = &stv;
+  const float *ms = ms_in;
+  if (s->par) nfcs_procs_broadcast(&stv, sizeof stv);
   hid_t g = H5LTpath_valid(s->file, "/coordinator", 1) > 0 ? H5Gopen2(s->file, "/coordinator", H5P_DEFAULT)
                                                              : make_group(s->file, "/coordinator");
   hsize_t hn = (hsize_t)n;
   hid_t sp = H5Screate_simple(1, &hn, NULL);
   hid_t d = H5Dcreate2(g, "tick_ms", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  bad |= d < 0 || (n > 0 && H5Dwrite(d, H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, ms) < 0);
+  if (d >= 0 && n > 0) {
+    hid_t fs = H5Scopy(sp), msp = H5Scopy(sp);
+    if (!first(s)) {
+      H5Sselect_none(fs);
+      H5Sselect_none(msp);
+    }
+    bad |= H5Dwrite(d, H5T_NATIVE_FLOAT, msp, fs, s->dxpl, ms) < 0;
+    H5Sclose(fs);
+    H5Sclose(msp);
+  }
+  bad |= d < 0;
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   bad |= attr_num(g, "rate_hz", H5T_NATIVE_DOUBLE, &st->rate_hz);
@@ -1045,7 +1182,7 @@ static int sink_close(void *self, int status) {
   if (s->file >= 0) {
     nfcs_critical_enter();
     if (H5Fclose(s->file) < 0) rc = NFCS_ERROR(s->ctx, NFCS_ERR_IO, "closing %s failed", s->path);
-    else fsync_path(s->path), fsync_folder_of(s->path);
+    else if (first(s)) fsync_path(s->path), fsync_folder_of(s->path);
     nfcs_critical_leave();
     s->file = -1;
   }
@@ -1057,6 +1194,7 @@ static void sink_destroy(void **self) {
   h5sink *s = *self;
   if (s->file >= 0) sink_close(s, NFCS_ERR_SOFTWARE);
   if (s->cmem >= 0) H5Tclose(s->cmem);
+  if (s->dxpl > 0 && s->dxpl != H5P_DEFAULT) H5Pclose(s->dxpl);
   free(s->yaml);
   free(s->model_text);
   free(s->snap_times);
@@ -1065,6 +1203,7 @@ static void sink_destroy(void **self) {
 }
 
 static const nfcs_sink_ops H5_OPS = {
+  .collective = NFCS_HDF5_PARALLEL, /* parallel HDF5: every process writes its blocks into the one file */
   .open = sink_open,
   .snapshot = sink_snapshot,
   .metrics = sink_metrics,
@@ -1087,6 +1226,7 @@ int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink) {
   s->ctx = ctx;
   snprintf(s->path, sizeof s->path, "%s", path);
   s->file = s->t = s->step = s->cmem = s->mt = -1;
+  s->dxpl = H5P_DEFAULT;
   s->xdmf = -1;
   sink->ops = &H5_OPS;
   sink->self = s;

@@ -211,10 +211,17 @@ const nfcs_procs_ops *nfcs_cpu_mpi_start(int *argc, char ***argv, int *failed, c
   *failed = 0;
   if (!launched()) return NULL;
   int provided = 0;
-  /* one thread of each process calls MPI (the coordinator's); the I/O thread never does */
-  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+  /* the coordinator's thread calls MPI, and the I/O thread (parallel HDF5) while the coordinator
+   * waits for it: one thread at a time */
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
     *failed = 1;
     snprintf(why, len, "MPI_Init_thread failed");
+    return NULL;
+  }
+  if (provided < MPI_THREAD_SERIALIZED) {
+    *failed = 1;
+    snprintf(why, len, "the MPI library serializes no calls from several threads (thread level %d)", provided);
+    MPI_Finalize();
     return NULL;
   }
   MPI_Comm_dup(MPI_COMM_WORLD, &nfcs_cpu_comm);

@@ -28,6 +28,8 @@ NFCS_API int nfcs_procs_agree(int status);
 /* Collective: the first process's status, on every process (another process whose error is the
  * same as the first one's leaves the telling to it). */
 NFCS_API int nfcs_procs_root_status(int status);
+/* Collective: bytes of the first process's buf into every process's. */
+NFCS_API int nfcs_procs_broadcast(void *buf, size_t bytes);
 /* Stop every process at once (a process that cannot reach the others' next collective call). */
 NFCS_API void nfcs_procs_abort(int status);
 

@@ -17,6 +17,7 @@ typedef struct nfcs_run_info {
   const char *backend;
   int threads;
   int mpi_ranks;          /* processes of the run (1 without mpirun) */
+  int collective;         /* under mpirun: the sinks are collective (each process its blocks) */
   /* every dataset the modules write (static ones with their data), in registry order */
   int ndatasets;
   const nfcs_dataset *datasets;
@@ -36,8 +37,8 @@ typedef struct nfcs_tick_stats {
 
 struct nfcs_bundle;
 
-/* Every call of a sink comes from one thread (the coordinator's I/O thread); the data of a call is
- * valid for its duration.
+/* Every call of a sink comes from one thread (the coordinator's I/O thread; a collective sink's
+ * while the coordinator waits for it); the data of a call is valid for its duration.
  * One snapshot: data[i] holds dataset i of the run's list (info->datasets) when it is a
  * per-snapshot one, this process's block of it; NULL otherwise. */
 typedef struct nfcs_snapshot {
@@ -58,6 +59,11 @@ typedef struct nfcs_metrics_sample {
 
 /* Every operation is optional (NULL: the sink takes no interest in that kind of data). */
 typedef struct nfcs_sink_ops {
+  /* Under mpirun: 1 when every process opens this sink and hands it its own blocks (the datasets
+   * it is given carry this process's offset and extent; every call is collective, made by all
+   * processes in the same order); 0 when the first process alone has it and gets whole datasets
+   * (gathered). */
+  int collective;
   int (*open)(void *self, const nfcs_run_info *info);
   int (*snapshot)(void *self, const nfcs_snapshot *s);
   int (*metrics)(void *self, const nfcs_metrics_sample *m);
