@@ -170,8 +170,6 @@ static char *join_argv(int argc, char **argv) {
 
 static int fail(nfcs_ctx *ctx, int rc) {
   const char *m = nfcs_error_message(ctx);
-  /* distributed: the first process reports what all of them share; another one only its own error */
-  if (nfcs_procs_rank() != 0 && (!m[0] || !strncmp(m, "stopped with process", 20))) return rc;
   if (m[0]) fprintf(stderr, "nfcs: error: %s\n", m);
   else fprintf(stderr, "nfcs: error: %s\n", nfcs_status_text(rc));
   if (rc == NFCS_ERR_SOFTWARE) fprintf(stderr, "nfcs: (raised at %s)\n", nfcs_error_origin(ctx));
@@ -277,9 +275,11 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   if ((rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) && root) print_summary(&p, &sum);
 done:
   {
-    /* distributed: the first process tells what they all met; another one only an error of its own */
-    const int root_rc = nfcs_procs_root_status(rc);
-    if (rc && !relayed && (root || root_rc != rc)) fail(ctx, rc);
+    /* distributed: the first process tells what it met; another one an error of its own, unless the
+     * first met the same status of its own (the same config, the same files: the same error) */
+    const int own = rc && !relayed && !nfcs_error_relayed(ctx);
+    const int root_own = nfcs_procs_root_status(own ? rc : 0);
+    if (rc && (root || (own && root_own != rc))) fail(ctx, rc);
   }
   if (sink.ops) sink.ops->destroy(&sink.self);
   nfcs_bundle_free(&restart);

@@ -90,6 +90,7 @@ int nfcs_error_vraise(nfcs_ctx *ctx, int code, const char *file, int line, const
   int *c = r ? &r->code : &ctx->err_code;
   char *msg = r ? r->msg : ctx->err_msg, *origin = r ? r->origin : ctx->err_origin;
   *c = code;
+  if (!r) ctx->err_relayed = 0;
   vsnprintf(msg, sizeof ctx->err_msg, fmt, ap);
   const char *base = strrchr(file, '/');
   snprintf(origin, sizeof ctx->err_origin, "%s:%d (%s)", base ? base + 1 : file, line, func);
@@ -124,6 +125,7 @@ void nfcs_error_clear(nfcs_ctx *ctx) {
     return;
   }
   ctx->err_code = 0;
+  ctx->err_relayed = 0;
   ctx->err_msg[0] = '\0';
   ctx->err_origin[0] = '\0';
 }

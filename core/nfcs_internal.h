@@ -20,6 +20,7 @@ struct nfcs_ctx {
    * the I/O thread's sinks, go to a record of that thread: nfcs_error_* read the caller's) */
   pthread_t owner;
   int err_code;
+  int err_relayed; /* the error is another process's, relayed (nfcs_procs_relay) */
   char err_msg[1024];
   char err_origin[256];
 };

@@ -90,6 +90,16 @@ int nfcs_procs_check(nfcs_ctx *ctx, int rc) {
   int v[2] = {rc, rc ? -current->rank : -current->size};
   current->max_int(v, 2);
   if (!v[0] || rc) return rc ? rc : v[0];
-  return NFCS_ERROR(ctx, v[0], "stopped with process %d, which failed (its message says why)", -v[1]);
+  char why[64];
+  snprintf(why, sizeof why, "process %d failed", -v[1]);
+  return nfcs_procs_relay(ctx, v[0], why);
 }
+
+int nfcs_procs_relay(nfcs_ctx *ctx, int code, const char *why) {
+  NFCS_ERROR(ctx, code, "stopped because %s (its message says why)", why);
+  ctx->err_relayed = 1;
+  return code;
+}
+
+int nfcs_error_relayed(const nfcs_ctx *ctx) { return ctx && ctx->err_relayed && pthread_equal(pthread_self(), ctx->owner); }
 

@@ -53,6 +53,8 @@ static inline int nfcs_procs_distributed(void) { return nfcs_procs()->size > 1; 
  * one succeeded, else the largest status — this process's own error stays as it is, the others
  * record that they stop because process k failed.  Serial: rc. */
 int nfcs_procs_check(nfcs_ctx *ctx, int rc);
+/* This process stops with another one's error `code`: recorded as relayed (nfcs_error_relayed). */
+int nfcs_procs_relay(nfcs_ctx *ctx, int code, const char *why);
 
 NFCS_EXTERN_C_END
 #endif

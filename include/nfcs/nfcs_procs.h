@@ -25,6 +25,9 @@ NFCS_API void nfcs_procs_describe(char *out, size_t len);
 /* Collective: the largest status of all processes (every process gets it), so that all of them
  * end with the same exit status.  Serial: the status. */
 NFCS_API int nfcs_procs_agree(int status);
+/* Is the context's last error another process's, which this one stopped with (its own message is
+ * that process's to tell)? */
+NFCS_API int nfcs_error_relayed(const nfcs_ctx *ctx);
 /* Collective: the first process's status, on every process (another process whose error is the
  * same as the first one's leaves the telling to it). */
 NFCS_API int nfcs_procs_root_status(int status);
