@@ -159,7 +159,8 @@ static int gather_records(run *r, nfcs_cadence cadence) {
   return nfcs_procs_check(r->ctx, rc);
 }
 
-/* the first process's output failed: kept for the next agreement (the others are in the tick) */
+/* distributed: an output's failure is kept for the next agreement (the other processes are still
+ * in the tick, and its collective calls) */
 static int defer(run *r, int rc) {
   if (rc && !r->deferred) r->deferred = rc;
   return NFCS_OK;
@@ -172,80 +173,69 @@ static void from_stage(run *r, nfcs_cadence cadence, void *buf, const void **dat
     if (r->ds.d[d].cadence == cadence) data[d] = (char *)buf + r->goff[d];
 }
 
-/* a collective sink: this process's part written, the I/O thread done before the coordinator's next
- * collective call; a failure is kept for the tick's agreement (every process must reach it) */
-static int collective_done(run *r, int rc) {
-  const int src = nfcs_output_sync(r->out);
-  return defer(r, rc ? rc : src);
+/* A buffer of the output holding the records of a cadence, data[] pointing into it: this
+ * process's own (one process, or a collective sink), or the whole, gathered from every process's
+ * blocks, on the first one (the gathering is collective).  *buf stays NULL where there is nothing
+ * to queue: another process of a gathered run, or an output that failed already. */
+static int take_records(run *r, nfcs_cadence c, void **buf, const void **data) {
+  *buf = NULL;
+  const int gathered = r->distributed && !r->collective;
+  if (gathered) {
+    NFCS_CHECK(gather_records(r, c));
+    if (!r->root) return NFCS_OK;
+  }
+  if (r->deferred) return NFCS_OK;
+  void *b;
+  int rc = c == NFCS_PER_SNAPSHOT ? nfcs_output_snapshot_buffer(r->out, &b) : nfcs_output_sample_buffer(r->out, &b);
+  if (!rc && gathered) from_stage(r, c, b, data);
+  else if (!rc) rc = record(r, c, b, data);
+  if (!rc) *buf = b;
+  return rc;
+}
+
+/* After queuing: one process returns the output's status.  Distributed, it is kept for the tick's
+ * agreement (every process must reach it), a collective sink's I/O thread waited for first (its
+ * calls are over before the coordinator's next collective call). */
+static int settle(run *r, int rc) {
+  if (!r->distributed) return rc;
+  if (r->collective) {
+    const int src = nfcs_output_sync(r->out);
+    if (!rc) rc = src;
+  }
+  return defer(r, rc);
 }
 
 static int queue_snapshot(run *r, double t, int64_t step) {
   void *buf;
   nfcs_snapshot s = {.t = t, .step = step};
-  if (r->collective) {
-    if (r->deferred) return NFCS_OK;
-    int rc = nfcs_output_snapshot_buffer(r->out, &buf);
-    if (!rc) rc = record(r, NFCS_PER_SNAPSHOT, buf, s.data);
-    if (!rc) rc = nfcs_output_snapshot(r->out, buf, &s);
-    return collective_done(r, rc);
-  }
-  if (r->distributed) {
-    NFCS_CHECK(gather_records(r, NFCS_PER_SNAPSHOT));
-    if (!r->root || r->deferred) return NFCS_OK;
-    int rc = nfcs_output_snapshot_buffer(r->out, &buf);
-    if (!rc) {
-      from_stage(r, NFCS_PER_SNAPSHOT, buf, s.data);
-      rc = nfcs_output_snapshot(r->out, buf, &s);
-    }
-    return defer(r, rc);
-  }
-  NFCS_CHECK(nfcs_output_snapshot_buffer(r->out, &buf));
-  NFCS_CHECK(record(r, NFCS_PER_SNAPSHOT, buf, s.data));
-  return nfcs_output_snapshot(r->out, buf, &s);
+  int rc = take_records(r, NFCS_PER_SNAPSHOT, &buf, s.data);
+  if (!rc && buf) rc = nfcs_output_snapshot(r->out, buf, &s);
+  return settle(r, rc);
 }
 
 static int queue_metrics(run *r, const nfcs_metric_set *m) {
   void *buf;
   nfcs_metrics_sample s = {.t = m->t, .count = m->count, .names = m->name, .values = m->value};
-  if (r->collective) {
-    if (r->deferred) return NFCS_OK;
-    int rc = nfcs_output_sample_buffer(r->out, &buf);
-    if (!rc) rc = record(r, NFCS_PER_SAMPLE, buf, s.data);
-    if (!rc) rc = nfcs_output_metrics(r->out, buf, &s);
-    return collective_done(r, rc);
-  }
-  if (r->distributed) {
-    NFCS_CHECK(gather_records(r, NFCS_PER_SAMPLE));
-    if (!r->root || r->deferred) return NFCS_OK;
-    int rc = nfcs_output_sample_buffer(r->out, &buf);
-    if (!rc) {
-      from_stage(r, NFCS_PER_SAMPLE, buf, s.data);
-      rc = nfcs_output_metrics(r->out, buf, &s);
-    }
-    return defer(r, rc);
-  }
-  NFCS_CHECK(nfcs_output_sample_buffer(r->out, &buf));
-  NFCS_CHECK(record(r, NFCS_PER_SAMPLE, buf, s.data));
-  return nfcs_output_metrics(r->out, buf, &s);
+  int rc = take_records(r, NFCS_PER_SAMPLE, &buf, s.data);
+  if (!rc && buf) rc = nfcs_output_metrics(r->out, buf, &s);
+  return settle(r, rc);
 }
 
 static int queue_checkpoint(run *r, double t) {
   nfcs_bundle *b;
   /* distributed: the modules' saves gather the whole state on the first process (collective), so
-   * every process saves, whatever became of the first one's output (the bundle is handed out even
-   * then, and no sink reads it any more once the output has failed) */
-  int rc = nfcs_output_checkpoint_bundle(r->out, &b);
-  if (rc && !r->distributed) return rc;
-  defer(r, rc);
+   * every process saves, whatever became of its output (the bundle is handed out even then, and no
+   * sink reads it any more once the output has failed) */
+  NFCS_CHECK(settle(r, nfcs_output_checkpoint_bundle(r->out, &b)));
   for (size_t i = 0; i < r->nm; i++)
     if (r->op[i]->save) NFCS_CHECK(r->op[i]->save(r->m[i], b));
   const counters *k = &r->k;
   const int64_t ints[] = {k->tick, k->snap, k->met, k->ckpt, k->snapshots, k->samples};
   NFCS_CHECK(nfcs_bundle_put(b, "coordinator/ints", NFCS_BK_I64, 6, ints));
   NFCS_CHECK(nfcs_bundle_put_f64(b, "coordinator/t", t));
-  if (r->collective) return r->deferred ? NFCS_OK : collective_done(r, nfcs_output_checkpoint(r->out, t));
-  if (r->distributed) return r->root && !r->deferred ? defer(r, nfcs_output_checkpoint(r->out, t)) : NFCS_OK;
-  return nfcs_output_checkpoint(r->out, t);
+  /* queued by whoever writes it: every process of a collective sink, else the first (or only) one */
+  const int writes = !r->distributed || r->collective || r->root;
+  return settle(r, writes && !r->deferred ? nfcs_output_checkpoint(r->out, t) : NFCS_OK);
 }
 
 /* ---------------------------------------------------------------- timing */
@@ -424,7 +414,7 @@ static int agree(run *r, int *stop) {
   *stop = v[0];
   if (!v[1]) return NFCS_OK;
   if (mine) return mine; /* its message comes with the output's finish */
-  return NFCS_ERROR(r->ctx, v[1], "stopped with another process, whose output failed (its message says why)");
+  return nfcs_procs_relay(r->ctx, v[1], "another process's output failed");
 }
 
 /* ---------------------------------------------------------------- restore */

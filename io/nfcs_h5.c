@@ -88,23 +88,27 @@ static hid_t fixed_text_type(size_t n) {
 /* the first process, or the only one: writes what is whole, and the files beside the output */
 static int first(const h5sink *s) { return !s->par || s->rank == 0; }
 
+/* the whole of dataset d (space sp) from the first process; under mpirun the others take part in
+ * the collective write with nothing */
+static int write_whole(const h5sink *s, hid_t d, hid_t memtype, hid_t sp, const void *data) {
+  hid_t fs = H5Scopy(sp), ms = H5Scopy(sp);
+  if (!first(s)) {
+    H5Sselect_none(fs);
+    H5Sselect_none(ms);
+  }
+  const int bad = H5Dwrite(d, memtype, ms, fs, s->dxpl, data) < 0;
+  H5Sclose(fs);
+  H5Sclose(ms);
+  return bad;
+}
+
 /* a scalar text dataset (fixed-length under parallel HDF5, written by the first process) */
 static int write_text(const h5sink *s, hid_t loc, const char *name, const char *text) {
   if (!s->par) return nfcs_h5_write_text(loc, name, text);
   hid_t t = fixed_text_type(strlen(text) + 1), sp = H5Screate(H5S_SCALAR);
   hid_t d = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = d < 0;
-  if (!bad) {
-    hid_t fs = H5Scopy(sp), ms = H5Scopy(sp);
-    if (!first(s)) {
-      H5Sselect_none(fs);
-      H5Sselect_none(ms);
-    }
-    bad = H5Dwrite(d, t, ms, fs, s->dxpl, text) < 0;
-    H5Sclose(fs);
-    H5Sclose(ms);
-    H5Dclose(d);
-  }
+  int bad = d < 0 || write_whole(s, d, t, sp, text);
+  if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   H5Tclose(t);
   return bad;
@@ -532,18 +536,7 @@ static int write_static(h5sink *s, const nfcs_dataset *d) {
   }
   hid_t sp = H5Screate_simple(d->rank, dims, NULL), lcpl = path_lcpl();
   hid_t id = H5Dcreate2(s->file, d->path, ft, sp, lcpl, H5P_DEFAULT, H5P_DEFAULT);
-  int bad = id < 0;
-  if (!bad && d->data) {
-    /* the first process writes it (the others take part with nothing) */
-    hid_t fs = H5Scopy(sp), ms = H5Scopy(sp);
-    if (!first(s)) {
-      H5Sselect_none(fs);
-      H5Sselect_none(ms);
-    }
-    bad = H5Dwrite(id, mt, ms, fs, s->dxpl, values) < 0;
-    H5Sclose(fs);
-    H5Sclose(ms);
-  }
+  int bad = id < 0 || (d->data && write_whole(s, id, mt, sp, values));
   if (id >= 0) {
     bad |= write_attrs(id, d);
     H5Dclose(id);
@@ -1121,17 +1114,7 @@ static int sink_timing(void *self, const float *ms_in, int64_t n, const nfcs_tic
   hsize_t hn = (hsize_t)n;
   hid_t sp = H5Screate_simple(1, &hn, NULL);
   hid_t d = H5Dcreate2(g, "tick_ms", H5T_IEEE_F32LE, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
-  if (d >= 0 && n > 0) {
-    hid_t fs = H5Scopy(sp), msp = H5Scopy(sp);
-    if (!first(s)) {
-      H5Sselect_none(fs);
-      H5Sselect_none(msp);
-    }
-    bad |= H5Dwrite(d, H5T_NATIVE_FLOAT, msp, fs, s->dxpl, ms) < 0;
-    H5Sclose(fs);
-    H5Sclose(msp);
-  }
-  bad |= d < 0;
+  bad |= d < 0 || (n > 0 && write_whole(s, d, H5T_NATIVE_FLOAT, sp, ms));
   if (d >= 0) H5Dclose(d);
   H5Sclose(sp);
   bad |= attr_num(g, "rate_hz", H5T_NATIVE_DOUBLE, &st->rate_hz);
