@@ -31,26 +31,54 @@ static void m_traffic(double *seconds, double *bytes) {
   *bytes = comm_bytes;
 }
 
-/* element counts travel as MPI ints: a derived type of `elem` bytes keeps them small */
-static MPI_Datatype elem_type(size_t elem) {
+/* Element counts travel as MPI ints: a derived type of `elem` bytes keeps them small.  The types
+ * are made once and kept (a network's exchange asks for one every right-hand side); beyond the
+ * cache's room a type is made for the call and freed after it (*temp). */
+#define NFCS_MPI_TYPES 16
+static size_t type_size[NFCS_MPI_TYPES];
+static MPI_Datatype type_of[NFCS_MPI_TYPES];
+static int ntypes;
+static MPI_Datatype elem_type(size_t elem, int *temp) {
+  *temp = 0;
+  for (int i = 0; i < ntypes; i++)
+    if (type_size[i] == elem) return type_of[i];
   MPI_Datatype t;
   MPI_Type_contiguous((int)elem, MPI_BYTE, &t);
   MPI_Type_commit(&t);
+  if (ntypes < NFCS_MPI_TYPES) {
+    type_size[ntypes] = elem;
+    type_of[ntypes++] = t;
+  } else {
+    *temp = 1;
+  }
   return t;
 }
+static void elem_type_done(MPI_Datatype *t, int temp) {
+  if (temp) MPI_Type_free(t);
+}
+
+/* the values of every process for the rank-ordered sums, kept between calls (the mean field sums
+ * its order parameter every right-hand side) */
+static double *sum_buf;
+static size_t sum_cap;
 
 static int m_sum(double *v, int n) {
   if (n <= 0) return NFCS_OK;
   const int P = MPI_OPS.size;
-  double t0 = wall(), *all = malloc(sizeof(double) * (size_t)n * (size_t)P);
-  if (!all) return NFCS_ERR_NOMEM;
+  const size_t need = (size_t)n * (size_t)P;
+  if (need > sum_cap) {
+    double *b = realloc(sum_buf, sizeof(double) * need);
+    if (!b) return NFCS_ERR_NOMEM;
+    sum_buf = b;
+    sum_cap = need;
+  }
+  double t0 = wall(), *all = sum_buf;
   MPI_Allgather(v, n, MPI_DOUBLE, all, n, MPI_DOUBLE, nfcs_cpu_comm);
   for (int i = 0; i < n; i++) {
     double s = 0;
     for (int r = 0; r < P; r++) s += all[(size_t)r * (size_t)n + (size_t)i];
     v[i] = s;
   }
-  free(all);
   nfcs_procs_account(wall() - t0, (double)n * 8.0 * (P - 1));
   return NFCS_OK;
 }
@@ -58,11 +86,7 @@ static int m_sum(double *v, int n) {
 static int m_sum_i64(int64_t *v, int n) {
   if (n <= 0) return NFCS_OK;
   double t0 = wall();
-  int64_t *in = malloc(sizeof(int64_t) * (size_t)n);
-  if (!in) return NFCS_ERR_NOMEM;
-  memcpy(in, v, sizeof(int64_t) * (size_t)n);
-  MPI_Allreduce(in, v, n, MPI_INT64_T, MPI_SUM, nfcs_cpu_comm); /* integers: the order does not matter */
-  free(in);
+  MPI_Allreduce(MPI_IN_PLACE, v, n, MPI_INT64_T, MPI_SUM, nfcs_cpu_comm); /* integers: the order does not matter */
   nfcs_procs_account(wall() - t0, (double)n * 8.0);
   return NFCS_OK;
 }
@@ -114,9 +138,10 @@ static int m_gatherv(const void *mine, int64_t count, size_t elem, void *all, in
   int *counts = NULL, *displs = NULL;
   int rc = layout(count, &counts, &displs);
   if (!rc) {
-    MPI_Datatype t = elem_type(elem);
+    int temp;
+  MPI_Datatype t = elem_type(elem, &temp);
     MPI_Gatherv(mine, (int)count, t, all, counts, displs, t, root, nfcs_cpu_comm);
-    MPI_Type_free(&t);
+    elem_type_done(&t, temp);
   }
   free(counts);
   free(displs);
@@ -129,9 +154,10 @@ static int m_allgatherv(const void *mine, int64_t count, size_t elem, void *all)
   int *counts = NULL, *displs = NULL;
   int rc = layout(count, &counts, &displs);
   if (!rc) {
-    MPI_Datatype t = elem_type(elem);
+    int temp;
+  MPI_Datatype t = elem_type(elem, &temp);
     MPI_Allgatherv(mine, (int)count, t, all, counts, displs, t, nfcs_cpu_comm);
-    MPI_Type_free(&t);
+    elem_type_done(&t, temp);
   }
   free(counts);
   free(displs);
@@ -156,9 +182,10 @@ static int m_allgather_known(const void *mine, const int64_t *counts, size_t ele
     known_displs[r] = (int)off;
     off += counts[r];
   }
-  MPI_Datatype t = elem_type(elem);
+  int temp;
+  MPI_Datatype t = elem_type(elem, &temp);
   MPI_Allgatherv(mine, known_counts[MPI_OPS.rank], t, all, known_counts, known_displs, t, nfcs_cpu_comm);
-  MPI_Type_free(&t);
+  elem_type_done(&t, temp);
   nfcs_procs_account(wall() - t0, (double)counts[MPI_OPS.rank] * (double)elem * (P - 1));
   return NFCS_OK;
 }
@@ -174,6 +201,11 @@ static int m_sendrecv(const void *sbuf, size_t sbytes, int dest, void *rbuf, siz
 static void m_abort(int status) { MPI_Abort(MPI_COMM_WORLD, status); }
 
 static void m_finalize(void) {
+  for (int i = 0; i < ntypes; i++) MPI_Type_free(&type_of[i]);
+  ntypes = 0;
+  free(sum_buf);
+  sum_buf = NULL;
+  sum_cap = 0;
   free(known_counts);
   free(known_displs);
   known_counts = known_displs = NULL;
