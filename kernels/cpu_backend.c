@@ -125,8 +125,9 @@ static int cpu_fft_create(void *self, const nfcs_grid *g, nfcs_real *phys, nfcs_
   for (int a = 0; a < g->dim; a++) dims[a] = (int)g->n[g->dim - 1 - a]; /* C order: slowest first */
   static const unsigned flags_of[] = {FFTW_ESTIMATE, FFTW_MEASURE, FFTW_PATIENT, FFTW_EXHAUSTIVE};
   unsigned flags = flags_of[c->ctx->fft_planner & 3];
-  /* several processes: every plan by estimate, so that a grid each of them holds whole (a line)
-   * is transformed with the same plan, to the same bits, everywhere (timed plans may differ) */
+  /* several processes: every plan by estimate.  Timed plans of the distributed transform were
+   * seen to differ from run to run in the last bits (and a run on P processes must repeat bit for
+   * bit), and a grid each process holds whole (a line) must be transformed alike everywhere. */
   if (nfcs_cpu_mpi_size() > 1) flags = FFTW_ESTIMATE;
   pthread_mutex_lock(&planner_lock);
 #ifdef _OPENMP

@@ -81,11 +81,8 @@ int nfcs_cpu_fft_mpi_plan(nfcs_cpu *c, const nfcs_grid *g, nfcs_real *phys, nfcs
                           void *inv) {
   ptrdiff_t n[3];
   for (int a = 0; a < g->dim; a++) n[a] = (ptrdiff_t)g->n[g->dim - 1 - a];
-  /* Planned by FFTW's estimate, not by timing: measured plans of the distributed transform were
-   * seen to differ from run to run (and between a run with wisdom and one without) in the last bits
-   * of the result, and a run on P processes must be reproducible bit for bit.  Every process plans
-   * with the same wisdom (FFTW-MPI asks for it). */
-  flags = FFTW_ESTIMATE;
+  /* (flags: FFTW_ESTIMATE under mpirun, cpu_backend.c says why.)  Every process plans with the
+   * same wisdom (FFTW-MPI asks for it). */
   FFTWM(broadcast_wisdom)(nfcs_cpu_comm);
   *(nfcs_cpu_plan *)fwd = FFTWM(plan_many_dft)(g->dim, n, 1, FFTW_MPI_DEFAULT_BLOCK, FFTW_MPI_DEFAULT_BLOCK, (nfcs_cpu_cplx *)phys,
                                                 (nfcs_cpu_cplx *)spec, nfcs_cpu_comm, FFTW_FORWARD, flags | FFTW_MPI_TRANSPOSED_OUT);

@@ -228,7 +228,6 @@ static nfcs_real *state_array(const nfcs_cgl *c) { return c->scheme->spectral_st
 
 /* ---------------------------------------------------------------- the whole grid and this process's part */
 
-static int sync_view(nfcs_cgl *c);
 
 /* An array of the grid (physical, or spectral in the grid's layout) in the whole grid's C order,
  * into dst (npts complex, host) on the first process; collective.  Distributed spectral arrays
@@ -276,16 +275,6 @@ static int take_local(nfcs_cgl *c, const nfcs_real *global, int spectral, nfcs_r
   const int rc = c->ops->memory->upload(c->be, arr, mine, g->nspec);
   free(mine);
   return rc;
-}
-
-int nfcs_cgl_get_global(nfcs_cgl *c, nfcs_real *host) {
-  NFCS_CHECK(sync_view(c));
-  return gather_global(c, c->view, 0, host);
-}
-
-int nfcs_cgl_set_global(nfcs_cgl *c, const nfcs_real *host) {
-  if (!c->g.distributed) return nfcs_cgl_set_field(c, host);
-  return nfcs_cgl_set_field(c, host + 2 * nfcs_grid_phys_base(&c->g));
 }
 
 int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host) {

@@ -72,10 +72,6 @@ NFCS_API int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host);
 /* The observable field at the current time into host memory (this process's nloc points).  Never
  * changes the trajectory (pending split-step halves are applied to a copy). */
 NFCS_API int nfcs_cgl_get_field(nfcs_cgl *c, nfcs_real *host);
-/* The same for the whole grid (npts complex): set from it on every process; gathered into host on
- * the first process (collective; host is unused elsewhere). */
-NFCS_API int nfcs_cgl_set_global(nfcs_cgl *c, const nfcs_real *host);
-NFCS_API int nfcs_cgl_get_global(nfcs_cgl *c, nfcs_real *host);
 /* The observable field in backend memory (nloc complex), valid until the field next changes. */
 NFCS_API int nfcs_cgl_view(nfcs_cgl *c, const nfcs_real **field);
 /* Fill host (g->nloc complex: this process's points) with the initial pattern of
