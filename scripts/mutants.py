@@ -108,6 +108,8 @@ MUTANTS = [
     ("mpi-checkpoint-spectral-transposed", "etdrk4's checkpoint keeps FFTW-MPI's transposed order (a restart on other P scrambles modes)",
      [("core/cgl/cgl.c", "      dst[2 * at] = all[2 * i];\n      dst[2 * at + 1] = all[2 * i + 1];",
        "      dst[2 * i] = all[2 * i];\n      dst[2 * i + 1] = all[2 * i + 1];\n      (void)at;")]),
+    ("mpi-collective-block-at-zero", "with parallel HDF5, every process writes its block of a split dataset at the start of the axis",
+     [("io/nfcs_h5.c", "off[a] = (hsize_t)h->d->offset[a], cnt[a]", "off[a] = 0, cnt[a]")]),
 ]
 
 
