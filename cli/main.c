@@ -209,6 +209,13 @@ static int load_restart(nfcs_ctx *ctx, const char *path, const nfcs_params *p, c
   return rc;
 }
 
+/* the model time a checkpoint continues from (0 without one; its checks come with the run) */
+static double restart_time(const nfcs_bundle *b, const char *path) {
+  double t = 0;
+  if (!path || nfcs_bundle_get_f64(b, "coordinator/t", &t) || !(t >= 0)) return 0;
+  return t;
+}
+
 static void print_summary(const nfcs_params *p, const nfcs_run_summary *s) {
   printf("output: %s\n", p->output.path);
   printf("  model time %.6g%s reached in %.3f s (setup %.3f s)\n", s->t_reached, s->t_start > 0 ? " (from a checkpoint)" : "",
@@ -236,7 +243,7 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
                                                                                : (nfcs_log_level)p.logging.level);
   nfcs_ctx_set_threads(ctx, (int)p.backend.threads);
   nfcs_ctx_set_fft(ctx, p.backend.fft_planner, p.backend.fft_wisdom);
-  nfcs_sink sink = {0};
+  nfcs_sink sinks[2] = {{0}}, *sink = &sinks[0], *mon = &sinks[1];
   nfcs_bundle restart = {0};
   int relayed = 0;
   char *model_text = NULL, model_hash[65] = "";
@@ -246,8 +253,10 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   /* every process reads the checkpoint (each takes its part of the state from the whole) */
   if (!rc && a->restart) rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart);
   /* the file: written by every process (parallel HDF5), or by the first one */
-  if (!rc) rc = nfcs_h5_sink_create(ctx, p.output.path, &sink);
-  if (!rc && !root && !sink.ops->collective) sink.ops->destroy(&sink.self), sink.ops = NULL;
+  if (!rc) rc = nfcs_h5_sink_create(ctx, p.output.path, sink);
+  if (!rc && !root && !sink->ops->collective) sink->ops->destroy(&sink->self), sink->ops = NULL;
+  /* live metrics: the first process's */
+  if (!rc && root && (p.monitor.listen[0] || p.monitor.textfile[0])) rc = nfcs_monitor_sink_create(ctx, &p, mon);
   {
     const int all = nfcs_procs_agree(rc);
     if (all && !rc) { /* another process failed and says why */
@@ -270,8 +279,13 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     .model_hash = model_hash,
     .model_text = model_text,
   };
+  if (root) {
+    char about[2048];
+    nfcs_run_about(&p, nfcs_ctx_threads(ctx), nfcs_procs_size(), restart_time(&restart, a->restart), about, sizeof about);
+    nfcs_log(ctx, NFCS_LOG_INFO, "run: %s", about);
+  }
   nfcs_run_summary sum;
-  rc = nfcs_run(ctx, &p, &sink, sink.ops ? 1 : 0, &opt, &sum);
+  rc = nfcs_run(ctx, &p, sink->ops ? sinks : NULL, sink->ops ? (mon->ops ? 2 : 1) : 0, &opt, &sum);
   if ((rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) && root) print_summary(&p, &sum);
 done:
   {
@@ -281,7 +295,8 @@ done:
     const int root_own = nfcs_procs_root_status(own ? rc : 0);
     if (rc && (root || (own && root_own != rc))) fail(ctx, rc);
   }
-  if (sink.ops) sink.ops->destroy(&sink.self);
+  for (int k = 0; k < 2; k++)
+    if (sinks[k].ops) sinks[k].ops->destroy(&sinks[k].self);
   nfcs_bundle_free(&restart);
   free(model_text);
   free(cmdline);

@@ -543,6 +543,18 @@ static int advance_all(run *r, double target, int *stopped) {
   return NFCS_OK;
 }
 
+/* the live state after a tick, to the sinks that watch it (live metrics) */
+static void publish(run *r, double t, float tick_ms) {
+  nfcs_live l = {.t = t, .t_end = r->T, .ticks = r->nticks, .overruns = r->overruns, .tick_s = 1e-3 * (double)tick_ms,
+                 .rate_hz = r->p->coordinator.rate_hz};
+  for (size_t i = 0; i < r->nm; i++) {
+    if (!r->op[i]->steps) continue;
+    l.module[l.nmodules] = r->op[i]->name;
+    l.steps[l.nmodules++] = r->op[i]->steps(r->m[i]);
+  }
+  nfcs_output_tick(r->out, &l);
+}
+
 /* One pass of the loop: to the next tick or output time, whichever comes first.  *stop set when
  * the run ends here (a signal, the step cap). */
 static int tick(run *r, int *stop) {
@@ -618,13 +630,18 @@ static int tick(run *r, int *stop) {
       nfcs_progress pr = {.t = t, .t_end = T, .steps = steps, .wall_s = now_s() - r->loop_start, .done = 0};
       r->opt->progress(r->opt->progress_user, &pr);
     }
-    if (p->coordinator.realtime && r->root) { /* the first process paces; the others wait for it at the next agreement */
+    const int pace = p->coordinator.realtime && r->root; /* the first process paces; the others wait for it at the next agreement */
+    const double period = 1.0 / p->coordinator.rate_hz;
+    if (pace) {
       /* absolute deadlines: an overrun is counted and the schedule skips ahead, never drifts */
-      const double period = 1.0 / p->coordinator.rate_hz, now = now_s();
+      const double now = now_s();
       if (now > r->deadline) {
         r->overruns++;
         r->deadline += period * ceil((now - r->deadline) / period);
       }
+    }
+    publish(r, t, r->tick_ms[r->nticks - 1]);
+    if (pace) {
       sleep_until(r->deadline);
       r->deadline += period;
     }
@@ -701,6 +718,30 @@ static void summarise(run *r) {
 
 /* ---------------------------------------------------------------- the run */
 
+void nfcs_run_about(const nfcs_params *p, int threads, int processes, double t_start, char *line, size_t len) {
+  size_t nreg, o = 0;
+  const nfcs_module_type *const *reg = nfcs_modules(&nreg);
+#define ADD(...) (o += (size_t)snprintf(line + o, o < len ? len - o : 0, __VA_ARGS__), o = o < len ? o : len)
+  line[0] = '\0';
+  int k = 0;
+  for (size_t i = 0; i < nreg; i++) {
+    if (!p->present[i]) continue;
+    char phrase[256];
+    if (reg[i]->about) reg[i]->about(p, phrase, sizeof phrase);
+    else snprintf(phrase, sizeof phrase, "%s", reg[i]->name);
+    ADD("%s%s", k++ ? " + " : "", phrase);
+  }
+  static const char *const reg_names[] = {"proportional", "none", "phase_feedback"};
+  const int rt = p->regulator.type;
+  const int by_default = !p->origin[nfcs_param_index(nfcs_param_find("regulator.type", NULL))];
+  ADD("; regulator %s%s", rt >= 0 && rt < 3 ? reg_names[rt] : "?",
+      rt == NFCS_REG_PROPORTIONAL && by_default ? " (the default; regulator.type: none turns it off)" : "");
+  ADD("; backend %s, %d thread%s, %d process%s", p->backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu", threads, threads == 1 ? "" : "s",
+      processes, processes == 1 ? "" : "es");
+  ADD("; t %g -> %g; output %s", t_start, p->run.t_end, p->output.path);
+#undef ADD
+}
+
 int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,
              nfcs_run_summary *sum) {
   memset(sum, 0, sizeof *sum);
@@ -714,7 +755,7 @@ int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int ns
      * gathering path otherwise; NFCS_MPI_GATHER=1 asks for it: the first process writes alone) */
     const char *gather = getenv("NFCS_MPI_GATHER");
     int mine = nsinks > 0 && !(gather && !strcmp(gather, "1"));
-    for (int k = 0; k < nsinks; k++) mine &= sinks[k].ops->collective;
+    for (int k = 0; k < nsinks; k++) mine &= sinks[k].ops->collective || sinks[k].ops->no_data;
     int any_not = !mine;
     nfcs_procs()->max_int(&any_not, 1);
     r->collective = !any_not;

@@ -53,6 +53,9 @@ typedef struct nfcs_module_type {
    * removing it keeps the model hash, a restart and a continued file */
   int observer;
 
+  /* optional: what the config asks of it, in a phrase for the run's start line ("field 2D
+   * 128x128, strang, dt 0.01") */
+  void (*about)(const nfcs_params *p, char *line, size_t len);
   /* optional: about how many bytes the module of this config will hold (its state, work arrays,
    * output copies), before anything is allocated: a run that would not fit is refused (71) */
   double (*memory)(const nfcs_params *p);

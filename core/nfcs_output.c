@@ -328,6 +328,16 @@ int nfcs_output_failed(nfcs_output *o) {
   return e;
 }
 
+void nfcs_output_tick(nfcs_output *o, const nfcs_live *l) {
+  for (int k = 0; k < o->nsinks; k++) {
+    if (!o->sinks[k].ops->tick) continue;
+    pthread_mutex_lock(&o->mu);
+    const int live = o->live[k] && !o->err;
+    pthread_mutex_unlock(&o->mu);
+    if (live) o->sinks[k].ops->tick(o->sinks[k].self, l);
+  }
+}
+
 int nfcs_output_max_in_flight(const nfcs_output *o) { return o->max_in_flight; }
 
 int nfcs_output_finish(nfcs_output *o, int status, const float *tick_ms, int64_t nticks, const nfcs_tick_stats *st) {

@@ -41,6 +41,9 @@ NFCS_API int nfcs_output_finish(nfcs_output *o, int status, const float *tick_ms
 NFCS_API int nfcs_output_sync(nfcs_output *o);
 /* The first error of the I/O thread so far (0 when none); non-blocking. */
 NFCS_API int nfcs_output_failed(nfcs_output *o);
+/* The live state after a tick, handed at once (on the caller's thread) to every live sink that
+ * takes it (nfcs_sink_ops.tick). */
+NFCS_API void nfcs_output_tick(nfcs_output *o, const nfcs_live *l);
 /* Queue high-water mark: the most snapshot buffers ever in flight at once. */
 NFCS_API int nfcs_output_max_in_flight(const nfcs_output *o);
 NFCS_API void nfcs_output_destroy(nfcs_output **o);

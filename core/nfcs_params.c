@@ -67,6 +67,23 @@ static const nfcs_param_def ENGINE_ROWS[] = {
   {"backend.fft_wisdom", NFCS_PT_STRING, OFF(backend.fft_wisdom), "auto", 0, 0, 0, 0, NULL, 0,
    "FFTW wisdom file reused between runs: auto ($XDG_CACHE_HOME or ~/.cache/nfcs/), a path, or '' for none"},
 
+  /* ---------------------------------------------------------------- monitoring, the result cache */
+  {"monitor.listen", NFCS_PT_STRING, OFF(monitor.listen), "", 0, 0, 0, 0, NULL, 0,
+   "serve live metrics (Prometheus text format) at http://ADDRESS/metrics while running: PORT or :PORT (loopback), HOST:PORT, "
+   "[IPv6]:PORT, *:PORT (every address); port 0 picks a free one (the start line names it); '' for none"},
+  {"monitor.textfile", NFCS_PT_STRING, OFF(monitor.textfile), "", 0, 0, 0, 0, NULL, 0,
+   "write the same text to this file (node_exporter's textfile collector: a name ending in .prom) through a temporary file and a "
+   "rename, every monitor.interval and at the end; '' for none"},
+  {"monitor.interval", NFCS_PT_REAL, OFF(monitor.interval), "1.0", 0.01, 86400, 0, 0, NULL, 0,
+   "wall seconds between textfile updates"},
+  {"cache.enabled", NFCS_PT_BOOL, OFF(cache.enabled), "true", 0, 0, 0, 0, NULL, 0,
+   "reuse or continue finished runs of the same model (docs/cache.md); --no-cache computes anyway"},
+  {"cache.dir", NFCS_PT_STRING, OFF(cache.dir), "", 0, 0, 0, 0, NULL, 0,
+   "the cache's folder: its index, FFTW wisdom and ETDRK4 coefficients (default: $XDG_CACHE_HOME/nfcs, else ~/.cache/nfcs)"},
+  {"cache.max_size", NFCS_PT_REAL, OFF(cache.max_size), "2e10", 0, 1e18, 0, 0, NULL, 0,
+   "bytes the files the cache keeps may take (its result copies and ETDRK4 coefficients); beyond it the least recently used "
+   "go first (nfcs cache prune)"},
+
   /* ---------------------------------------------------------------- upstream sections */
   {"cost_functional.w_field_energy", NFCS_PT_REAL, OFF(cost.w_field_energy), "1.0", -1e12, 1e12, 0, 0, NULL, 0, "weight of int |phi|^2 in J"},
   {"cost_functional.w_field_gradient", NFCS_PT_REAL, OFF(cost.w_field_gradient), "0.5", -1e12, 1e12, 0, 0, NULL, 0, "weight of int |grad phi|^2 in J"},
@@ -614,6 +631,14 @@ int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
     nfcs_params_error(p, diags, "output.path", "expected a file name");
     bad = 1;
   }
+  if (p->monitor.listen[0]) {
+    char host[256], err[256];
+    int port;
+    if (nfcs_listen_split(p->monitor.listen, host, sizeof host, &port, err, sizeof err)) {
+      nfcs_params_error(p, diags, "monitor.listen", "%s", err);
+      bad = 1;
+    }
+  }
   /* intervals that time can advance by: each fits into run.t_end at most so many times (smaller ones
    * would loop without advancing the clock, or queue more outputs than any run can write) */
   const struct { const char *key; double v, most; } iv[] = {
@@ -629,6 +654,34 @@ int nfcs_params_validate(const nfcs_params *p, nfcs_diags *diags) {
       bad = 1;
     }
   return bad ? NFCS_ERR_CONFIG : NFCS_OK;
+}
+
+int nfcs_listen_split(const char *s, char *host, size_t hostlen, int *port, char *err, size_t errlen) {
+  const char *colon = strrchr(s, ':'), *ps = colon ? colon + 1 : s;
+  char *end;
+  errno = 0;
+  const long v = strtol(ps, &end, 10);
+  if (!*ps || *end || errno || v < 0 || v > 65535 || !isdigit((unsigned char)*ps)) {
+    snprintf(err, errlen, "expected PORT, HOST:PORT, [IPv6]:PORT or *:PORT with a port in [0, 65535], got '%s'", s);
+    return NFCS_ERR_CONFIG;
+  }
+  *port = (int)v;
+  size_t n = colon ? (size_t)(colon - s) : 0;
+  const char *h = s;
+  if (n >= 2 && h[0] == '[' && h[n - 1] == ']') h++, n -= 2;
+  else if (n && (memchr(h, '[', n) || memchr(h, ']', n) || memchr(h, ':', n))) {
+    snprintf(err, errlen, "expected an IPv6 address in brackets ([::1]:PORT), got '%s'", s);
+    return NFCS_ERR_CONFIG;
+  }
+  if (!colon || n == 0) h = "127.0.0.1", n = 9;
+  else if (n == 1 && h[0] == '*') h = "", n = 0;
+  if (n >= hostlen) {
+    snprintf(err, errlen, "expected a host name of at most %zu characters", hostlen - 1);
+    return NFCS_ERR_CONFIG;
+  }
+  memcpy(host, h, n);
+  host[n] = '\0';
+  return NFCS_OK;
 }
 
 void nfcs_params_input_path(const nfcs_params *p, const char *path, char *out, size_t len) {

@@ -13,6 +13,7 @@ PACKAGES=(
   libfftw3-mpi-dev        # FFTW-MPI: the field's slabs
   libhdf5-openmpi-dev     # parallel HDF5 (installs beside the serial one)
   libfyaml-dev            # YAML parser
+  libmicrohttpd-dev       # the live-metrics server (monitor.listen)
   libssl-dev              # libcrypto: SHA-256 of the model (model_hash)
   libcmocka-dev           # unit tests
   libbenchmark-dev        # Google Benchmark microbenchmarks
@@ -21,6 +22,7 @@ PACKAGES=(
   python3 python3-numpy python3-h5py python3-scipy python3-matplotlib python3-pil
   python3-xarray python3-h5netcdf   # post-analysis: xarray over h5netcdf
   python3-yaml            # tests: the effective config read back as YAML
+  python3-prometheus-client curl   # tests: live metrics scraped and parsed by a real client
 )
 
 missing=()

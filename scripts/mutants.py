@@ -110,6 +110,12 @@ MUTANTS = [
        "      dst[2 * i] = all[2 * i];\n      dst[2 * i + 1] = all[2 * i + 1];\n      (void)at;")]),
     ("mpi-collective-block-at-zero", "with parallel HDF5, every process writes its block of a split dataset at the start of the axis",
      [("io/nfcs_h5.c", "off[a] = (hsize_t)h->d->offset[a], cnt[a]", "off[a] = 0, cnt[a]")]),
+    ("monitor-buckets-not-cumulative", "the latency histogram's buckets count each interval alone, not everything below le",
+     [("io/nfcs_monitor.c", "for (int i = 0; i < NBUCKETS; i++) cum[i] = (c += s.bucket[i]);", "for (int i = 0; i < NBUCKETS; i++) cum[i] = s.bucket[i] + 0 * c;")]),
+    ("monitor-label-quote-unescaped", "a double quote in a label value is written as it is",
+     [("io/nfcs_prom.c", "else if (quote && *s == '\"') puts_(b, \"\\\\\\\"\");", "else if (0) puts_(b, \"\");")]),
+    ("monitor-stale-metrics", "the live metric values stay those of the first sample",
+     [("io/nfcs_monitor.c", "    s->value[i] = ms->values[i];", "    if (!s->samples) s->value[i] = ms->values[i];")]),
 ]
 
 

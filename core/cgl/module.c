@@ -166,6 +166,15 @@ static int save(void *self, nfcs_bundle *b) { return nfcs_cgl_save(C(self), b); 
 static int restore(void *self, const nfcs_bundle *b) { return nfcs_cgl_restore(C(self), b); }
 static void summary(void *self, char *line, size_t len) { snprintf(line, len, "field: %lld steps", (long long)steps(self)); }
 
+static void about(const nfcs_params *p, char *line, size_t len) {
+  const nfcs_cgl_params *cp = nfcs_cgl_section(p);
+  char grid[64] = "";
+  for (int a = 0; a < cp->grid_size.n; a++)
+    snprintf(grid + strlen(grid), sizeof grid - strlen(grid), "%s%lld", a ? "x" : "", (long long)cp->grid_size.v[a]);
+  const nfcs_cgl_scheme_type *s = nfcs_cgl_scheme_at((size_t)cp->scheme);
+  snprintf(line, len, "field %dD %s, %s, dt %g", cp->grid_size.n, grid, s ? s->name : "?", cp->time_step);
+}
+
 static const char *const CONTROLS[] = {NFCS_CONTROL_FIELD, NULL};
 
 /* complex arrays of the grid a run holds: phi and spec, host scratch (2), controls (2), the output's
@@ -190,6 +199,7 @@ const nfcs_module_type nfcs_module_cgl = {
   .validate = nfcs_cgl_validate,
   .in_model = nfcs_cgl_in_model,
   .controls = CONTROLS,
+  .about = about,
   .memory = memory,
   .create = create,
   .destroy = destroy,

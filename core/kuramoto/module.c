@@ -186,6 +186,16 @@ static void summary(void *self, char *line, size_t len) {
   snprintf(line, len, "oscillators: %lld, %lld steps", (long long)nfcs_kuramoto_n(K(self)), (long long)steps(self));
 }
 
+static void about(const nfcs_params *p, char *line, size_t len) {
+  const nfcs_kuramoto_params *kp = nfcs_kuramoto_section(p);
+  static const char *const coupling[] = {"all_to_all", "mean_field", "matrix", "sparse"};
+  const nfcs_kuramoto_integrator_type *it = nfcs_kuramoto_integrator_at((size_t)kp->integrator);
+  char members[48] = "";
+  if (kp->ensemble > 1) snprintf(members, sizeof members, " x %lld members", (long long)kp->ensemble);
+  snprintf(line, len, "network %lld oscillators%s, %s coupling, %s, dt %g", (long long)nfcs_kuramoto_size(kp), members,
+           kp->coupling >= 0 && kp->coupling < 4 ? coupling[kp->coupling] : "?", it ? it->name : "?", kp->time_step);
+}
+
 static const char *const CONTROLS[] = {NFCS_CONTROL_OSCILLATOR, NFCS_CONTROL_OSCILLATOR_EACH, NULL};
 
 /* doubles a run holds: per oscillator of every member the phases, frequencies, four stages, sin,
@@ -211,6 +221,7 @@ const nfcs_module_type nfcs_module_kuramoto = {
   .validate = nfcs_kuramoto_validate,
   .in_model = nfcs_kuramoto_in_model,
   .controls = CONTROLS,
+  .about = about,
   .memory = memory,
   .create = create,
   .destroy = destroy,

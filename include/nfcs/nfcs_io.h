@@ -24,6 +24,13 @@ NFCS_API int nfcs_config_load_string(const char *name, const char *text, nfcs_pa
 
 /* The HDF5 sink writing the output file (docs/file-format.md) to `path`. */
 NFCS_API int nfcs_h5_sink_create(nfcs_ctx *ctx, const char *path, nfcs_sink *sink);
+/* The live-metrics sink (docs/monitoring.md): serves the Prometheus text format at
+ * http://monitor.listen/metrics and rewrites monitor.textfile every monitor.interval, from threads
+ * of its own, while the run lasts.  Best effort: when it cannot start or fails, the run goes on
+ * with a warning.  Under mpirun, the first process's alone. */
+NFCS_API int nfcs_monitor_sink_create(nfcs_ctx *ctx, const nfcs_params *p, nfcs_sink *sink);
+/* The port it serves on once open (monitor.listen with port 0 gets a free one), -1 when none. */
+NFCS_API int nfcs_monitor_port(const nfcs_sink *sink);
 /* A sink that takes nothing (benchmarks: the run's cost without a disk). */
 NFCS_API void nfcs_null_sink_create(nfcs_sink *sink);
 

@@ -57,6 +57,8 @@ typedef struct nfcs_params {
     int xdmf;
   } output;
   struct { int device; int64_t threads; int fft_planner; char fft_wisdom[NFCS_PATH_MAX]; } backend;
+  struct { char listen[NFCS_PATH_MAX]; char textfile[NFCS_PATH_MAX]; double interval; } monitor;
+  struct { int enabled; char dir[NFCS_PATH_MAX]; double max_size; } cache;
   struct {
     double w_field_energy, w_field_gradient, w_control_energy, w_coherence_penalty;
     double w_hallucinations, w_defect_density, w_coherence_loss, w_violations;
@@ -180,6 +182,11 @@ typedef struct nfcs_input_file {
   char path[NFCS_PATH_MAX];
 } nfcs_input_file;
 NFCS_API int nfcs_params_input_files(const nfcs_params *p, nfcs_input_file *files, int max);
+
+/* monitor.listen split into host and port: "PORT" and ":PORT" are the loopback (host
+ * "127.0.0.1"), "*:PORT" every address (host ""), "[V6]:PORT" and "HOST:PORT" as written.  0, or
+ * NFCS_ERR_CONFIG with what was expected in err. */
+NFCS_API int nfcs_listen_split(const char *s, char *host, size_t hostlen, int *port, char *err, size_t errlen);
 
 NFCS_EXTERN_C_END
 #endif

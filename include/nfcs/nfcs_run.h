@@ -72,6 +72,11 @@ NFCS_API int nfcs_run_check_files(const nfcs_params *p, const char *restart, int
 NFCS_API double nfcs_run_memory(const nfcs_params *p, char *detail, size_t len);
 NFCS_API int nfcs_run_check_memory(const nfcs_params *p, nfcs_diags *diags);
 
+/* What a run of p is, in one line for its start: every module's phrase (scheme, integrator, time
+ * step), the regulator (and how to turn off the default one), backend, threads, processes, the
+ * model time span and the output. */
+NFCS_API void nfcs_run_about(const nfcs_params *p, int threads, int processes, double t_start, char *line, size_t len);
+
 /* Run p to run.t_end (or from opt->restart), writing to the list of sinks (nsinks of them, at
  * most NFCS_MAX_SINKS; 0 for none). */
 NFCS_API int nfcs_run(nfcs_ctx *ctx, const nfcs_params *p, const nfcs_sink *sinks, int nsinks, const nfcs_run_options *opt,

@@ -36,6 +36,17 @@ typedef struct nfcs_tick_stats {
 } nfcs_tick_stats;
 
 struct nfcs_bundle;
+/* The live state of a run after each tick (the live-metrics sink's view of it). */
+typedef struct nfcs_live {
+  double t, t_end;            /* model time reached, and the run's end */
+  int64_t ticks, overruns;    /* ticks done by this run (a restart counts its own), overruns so far */
+  double tick_s;              /* the work time of the tick just ended, seconds */
+  double rate_hz;             /* the coordinator's target rate */
+  int nmodules;               /* modules that take steps, registry order */
+  const char *module[NFCS_MAX_MODULES];
+  int64_t steps[NFCS_MAX_MODULES];
+} nfcs_live;
+
 
 /* Every call of a sink comes from one thread (the coordinator's I/O thread; a collective sink's
  * while the coordinator waits for it); the data of a call is valid for its duration.
@@ -64,6 +75,10 @@ typedef struct nfcs_sink_ops {
    * processes in the same order); 0 when the first process alone has it and gets whole datasets
    * (gathered). */
   int collective;
+  /* 1: the sink reads no dataset's data (it counts snapshots and reads the metrics' values, which
+   * every process holds whole): under mpirun it runs on the first process alone, beside either
+   * kind of file sink, and is left out of the choice between them */
+  int no_data;
   int (*open)(void *self, const nfcs_run_info *info);
   int (*snapshot)(void *self, const nfcs_snapshot *s);
   int (*metrics)(void *self, const nfcs_metrics_sample *m);
@@ -71,6 +86,9 @@ typedef struct nfcs_sink_ops {
   int (*checkpoint)(void *self, const struct nfcs_bundle *b, double t);
   /* the work time of every tick and its statistics (/coordinator) */
   int (*timing)(void *self, const float *tick_ms, int64_t n, const nfcs_tick_stats *st);
+  /* The exception to the one thread: called on the coordinator's thread at the end of every tick
+   * with the live state; it must return at once (copy what it needs under a lock of its own). */
+  void (*tick)(void *self, const nfcs_live *l);
   /* status: the run's outcome (0 success); the file is finished and closed either way */
   int (*close)(void *self, int status);
   void (*destroy)(void **self);
