@@ -1,5 +1,6 @@
 /* The nfcs command: run, validate, info. */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -14,9 +15,10 @@ int nfcs_cmd_bench(int argc, char **argv);
 
 static void usage(FILE *f) {
   fprintf(f,
-          "usage: nfcs run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE]... [--restart CHECKPOINT.h5] [--threads N] [--quiet]\n"
+          "usage: nfcs run CONFIG.yaml [-o OUT.h5] [--set KEY=VALUE]... [--restart CHECKPOINT.h5] [--threads N] [--quiet] [--no-cache]\n"
           "       nfcs validate CONFIG.yaml [--set KEY=VALUE]...\n"
           "       nfcs info [--params [--markdown]] [FILE.h5]\n"
+          "       nfcs cache list|prune [--dir DIR] [--max-size BYTES]\n"
           "       nfcs bench [--grid 128,256,...] [--scheme strang,etdrk4,upstream] [--threads 1,2] [--dim 2]\n"
           "                  [--min-time S] [--planner measure]\n"
           "       nfcs --version | --help\n"
@@ -43,6 +45,7 @@ typedef struct cli_args {
   const char *restart;
   int threads;  /* -1: not given */
   int quiet;
+  int no_cache;
   int params, markdown;
   const char *file;
 } cli_args;
@@ -82,6 +85,8 @@ static int parse_args(int argc, char **argv, cli_args *a) {
         return NFCS_ERR_USAGE;
       }
       a->threads = (int)t;
+    } else if (!strcmp(s, "--no-cache")) {
+      a->no_cache = 1;
     } else if (!strcmp(s, "--quiet") || !strcmp(s, "-q")) {
       a->quiet = 1;
     } else if (!strcmp(s, "--params")) {
@@ -248,10 +253,37 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   int relayed = 0;
   char *model_text = NULL, model_hash[65] = "";
   char *cmdline = join_argv(argc, argv);
+  /* the cache: prepared data (coefficients, FFTW wisdom) always where it is on; finished runs
+   * reused or continued unless --no-cache, a --restart or mpirun says otherwise */
+  char cache_dir[NFCS_PATH_MAX] = "", result_key[65] = "";
+  nfcs_cache_default_dir(&p, cache_dir, sizeof cache_dir);
+  nfcs_ctx_set_cache(ctx, cache_dir, p.cache.enabled ? p.cache.max_size : 0); /* the wisdom's place either way */
+  if (!p.cache.enabled) cache_dir[0] = '\0';
+  const int results = cache_dir[0] && !a->no_cache && !a->restart && nfcs_procs_size() == 1;
+  const char *restart_path = a->restart;
+  nfcs_cache_plan plan = {0};
   rc = nfcs_ctx_use_backend(ctx, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu");
   if (!rc) rc = nfcs_model_describe(ctx, &p, &model_text, model_hash);
+  if (!rc && cache_dir[0] && !a->no_cache && nfcs_procs_size() == 1)
+    rc = nfcs_result_key(&p, model_hash, p.backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu", nfcs_ctx_threads(ctx), 1, result_key);
+  if (!rc && results) {
+    rc = nfcs_cache_consult(ctx, cache_dir, &p, result_key, &plan);
+    if (!rc && (plan.verdict == NFCS_CACHE_UP_TO_DATE || plan.verdict == NFCS_CACHE_REUSED)) {
+      if (plan.verdict == NFCS_CACHE_REUSED && nfcs_cache_record(ctx, cache_dir, &p, result_key, p.run.t_end))
+        nfcs_log(ctx, NFCS_LOG_WARNING, "%s", nfcs_error_message(ctx));
+      printf("output: %s\n  %s: the same run (t = %.10g) %s; nothing computed (--no-cache computes it again)\n", p.output.path,
+             plan.verdict == NFCS_CACHE_UP_TO_DATE ? "up to date" : "reused",
+             p.run.t_end, plan.verdict == NFCS_CACHE_UP_TO_DATE ? "is in this file already" : "copied from the cache's");
+      if (plan.verdict == NFCS_CACHE_REUSED) printf("  from %s\n", plan.source);
+      goto done;
+    }
+    if (!rc && plan.verdict == NFCS_CACHE_CONTINUED) {
+      nfcs_log(ctx, NFCS_LOG_INFO, "cache: continued from t = %.10g (the finished run %s)", plan.t_from, plan.source);
+      restart_path = plan.restart;
+    }
+  }
   /* every process reads the checkpoint (each takes its part of the state from the whole) */
-  if (!rc && a->restart) rc = load_restart(ctx, a->restart, &p, model_text, model_hash, &restart);
+  if (!rc && restart_path) rc = load_restart(ctx, restart_path, &p, model_text, model_hash, &restart);
   /* the file: written by every process (parallel HDF5), or by the first one */
   if (!rc) rc = nfcs_h5_sink_create(ctx, p.output.path, sink);
   if (!rc && !root && !sink->ops->collective) sink->ops->destroy(&sink->self), sink->ops = NULL;
@@ -275,18 +307,25 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
     .progress = cli_progress_update,
     .progress_user = &prog,
     .stop = &g_stop,
-    .restart = a->restart ? &restart : NULL,
+    .restart = restart_path ? &restart : NULL,
     .model_hash = model_hash,
     .model_text = model_text,
   };
   if (root) {
     char about[2048];
-    nfcs_run_about(&p, nfcs_ctx_threads(ctx), nfcs_procs_size(), restart_time(&restart, a->restart), about, sizeof about);
+    nfcs_run_about(&p, nfcs_ctx_threads(ctx), nfcs_procs_size(), restart_time(&restart, restart_path), about, sizeof about);
     nfcs_log(ctx, NFCS_LOG_INFO, "run: %s", about);
   }
   nfcs_run_summary sum;
   rc = nfcs_run(ctx, &p, sink->ops ? sinks : NULL, sink->ops ? (mon->ops ? 2 : 1) : 0, &opt, &sum);
-  if ((rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) && root) print_summary(&p, &sum);
+  if ((rc == NFCS_OK || rc == NFCS_ERR_INTERRUPTED) && root) {
+    print_summary(&p, &sum);
+    if (plan.verdict == NFCS_CACHE_CONTINUED) printf("  continued from t = %.10g: the cached run %s\n", plan.t_from, plan.source);
+  }
+  /* a finished run is a result: into the cache's index */
+  if (!rc && result_key[0] && sum.t_reached >= p.run.t_end - 1e-9 * fmax(1.0, p.run.t_end) &&
+      nfcs_cache_record(ctx, cache_dir, &p, result_key, p.run.t_end))
+    nfcs_log(ctx, NFCS_LOG_WARNING, "%s (the run is fine; only the cache missed it)", nfcs_error_message(ctx));
 done:
   {
     /* distributed: the first process tells what it met; another one an error of its own, unless the
@@ -318,6 +357,40 @@ static int cmd_validate(const cli_args *a) {
 
 static int nfcs_main(int argc, char **argv);
 
+/* nfcs cache list|prune [--dir DIR] [--max-size BYTES] */
+static int cmd_cache(int argc, char **argv) {
+  const char *what = argc > 0 ? argv[0] : "";
+  char dir[NFCS_PATH_MAX] = "";
+  double max = -1;
+  static nfcs_params p; /* the defaults: where the cache is when no config says */
+  nfcs_params_defaults(&p);
+  nfcs_cache_default_dir(&p, dir, sizeof dir);
+  for (int i = 1; i < argc; i++) {
+    char *end = NULL;
+    if (!strcmp(argv[i], "--dir") && i + 1 < argc) snprintf(dir, sizeof dir, "%s", argv[++i]);
+    else if (!strcmp(argv[i], "--max-size") && i + 1 < argc && (max = strtod(argv[++i], &end), *end == '\0') && max >= 0) continue;
+    else {
+      fprintf(stderr, "nfcs: cache: unexpected '%s'\nusage: nfcs cache list|prune [--dir DIR] [--max-size BYTES]\n", argv[i]);
+      return NFCS_ERR_USAGE;
+    }
+  }
+  if (strcmp(what, "list") != 0 && strcmp(what, "prune") != 0) {
+    fprintf(stderr, "usage: nfcs cache list|prune [--dir DIR] [--max-size BYTES]\n");
+    return NFCS_ERR_USAGE;
+  }
+  if (!dir[0]) {
+    fprintf(stderr, "nfcs: cache: no folder (set --dir, XDG_CACHE_HOME or HOME)\n");
+    return NFCS_ERR_USAGE;
+  }
+  nfcs_ctx *ctx = NULL;
+  int rc = nfcs_ctx_create(&ctx);
+  if (rc) return rc;
+  rc = !strcmp(what, "list") ? nfcs_cache_list(ctx, dir, stdout) : nfcs_cache_prune(ctx, dir, max >= 0 ? max : p.cache.max_size, stdout);
+  if (rc) fail(ctx, rc);
+  nfcs_ctx_destroy(&ctx);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   /* under mpirun: MPI, and every process runs the command (only the first one speaks for all) */
   char why[256];
@@ -346,6 +419,7 @@ static int nfcs_main(int argc, char **argv) {
     return 0;
   }
   if (argc >= 2 && !strcmp(argv[1], "bench")) return nfcs_cmd_bench(argc - 2, argv + 2);
+  if (argc >= 2 && !strcmp(argv[1], "cache")) return cmd_cache(argc - 2, argv + 2);
   cli_args a;
   if (parse_args(argc, argv, &a)) {
     usage(stderr);

@@ -13,6 +13,8 @@ struct nfcs_ctx {
   int threads;
   int fft_planner;            /* NFCS_PLAN_* */
   char fft_wisdom[NFCS_PATH_MAX];
+  char cache_dir[NFCS_PATH_MAX]; /* the cache's folder ("" : none): FFTW wisdom (auto), coefficients */
+  double cache_max;              /* bytes its own files may take */
   const nfcs_backend_type *backend_type;
   const nfcs_backend_ops *ops;
   void *backend;
@@ -24,5 +26,12 @@ struct nfcs_ctx {
   char err_msg[1024];
   char err_origin[256];
 };
+
+/* The cache's own files (core/nfcs_cache.c): an entry of `kind` ("coefficients") for the exact text
+ * `key` of what it depends on.  load: 1 with buf filled when a whole entry of that key and length
+ * is there, else 0 (buf then undefined).  store: best effort (a failure costs the next run the
+ * computation, nothing else). */
+int nfcs_cache_load(const nfcs_ctx *ctx, const char *kind, const char *key, void *buf, size_t bytes);
+void nfcs_cache_store(const nfcs_ctx *ctx, const char *kind, const char *key, const void *buf, size_t bytes);
 
 #endif

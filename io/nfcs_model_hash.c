@@ -29,7 +29,7 @@ int nfcs_sha256_hex(const void *data, size_t len, char hex[65]) {
 }
 
 /* SHA-256 of a file's contents; errno is kept when it cannot be read */
-static int file_sha256(const char *path, char hex[65]) {
+int nfcs_sha256_file(const char *path, char hex[65]) {
   FILE *f = fopen(path, "rb");
   if (!f) return -1;
   EVP_MD_CTX *md = EVP_MD_CTX_new();
@@ -72,7 +72,7 @@ int nfcs_model_describe(nfcs_ctx *ctx, const nfcs_params *p, char **text, char h
   free(base);
   for (int i = 0; i < nf; i++) {
     char hex[65];
-    if (file_sha256(files[i].path, hex) != 0) {
+    if (nfcs_sha256_file(files[i].path, hex) != 0) {
       const int err = errno;
       free(out);
       NFCS_ERROR(ctx, NFCS_ERR_NOINPUT, "%s: cannot open %s: %s", files[i].key, files[i].path, strerror(err));

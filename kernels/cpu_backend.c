@@ -50,7 +50,8 @@ static void wisdom_path(const nfcs_ctx *ctx, char *out, size_t len) {
   }
   const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
   char dir[NFCS_PATH_MAX];
-  if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/nfcs", xdg);
+  if (ctx->cache_dir[0]) snprintf(dir, sizeof dir, "%s", ctx->cache_dir); /* the run's cache.dir */
+  else if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/nfcs", xdg);
   else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/nfcs", home);
   else return;
   /* create the folder and every missing parent quietly (XDG_CACHE_HOME need not exist yet); no

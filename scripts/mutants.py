@@ -114,6 +114,12 @@ MUTANTS = [
      [("io/nfcs_monitor.c", "for (int i = 0; i < NBUCKETS; i++) cum[i] = (c += s.bucket[i]);", "for (int i = 0; i < NBUCKETS; i++) cum[i] = s.bucket[i] + 0 * c;")]),
     ("monitor-label-quote-unescaped", "a double quote in a label value is written as it is",
      [("io/nfcs_prom.c", "else if (quote && *s == '\"') puts_(b, \"\\\\\\\"\");", "else if (0) puts_(b, \"\");")]),
+    ("cache-size-not-digest", "the result cache trusts a file of the recorded size without reading its digest",
+     [("io/nfcs_result_cache.c", "  return !nfcs_sha256_file(path, hex) && !strcmp(hex, digest);", "  (void)hex, (void)digest;\n  return 1;")]),
+    ("cache-continue-off-grid", "the result cache continues a shorter run whatever its end (between snapshots too)",
+     [("io/nfcs_result_cache.c", "  return t > 0 && p->output.snapshot_interval > 0 && on_grid(", "  return t > 0 ? 1 : on_grid(")]),
+    ("cache-coefficients-unchecked", "a kept coefficient file is used without its checksum",
+     [("core/nfcs_cache.c", "fgetc(f) == EOF && fnv1a(buf, bytes, FNV0) == hdr[2];", "fgetc(f) == EOF;")]),
     ("monitor-stale-metrics", "the live metric values stay those of the first sample",
      [("io/nfcs_monitor.c", "    s->value[i] = ms->values[i];", "    if (!s->samples) s->value[i] = ms->values[i];")]),
 ]

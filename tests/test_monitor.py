@@ -222,7 +222,7 @@ s = socket.socket()
 s.bind(("127.0.0.1", 0))
 s.listen(1)
 taken = s.getsockname()[1]
-p = run(["run", config("taken", t_end=0.3, realtime="false", listen=f"127.0.0.1:{taken}")], check=None)
+p = run(["run", config("taken", t_end=0.3, realtime="false", listen=f"127.0.0.1:{taken}"), "--no-cache"], check=None)
 c.check(p.returncode == 0 and "monitor.listen" in p.stderr and "warning" in p.stderr.lower(),
         f"a taken port is a warning and the run goes on (exit {p.returncode}): {p.stderr[-400:]}")
 s.close()

@@ -4,6 +4,7 @@
  * per Fourier mode in the final stage. */
 #include <complex.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "cgl_impl.h"
@@ -19,13 +20,38 @@ static int init(nfcs_cgl *c) {
   return NFCS_OK;
 }
 
+static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, nfcs_real *host);
+
+/* The coefficients of step h: from the cache when an earlier run computed the same ones
+ * (1.4-1.8 s of set-up at 1024^2 otherwise), else computed and kept there. */
 static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) {
   const size_t n = c->g.nspec; /* this process's modes */
   const double inv_n = 1.0 / (double)c->g.npts;
   for (int a = 0; a < 6; a++)
     if (!s->arr[a]) NFCS_CHECK(nfcs_cgl_alloc_array(c, &s->arr[a]));
-  nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * n * 6);
+  const size_t bytes = sizeof(nfcs_real) * 2 * n * 6;
+  nfcs_real *host = malloc(bytes);
   if (!host) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory computing step coefficients");
+  /* what they depend on, exactly (%a: every bit of a double): the cache's key */
+  const nfcs_grid *g = &c->g;
+  char key[768];
+  snprintf(key, sizeof key,
+           "nfcs %s etdrk4 coefficients: real %zu bytes, %d contour points, h %a, c1 %a, dealias %d; grid %dD n %lld %lld %lld, L %a %a "
+           "%a; modes %zu of %zu, layout axes %d %d %d, n %lld %lld %lld, offset %lld",
+           NFCS_VERSION, sizeof(nfcs_real), ETD_M, h, c->c1, c->dealias, g->dim, (long long)g->n[0], (long long)g->n[1], (long long)g->n[2], g->L[0],
+           g->L[1], g->L[2], n, g->npts, g->spec_axis[0], g->spec_axis[1], g->spec_axis[2], (long long)g->spec_n[0],
+           (long long)g->spec_n[1], (long long)g->spec_n[2], (long long)g->spec_offset);
+  const int cached = nfcs_cache_load(c->ctx, "coefficients", key, host, bytes);
+  if (!cached) compute(c, h, n, inv_n, host);
+  int rc = NFCS_OK;
+  for (int a = 0; a < 6 && !rc; a++) rc = c->ops->memory->upload(c->be, s->arr[a], host + (size_t)a * 2 * n, n);
+  if (!rc && !cached) nfcs_cache_store(c->ctx, "coefficients", key, host, bytes);
+  free(host);
+  return rc;
+}
+
+/* the six arrays of step h into host (E, E/2, Q, f1, f2, f3; each n complex values) */
+static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, nfcs_real *host) {
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < n; i++) {
     const double keep = nfcs_grid_dealias_keep(&c->g, i, c->dealias) ? 1.0 : 0.0;
@@ -46,10 +72,6 @@ static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) {
       host[(size_t)a * 2 * n + 2 * i + 1] = (nfcs_real)cimag(v[a]);
     }
   }
-  int rc = NFCS_OK;
-  for (int a = 0; a < 6 && !rc; a++) rc = c->ops->memory->upload(c->be, s->arr[a], host + (size_t)a * 2 * n, n);
-  free(host);
-  return rc;
 }
 
 /* v = FFT(phi) / npts */

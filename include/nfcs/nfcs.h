@@ -20,6 +20,7 @@
 #include "nfcs_base.h"
 #include "nfcs_bench.h"
 #include "nfcs_bundle.h"
+#include "nfcs_cache.h"
 #include "nfcs_cgl.h"
 #include "nfcs_data.h"
 #include "nfcs_grid.h"

@@ -56,6 +56,8 @@ NFCS_API int nfcs_model_describe(nfcs_ctx *ctx, const nfcs_params *p, char **tex
 NFCS_API void nfcs_model_difference(const char *theirs, const char *ours, const char *where, char *why, size_t len);
 /* Hex SHA-256 of a buffer; 0 on success. */
 NFCS_API int nfcs_sha256_hex(const void *data, size_t len, char hex[65]);
+/* Hex SHA-256 of a file's contents; 0 on success, -1 with errno when it cannot be read. */
+NFCS_API int nfcs_sha256_file(const char *path, char hex[65]);
 
 /* Describe a run file (output or checkpoint) for people on f: provenance, model, snapshots, every
  * metric series with its range, the coordinator's timing (`nfcs info FILE`).  Returns 0, or the
