@@ -16,7 +16,7 @@ CONFIG     ?= configs/default.yaml
 OUT        ?= out/default.h5
 CTEST_ARGS ?=
 
-.PHONY: all deps configure build run test test-sanitize test-single test-tsan fuzz fuzz-build fuzz-ci mutants bench clean help
+.PHONY: all deps configure build run test test-sanitize test-single test-tsan fuzz fuzz-build fuzz-ci mutants bench bench-compare clean help
 
 all: build
 
@@ -105,6 +105,13 @@ mutants: deps
 
 bench: build
 	$(BUILD)/bench/nfcs_microbench --benchmark_min_time=0.2
+
+# the short benchmark (bench/baseline, ~10 s) against the committed baseline of this machine class
+# (bench/baselines/): printed with a warning per regression beyond 50 %, never failing on noise
+BASELINE ?= bench/baselines/vm-2core-debian12.json
+bench-compare: build
+	@bench/baseline $(BUILD)/bench-now.json $(BUILD)/nfcs && /usr/bin/python3 bench/compare $(BASELINE) $(BUILD)/bench-now.json \
+	  || echo "warning: the benchmark comparison did not run"
 
 clean:
 	rm -rf build build-san build-single build-tsan build-fuzz build-fuzz.configure.log build-mutants build.configure.log build-san.configure.log build-single.configure.log build-tsan.configure.log

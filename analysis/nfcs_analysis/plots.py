@@ -91,19 +91,41 @@ def animation(run, outdir, max_frames=60, dpi=70):
     return out
 
 
+# the metric panels: a title, the unit of the axis, and the series that share a scale (J apart from
+# H_a and the risk: they differ by orders of magnitude)
+METRIC_PANELS = [
+    ("Kuramoto coherence", "order parameter (1)", ("R", "R_global", "R_modular")),
+    ("Vortices of the field", "defects (count)", ("defect_count",)),
+    ("Field energies", "energy (model units)", ("field_energy", "gradient_energy", "control_energy")),
+    ("Hallucination number and systemic risk", "index (1)", ("hallucination_number", "systemic_risk")),
+    ("Cost functional", "J (model units)", ("J",)),
+]
+
+
+def _log_worthy(values):
+    """positive data spanning more than two decades: read on a log axis"""
+    v = np.concatenate([np.asarray(x, dtype=float).ravel() for x in values]) if values else np.array([])
+    v = v[np.isfinite(v)]
+    return v.size > 1 and np.all(v > 0) and v.max() / v.min() > 100
+
+
 def metrics(run, path, dpi=90):
-    groups = [("R", "R_global", "R_modular"), ("defect_count",), ("field_energy", "gradient_energy", "control_energy"),
-              ("hallucination_number", "systemic_risk", "J")]
     have = set(run.metric_names)
-    groups = [[m for m in g if m in have] for g in groups]
-    groups = [g for g in groups if g]
-    fig, ax = plt.subplots(len(groups), 1, figsize=(8, 2.2 * len(groups)), sharex=True, squeeze=False)
-    for a, g in zip(ax[:, 0], groups):
-        for m in g:
-            t, v = run.metric(m)
+    panels = [(title, unit, [m for m in names if m in have]) for title, unit, names in METRIC_PANELS]
+    panels = [p for p in panels if p[2]]
+    fig, ax = plt.subplots(len(panels), 1, figsize=(8, 2.4 * len(panels)), sharex=True, squeeze=False)
+    for a, (title, unit, names) in zip(ax[:, 0], panels):
+        series = [run.metric(m) for m in names]
+        for m, (t, v) in zip(names, series):
             a.plot(t, v, label=m)
-        a.legend(fontsize=7, loc="best")
-        a.grid(alpha=0.3)
+        if _log_worthy([v for _, v in series]):
+            a.set_yscale("log")
+            title += " (log scale)"
+        a.set_title(title, fontsize=9)
+        a.set_ylabel(unit, fontsize=8)
+        if len(names) > 1:
+            a.legend(fontsize=7, loc="best")
+        a.grid(alpha=0.3, which="both")
     ax[-1, 0].set_xlabel("model time")
     fig.tight_layout()
     fig.savefig(path, dpi=dpi)
