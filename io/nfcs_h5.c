@@ -422,6 +422,11 @@ static void netcdf_links(h5sink *s) {
 
 /* ---------------------------------------------------------------- the XDMF sidecar */
 
+/* where the sidecar finds snapshot k of |z| (q = 0) or arg z (q = 1): xdmf_views */
+static void xdmf_view_path(const h5sink *s, int q, hsize_t k, char *out, size_t len) {
+  snprintf(out, len, "/xdmf/%s/%06llu", base_name(q == 0 ? s->abs_path : s->arg_path), (unsigned long long)k);
+}
+
 /* A temporal collection of uniform grids whose attributes are hyperslabs of the |z| and arg z
  * companions of the dataset shown (XDMF has no compound complex type).  Rewritten after each
  * snapshot through a temporary file and a rename. */
@@ -450,7 +455,6 @@ static void write_xdmf(h5sink *s) {
     snprintf(step, sizeof step, "%.17g %.17g %.17g", ds->spacing[0], ds->spacing[1], ds->spacing[2]);
   }
   const char *name = base_name(ds->path);
-  const char *data_dims = dim == 1 ? dims + 2 : dims;
   const int prec = s->precision32 ? 4 : 8;
   fprintf(f, "<?xml version=\"1.0\" ?>\n<!-- written by nfcs: |%s| and arg(%s) of %s as a time series -->\n", name, name, base);
   fprintf(f, "<Xdmf Version=\"3.0\">\n <Domain>\n  <Grid Name=\"%s\" GridType=\"Collection\" CollectionType=\"Temporal\">\n", name);
@@ -463,18 +467,12 @@ static void write_xdmf(h5sink *s) {
     fprintf(f, "     <DataItem Dimensions=\"%d\" Format=\"XML\">%s</DataItem>\n    </Geometry>\n", d, step);
     const char *paths[2] = {s->abs_path, s->arg_path};
     for (int q = 0; q < 2; q++) {
+      char view[NFCS_PATH_MAX + 64];
+      xdmf_view_path(s, q, k, view, sizeof view);
       fprintf(f, "    <Attribute Name=\"%s\" AttributeType=\"Scalar\" Center=\"Node\">\n", base_name(paths[q]));
-      fprintf(f, "     <DataItem ItemType=\"HyperSlab\" Dimensions=\"%s\" Type=\"HyperSlab\">\n", dims);
-      if (dim == 1)
-        fprintf(f, "      <DataItem Dimensions=\"3 2\" Format=\"XML\">%llu 0 1 1 1 %s</DataItem>\n", (unsigned long long)k, data_dims);
-      else if (d == 2)
-        fprintf(f, "      <DataItem Dimensions=\"3 3\" Format=\"XML\">%llu 0 0 1 1 1 1 %s</DataItem>\n", (unsigned long long)k, dims);
-      else
-        fprintf(f, "      <DataItem Dimensions=\"3 4\" Format=\"XML\">%llu 0 0 0 1 1 1 1 1 %s</DataItem>\n", (unsigned long long)k,
-                dims);
-      fprintf(f, "      <DataItem Dimensions=\"%llu %s\" NumberType=\"Float\" Precision=\"%d\" Format=\"HDF\">%s:%s</DataItem>\n",
-              (unsigned long long)s->nsnap, data_dims, prec, base, paths[q]);
-      fprintf(f, "     </DataItem>\n    </Attribute>\n");
+      fprintf(f, "     <DataItem Dimensions=\"%s\" NumberType=\"Float\" Precision=\"%d\" Format=\"HDF\">%s:%s</DataItem>\n", dims, prec,
+              base, view);
+      fprintf(f, "    </Attribute>\n");
     }
     fprintf(f, "   </Grid>\n");
   }
@@ -924,6 +922,38 @@ static int room_for(const char *path, double bytes) {
   return avail >= 2.0 * bytes + (1 << 20);
 }
 
+/* The sidecar's view of snapshot k: |z| and arg z of that snapshot as datasets of their own
+ * (/xdmf/abs_phi/000003), virtual datasets over slot k of the series, no data copied.  ParaView's
+ * Xdmf3 readers read no hyperslab item (they take a sliced array for one of no type and skip it);
+ * a plain dataset every XDMF reader reads. */
+
+static int xdmf_views(h5sink *s, const h5set *h, hsize_t k) {
+  const int rank = h->d->rank;
+  hsize_t vdims[NFCS_MAX_RANK], sdims[NFCS_MAX_RANK + 1] = {k + 1}, start[NFCS_MAX_RANK + 1] = {k}, count[NFCS_MAX_RANK + 1] = {1};
+  for (int a = 0; a < rank; a++) vdims[a] = sdims[a + 1] = count[a + 1] = h->rest[a];
+  int bad = 0;
+  for (int q = 0; q < 2 && !bad; q++) {
+    char view[NFCS_PATH_MAX + 64];
+    xdmf_view_path(s, q, k, view, sizeof view);
+    if (H5LTpath_valid(s->file, view, 1) > 0) continue; /* a restart's earlier snapshot: the same slot */
+    /* a line is shown as a 1 x nx mesh (XDMF has no 1D co-rectilinear one): its view is [1, nx] */
+    const hid_t vspace = rank == 1 ? H5Screate_simple(2, count, NULL) : H5Screate_simple(rank, vdims, NULL), sspace = H5Screate_simple(rank + 1, sdims, NULL);
+    const hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE), lcpl = path_lcpl();
+    bad = vspace < 0 || sspace < 0 || dcpl < 0 || H5Sselect_hyperslab(sspace, H5S_SELECT_SET, start, NULL, count, NULL) < 0 ||
+          H5Pset_virtual(dcpl, vspace, ".", q == 0 ? s->abs_path : s->arg_path, sspace) < 0;
+    if (!bad) {
+      const hid_t id = H5Dcreate2(s->file, view, s->precision32 ? H5T_IEEE_F32LE : H5T_IEEE_F64LE, vspace, lcpl, dcpl, H5P_DEFAULT);
+      bad = id < 0;
+      if (id >= 0) H5Dclose(id);
+    }
+    H5Pclose(lcpl);
+    H5Pclose(dcpl);
+    H5Sclose(sspace);
+    H5Sclose(vspace);
+  }
+  return bad;
+}
+
 /* append the data of every set of a cadence (NULL data: that set has none this time) */
 static int append_sets(h5sink *s, nfcs_cadence cadence, hsize_t index, const void *const *data) {
   int bad = 0;
@@ -944,6 +974,7 @@ static int append_sets(h5sink *s, nfcs_cadence cadence, hsize_t index, const voi
         bad |= append_set(s, h, q == 0 ? h->abs_id : h->arg_id, H5T_NATIVE_DOUBLE, index, buf);
       }
       free(buf);
+      if (!bad && s->xdmf >= 0 && h == &s->set[s->xdmf]) bad |= xdmf_views(s, h, index);
     }
   }
   return bad;

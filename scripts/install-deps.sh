@@ -25,6 +25,12 @@ PACKAGES=(
   python3-prometheus-client curl   # tests: live metrics scraped and parsed by a real client
 )
 
+# --with-paraview: also ParaView and a virtual X server, for the sidecar's test (tests/test_paraview.py,
+# skipped without them) and scripts/paraview_render.py; about 0.5 GB, so not by default
+if [ "${1:-}" = "--with-paraview" ]; then
+  PACKAGES+=(paraview python3-paraview xvfb xauth)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
