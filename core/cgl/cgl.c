@@ -29,11 +29,11 @@ static void free_arr(nfcs_cgl *c, nfcs_real **p) {
   *p = NULL;
 }
 
-int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_cgl_coefs *s, double h, double growth) {
+int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_real **axis, double h, double growth) {
   for (int a = 0; a < c->g.dim; a++) {
     const int64_t n = c->g.n[a];
-    if (!s->axis[a]) {
-      NFCS_CHECK(c->ops->memory->alloc(c->be, (size_t)n, &s->axis[a]));
+    if (!axis[a]) {
+      NFCS_CHECK(c->ops->memory->alloc(c->be, (size_t)n, &axis[a]));
       c->bytes += (size_t)n * 2 * sizeof(nfcs_real);
     }
     nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * (size_t)n);
@@ -47,7 +47,7 @@ int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_cgl_coefs *s, double h, double 
       host[2 * j] = (nfcs_real)creal(v);
       host[2 * j + 1] = (nfcs_real)cimag(v);
     }
-    int rc = c->ops->memory->upload(c->be, s->axis[a], host, (size_t)n);
+    int rc = c->ops->memory->upload(c->be, axis[a], host, (size_t)n);
     free(host);
     NFCS_CHECK(rc);
   }
@@ -117,7 +117,7 @@ static int find_slot(nfcs_cgl *c, double h, nfcs_cgl_coefs **out) {
 
 /* The coefficients of a step of size h: the one place where a step size is checked and quantised,
  * for preparing and for stepping alike (so a prepared size is the size a step looks up). */
-static int coefficients(nfcs_cgl *c, double h, nfcs_cgl_coefs **out) {
+int nfcs_cgl_coefficients(nfcs_cgl *c, double h, nfcs_cgl_coefs **out) {
   const double hq = quantise(c, h);
   if (!(hq > 0) || hq > c->dt * (1 + 1e-9))
     return NFCS_ERROR(c->ctx, NFCS_ERR_SOFTWARE, "step %.17g outside (0, dt = %.17g]", h, c->dt);
@@ -126,7 +126,7 @@ static int coefficients(nfcs_cgl *c, double h, nfcs_cgl_coefs **out) {
 
 int nfcs_cgl_prepare(nfcs_cgl *c, double h) {
   nfcs_cgl_coefs *s;
-  return coefficients(c, h, &s);
+  return nfcs_cgl_coefficients(c, h, &s);
 }
 
 /* ---------------------------------------------------------------- create / destroy */
@@ -205,10 +205,12 @@ void nfcs_cgl_destroy(nfcs_cgl **pc) {
     nfcs_cgl_coefs *s = &c->slot[i];
     for (int a = 0; a < 6; a++) free_arr(c, &s->arr[a]);
     for (int a = 0; a < 3; a++)
-      if (s->axis[a]) {
-        c->ops->memory->free(c->be, s->axis[a]);
+      for (int f = 0; f < 2; f++) {
+        nfcs_real **ax = f ? &s->fused[a] : &s->axis[a];
+        if (!*ax) continue;
+        c->ops->memory->free(c->be, *ax);
         c->bytes -= (size_t)c->g.n[a] * 2 * sizeof(nfcs_real);
-        s->axis[a] = NULL;
+        *ax = NULL;
       }
   }
   if (c->view != c->phi) free_arr(c, &c->view);
@@ -330,7 +332,7 @@ int nfcs_cgl_set_control(nfcs_cgl *c, double re, double im, const nfcs_real *fie
 static int step_h(nfcs_cgl *c, double h) {
   c->view_valid = 0;
   nfcs_cgl_coefs *s;
-  NFCS_CHECK(coefficients(c, h, &s));
+  NFCS_CHECK(nfcs_cgl_coefficients(c, h, &s));
   return c->scheme->step(c, s);
 }
 

@@ -17,6 +17,7 @@ typedef struct nfcs_cgl_coefs {
   uint64_t last_use;
   nfcs_real *arr[6];   /* full-grid arrays (npts complex), e.g. the exponential integrators' */
   nfcs_real *axis[3];  /* per-axis factors (n[a] complex) of a separable multiplier */
+  nfcs_real *fused[3]; /* a second one (upstream: two half linear steps in one, L(h)), or NULL */
 } nfcs_cgl_coefs;
 
 struct nfcs_cgl {
@@ -100,7 +101,9 @@ const nfcs_cgl_ic_class *nfcs_cgl_ic_class_of(int type);
 int nfcs_cgl_alloc_array(nfcs_cgl *c, nfcs_real **p);
 /* The per-axis factors of the separable multiplier exp(h (growth - (1 + i c1) |k|^2)) / npts,
  * dealiasing folded in, into s->axis. */
-int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_cgl_coefs *s, double h, double growth);
+/* The coefficients of a step of size h (quantised; computed once, then looked up). */
+int nfcs_cgl_coefficients(nfcs_cgl *c, double h, nfcs_cgl_coefs **out);
+int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_real **axis, double h, double growth);
 /* The forcing of the current tick. */
 nfcs_forcing nfcs_cgl_forcing(const nfcs_cgl *c);
 /* The phase metrics of a 2D field in slabs (core/cgl/slab.c): this process's rows, with the two

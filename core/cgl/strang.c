@@ -14,7 +14,7 @@ static int init(nfcs_cgl *c) {
   return NFCS_OK;
 }
 
-static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) { return nfcs_cgl_separable_factors(c, s, h, 0.0); }
+static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) { return nfcs_cgl_separable_factors(c, s->axis, h, 0.0); }
 
 static int sync_view(nfcs_cgl *c) {
   if (!c->pending) return c->ops->memory->copy(c->be, c->view, c->phi, c->g.nloc);
