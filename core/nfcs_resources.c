@@ -22,7 +22,7 @@ typedef struct file_id {
   dev_t dev;
   ino_t ino;
   char canon[PATH_MAX + NFCS_PATH_MAX];
-  int output;
+  int output;     /* 1: written by the run; 2: written best effort (its folder is not required) */
 } file_id;
 
 static void identify(file_id *f) {
@@ -83,6 +83,11 @@ int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run,
     f[n].output = 1;
     nfcs_sidecar_path(p, f[n++].path, sizeof f->path);
   }
+  if (p->monitor.textfile[0]) { /* live metrics: best effort, but never over another file of the run */
+    f[n].key = "monitor.textfile";
+    f[n].output = 2;
+    snprintf(f[n++].path, sizeof f->path, "%s", p->monitor.textfile);
+  }
   /* then what is read: the config, the checkpoint continued from, the model's input files */
   if (p->config_path[0]) {
     f[n].key = "the config file";
@@ -118,6 +123,7 @@ int nfcs_run_check_files(const nfcs_params *p, const char *restart, int for_run,
   }
   if (!bad && for_run) {
     for (int i = 0; i < restart_at && f[i].output; i++) {
+      if (f[i].output == 2) continue;
       char dir[NFCS_PATH_MAX * 2];
       const int e = folder_writable(f[i].path, dir, sizeof dir);
       if (e) {

@@ -233,6 +233,16 @@ for bad in ("127.0.0.1:99999", "localhost:", "::1:9464", "host:port"):
     c.check(p.returncode == 78 and "monitor.listen" in p.stderr and ":" in p.stderr.split("error")[0],
             f"monitor.listen '{bad}' is a config error with its place (exit {p.returncode}): {p.stderr[:300]}")
 
+# ---------------------------------------------------------------- the textfile never replaces another file of the run
+cfg = config("clash", t_end=0.3, realtime="false", listen="")
+for target, what in ((cfg, "the config file"), (os.path.join(d, "clash.h5"), "output.path")):
+    p = run(["run", cfg, "--set", f"monitor.textfile={target}"], check=None)
+    c.check(p.returncode == 78 and "monitor.textfile" in p.stderr and what in p.stderr,
+            f"monitor.textfile naming {what} is refused (78) before anything is written: {p.returncode} {p.stderr[-300:]}")
+c.check(open(cfg).read().startswith("\ncgl:"), "the config is untouched")
+p = run(["run", cfg, "-q", "--no-cache", "--set", f"monitor.textfile={os.path.join(d, 'no', 'such', 'x.prom')}"], check=None)
+c.check(p.returncode == 0 and "monitor.textfile" in p.stderr, f"a textfile that cannot be written is a warning: {p.returncode} {p.stderr[-300:]}")
+
 # ---------------------------------------------------------------- under mpirun: the first process alone
 MPIRUN = shutil.which("mpirun")
 if MPIRUN and "built without MPI" not in run(["info"], check=0).stdout:

@@ -59,7 +59,8 @@ NFCS_API void nfcs_sidecar_path(const nfcs_params *p, char *out, size_t len);
 
 /* The files of a run, checked before anything is written: the output, the checkpoint, the config
  * file, the checkpoint continued from (restart, or NULL) and every input file of the model must be
- * different files, and so must the XDMF sidecar when output.xdmf asks for one (by device and
+ * different files, and so must the XDMF sidecar when output.xdmf asks for one and the live-metrics
+ * textfile when monitor.textfile names one (by device and
  * inode where they exist, else by their canonical path; the one
  * exception: the run's checkpoint may replace the one it continues from) -> NFCS_ERR_CONFIG, with
  * the key's place in the config; for_run: the folders of the output and the checkpoint exist and
