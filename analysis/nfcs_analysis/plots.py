@@ -93,12 +93,13 @@ def animation(run, outdir, max_frames=60, dpi=70):
 
 # the metric panels: a title, the unit of the axis, and the series that share a scale (J apart from
 # H_a and the risk: they differ by orders of magnitude)
+# (a panel bounded to [0, 1] stays linear, on [0, 1])
 METRIC_PANELS = [
-    ("Kuramoto coherence", "order parameter (1)", ("R", "R_global", "R_modular")),
-    ("Vortices of the field", "defects (count)", ("defect_count",)),
-    ("Field energies", "energy (model units)", ("field_energy", "gradient_energy", "control_energy")),
-    ("Hallucination number and systemic risk", "index (1)", ("hallucination_number", "systemic_risk")),
-    ("Cost functional", "J (model units)", ("J",)),
+    ("Kuramoto coherence", "order parameter (1)", ("R", "R_global", "R_modular"), (0.0, 1.02)),
+    ("Vortices of the field", "defects (count)", ("defect_count",), None),
+    ("Field energies", "energy (model units)", ("field_energy", "gradient_energy", "control_energy"), None),
+    ("Hallucination number and systemic risk", "index (1)", ("hallucination_number", "systemic_risk"), None),
+    ("Cost functional", "J (model units)", ("J",), None),
 ]
 
 
@@ -111,14 +112,16 @@ def _log_worthy(values):
 
 def metrics(run, path, dpi=90):
     have = set(run.metric_names)
-    panels = [(title, unit, [m for m in names if m in have]) for title, unit, names in METRIC_PANELS]
+    panels = [(title, unit, [m for m in names if m in have], bounds) for title, unit, names, bounds in METRIC_PANELS]
     panels = [p for p in panels if p[2]]
     fig, ax = plt.subplots(len(panels), 1, figsize=(8, 2.4 * len(panels)), sharex=True, squeeze=False)
-    for a, (title, unit, names) in zip(ax[:, 0], panels):
+    for a, (title, unit, names, bounds) in zip(ax[:, 0], panels):
         series = [run.metric(m) for m in names]
         for m, (t, v) in zip(names, series):
             a.plot(t, v, label=m)
-        if _log_worthy([v for _, v in series]):
+        if bounds:
+            a.set_ylim(*bounds)
+        elif _log_worthy([v for _, v in series]):
             a.set_yscale("log")
             title += " (log scale)"
         a.set_title(title, fontsize=9)
