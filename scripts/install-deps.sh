@@ -27,12 +27,14 @@ PACKAGES=(
 
 # --with-paraview: also ParaView and a virtual X server, for the sidecar's test (tests/test_paraview.py,
 # skipped without them) and scripts/paraview_render.py; about 0.5 GB, so not by default
+# --with-promtool: Prometheus's promtool (tests/test_monitor.py lints the live text with it where present)
 # --with-peers: XMDS2 3.1, for the peers' comparison (bench/peers/peers.py)
 for opt in "$@"; do
   case "$opt" in
     --with-paraview) PACKAGES+=(paraview python3-paraview xvfb xauth) ;;
     --with-peers) PACKAGES+=(xmds2) ;;
-    *) echo "install-deps: unknown option $opt (--with-paraview, --with-peers)" >&2; exit 64 ;;
+    --with-promtool) PACKAGES+=(prometheus) ;;   # promtool: the monitor test's strict lint of the text
+    *) echo "install-deps: unknown option $opt (--with-paraview, --with-promtool, --with-peers)" >&2; exit 64 ;;
   esac
 done
 

@@ -128,9 +128,8 @@ def promtool(text, what):
     if not PROMTOOL:
         return
     p = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True, timeout=30)
-    # promtool's lint notes (a counter's name, say) are advice; an unparsable text is an error
-    c.check("error while linting" not in (p.stdout + p.stderr) and "parse" not in (p.stdout + p.stderr).lower(),
-            f"{what}: promtool check metrics: {p.stdout}{p.stderr}")
+    # strict: no parse error and no lint note (a counter without _total, a family without HELP, ...)
+    c.check(p.returncode == 0 and not (p.stdout + p.stderr).strip(), f"{what}: promtool check metrics: exit {p.returncode} {p.stdout}{p.stderr}")
 
 
 # ---------------------------------------------------------------- a realtime run, scraped twice
