@@ -84,6 +84,11 @@ static void md_text(FILE *f, const char *s) {
   }
 }
 
+/* the row's part in a run's identity: the model (its hash), or no part of a result */
+static const char *identity(const nfcs_param_def *d) {
+  return (d->flags & NFCS_PF_MODEL) ? "model" : (d->flags & NFCS_PF_NO_RESULT) ? "not in results" : "";
+}
+
 static int params_markdown(FILE *f) {
   size_t n;
   const nfcs_param_def *t = nfcs_param_table(&n);
@@ -96,7 +101,10 @@ static int params_markdown(FILE *f) {
              "wins over the file.  Unknown keys, wrong types and values out of range are errors (exit 78).\n\n"
              "*model*: the key changes the trajectory.  Where a config uses it, it is part of the model, whose\n"
              "SHA-256 (with the contents of the input files) is the `model_hash` of the output and of the\n"
-             "checkpoint; a restart from a checkpoint of another model is refused.\n");
+             "checkpoint; a restart from a checkpoint of another model is refused.  *not in results*: the key\n"
+             "changes nothing the output file holds (where it goes, when the run ends, how it is paced, watched,\n"
+             "logged or cached), so the result cache ([cache.md](cache.md)) reuses a run whatever its value; every\n"
+             "other key is part of a result's key.\n");
   char section[64] = "";
   for (size_t i = 0; i < n; i++) {
     const nfcs_param_def *d = &t[i];
@@ -104,7 +112,7 @@ static int params_markdown(FILE *f) {
     const int sl = dot ? (int)(dot - d->key) : (int)strlen(d->key);
     if (strncmp(section, d->key, (size_t)sl) != 0 || section[sl] != '\0') {
       snprintf(section, sizeof section, "%.*s", sl, d->key);
-      fprintf(f, "\n## %s\n\n| key | type | default | range | model | meaning |\n|---|---|---|---|---|---|\n", section);
+      fprintf(f, "\n## %s\n\n| key | type | default | range | identity | meaning |\n|---|---|---|---|---|---|\n", section);
     }
     char def[256], range[256] = "";
     nfcs_param_format(&p, d, def, sizeof def);
@@ -125,7 +133,7 @@ static int params_markdown(FILE *f) {
     md_text(f, def);
     fputs("` | ", f);
     md_text(f, range);
-    fprintf(f, " | %s | ", (d->flags & NFCS_PF_MODEL) ? "model" : "");
+    fprintf(f, " | %s | ", identity(d));
     md_text(f, d->help);
     fputs(" |\n", f);
   }
@@ -160,7 +168,9 @@ int nfcs_info_params(FILE *f, int markdown) {
         snprintf(range + o, sizeof range - o, ", %d to %d coordinates", d->min_count, d->max_count);
     }
     fprintf(f, "%s\n  type: %s   default: %s%s%s%s\n  %s\n\n", d->key, type_name(d->type), def, range[0] ? "   range: " : "",
-            range, (d->flags & NFCS_PF_MODEL) ? "   model: changes the trajectory" : "", d->help);
+            range, (d->flags & NFCS_PF_MODEL) ? "   model: changes the trajectory"
+                   : (d->flags & NFCS_PF_NO_RESULT) ? "   not in results: the output file is the same whatever its value" : "",
+            d->help);
   }
   return 0;
 }

@@ -38,17 +38,9 @@ static double now_unix(void) {
 
 /* ---------------------------------------------------------------- the key */
 
-/* rows that do not change the file's data: where it goes, when it ends, how the run is watched,
- * paced and logged (the model's rows are in the model hash) */
-static int outside_key(const nfcs_param_def *d) {
-  static const char *const keys[] = {"run.t_end", "output.path", "output.checkpoint_path", "logging.level", "logging.log_metrics_interval",
-                                     "coordinator.realtime", "coordinator.rate_hz", "backend.fft_wisdom", "backend.threads", NULL};
-  if (d->flags & (NFCS_PF_MODEL | NFCS_PF_INPUT_FILE)) return 1;
-  if (!strncmp(d->key, "monitor.", 8) || !strncmp(d->key, "cache.", 6)) return 1;
-  for (int i = 0; keys[i]; i++)
-    if (!strcmp(d->key, keys[i])) return 1;
-  return 0;
-}
+/* rows outside the key: the model's (its hash stands for them) and those that change nothing the
+ * file holds (NFCS_PF_NO_RESULT) */
+static int outside_key(const nfcs_param_def *d) { return (d->flags & (NFCS_PF_MODEL | NFCS_PF_INPUT_FILE | NFCS_PF_NO_RESULT)) != 0; }
 
 int nfcs_result_key(const nfcs_params *p, const char *model_hash, const char *backend, int threads, int processes, char key[65]) {
   size_t n;

@@ -87,6 +87,8 @@ typedef enum nfcs_ptype {
 #define NFCS_PF_ICASE 2u         /* enum choices compare case-insensitively */
 #define NFCS_PF_MODEL 4u         /* the value changes the trajectory: part of the model (and its hash) */
 #define NFCS_PF_INPUT_FILE 8u    /* the value names an input file: its contents, not its name, are in the model */
+#define NFCS_PF_NO_RESULT 16u    /* changes nothing the output file holds (where it goes, when the run ends, how it is
+                                    paced, watched, logged or cached): no part of a result's key (nfcs_result_key) */
 
 typedef struct nfcs_param_def {
   const char *key;      /* dotted key, "cgl.time_step" */
