@@ -731,11 +731,12 @@ void nfcs_run_about(const nfcs_params *p, int threads, int processes, double t_s
     else snprintf(phrase, sizeof phrase, "%s", reg[i]->name);
     ADD("%s%s", k++ ? " + " : "", phrase);
   }
-  static const char *const reg_names[] = {"proportional", "none", "phase_feedback"};
-  const int rt = p->regulator.type;
-  const int by_default = !p->origin[nfcs_param_index(nfcs_param_find("regulator.type", NULL))];
-  ADD("; regulator %s%s", rt >= 0 && rt < 3 ? reg_names[rt] : "?",
-      rt == NFCS_REG_PROPORTIONAL && by_default ? " (the default; regulator.type: none turns it off)" : "");
+  const nfcs_param_def *reg_row = nfcs_param_find("regulator.type", NULL);
+  char regulator[64];
+  nfcs_param_format(p, reg_row, regulator, sizeof regulator);
+  const int by_default = !p->origin[nfcs_param_index(reg_row)];
+  ADD("; regulator %s%s", regulator,
+      p->regulator.type == NFCS_REG_PROPORTIONAL && by_default ? " (the default; regulator.type: none turns it off)" : "");
   ADD("; backend %s, %d thread%s, %d process%s", p->backend.device == NFCS_DEVICE_CUDA ? "cuda" : "cpu", threads, threads == 1 ? "" : "s",
       processes, processes == 1 ? "" : "es");
   ADD("; t %g -> %g; output %s", t_start, p->run.t_end, p->output.path);

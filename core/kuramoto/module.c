@@ -188,12 +188,13 @@ static void summary(void *self, char *line, size_t len) {
 
 static void about(const nfcs_params *p, char *line, size_t len) {
   const nfcs_kuramoto_params *kp = nfcs_kuramoto_section(p);
-  static const char *const coupling[] = {"all_to_all", "mean_field", "matrix", "sparse"};
+  char coupling[64];
+  nfcs_param_format(p, nfcs_param_find("kuramoto.coupling", NULL), coupling, sizeof coupling);
   const nfcs_kuramoto_integrator_type *it = nfcs_kuramoto_integrator_at((size_t)kp->integrator);
   char members[48] = "";
   if (kp->ensemble > 1) snprintf(members, sizeof members, " x %lld members", (long long)kp->ensemble);
   snprintf(line, len, "network %lld oscillators%s, %s coupling, %s, dt %g", (long long)nfcs_kuramoto_size(kp), members,
-           kp->coupling >= 0 && kp->coupling < 4 ? coupling[kp->coupling] : "?", it ? it->name : "?", kp->time_step);
+           coupling, it ? it->name : "?", kp->time_step);
 }
 
 static const char *const CONTROLS[] = {NFCS_CONTROL_OSCILLATOR, NFCS_CONTROL_OSCILLATOR_EACH, NULL};
