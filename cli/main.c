@@ -269,8 +269,6 @@ static int cmd_run(const cli_args *a, int argc, char **argv) {
   if (!rc && results) {
     rc = nfcs_cache_consult(ctx, cache_dir, &p, result_key, &plan);
     if (!rc && (plan.verdict == NFCS_CACHE_UP_TO_DATE || plan.verdict == NFCS_CACHE_REUSED)) {
-      if (plan.verdict == NFCS_CACHE_REUSED && nfcs_cache_record(ctx, cache_dir, &p, result_key, p.run.t_end))
-        nfcs_log(ctx, NFCS_LOG_WARNING, "%s", nfcs_error_message(ctx));
       printf("output: %s\n  %s: the same run (t = %.10g) %s; nothing computed (--no-cache computes it again)\n", p.output.path,
              plan.verdict == NFCS_CACHE_UP_TO_DATE ? "up to date" : "reused",
              p.run.t_end, plan.verdict == NFCS_CACHE_UP_TO_DATE ? "is in this file already" : "copied from the cache's");

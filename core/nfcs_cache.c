@@ -25,18 +25,6 @@ static uint64_t fnv1a(const void *data, size_t n, uint64_t h) {
 }
 #define FNV0 1469598103934665603ull
 
-/* folder and its missing parents */
-static int make_dirs(const char *path) {
-  char dir[NFCS_PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", path);
-  for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-    *slash = '\0';
-    mkdir(dir, 0755);
-    *slash = '/';
-  }
-  return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
-}
-
 void nfcs_cache_default_dir(const nfcs_params *p, char *out, size_t len) {
   const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
   if (p && p->cache.dir[0]) snprintf(out, len, "%s", p->cache.dir);
@@ -80,7 +68,7 @@ void nfcs_cache_store(const nfcs_ctx *ctx, const char *kind, const char *key, co
   if (entry_path(ctx, kind, key, path, sizeof path)) return;
   if ((double)bytes > ctx->cache_max) return; /* larger than the whole cache may be */
   snprintf(dir, sizeof dir, "%s/%s", ctx->cache_dir, kind);
-  if (make_dirs(dir)) {
+  if (nfcs_make_dirs(dir)) {
     nfcs_log(ctx, NFCS_LOG_DEBUG, "cache: cannot create %s: %s", dir, strerror(errno));
     return;
   }

@@ -1,4 +1,5 @@
 /* The context: error recording, logging, threads. */
+#include "nfcs_cache.h"
 #include "nfcs_internal.h"
 
 #include <stdarg.h>
@@ -36,6 +37,8 @@ int nfcs_ctx_create(nfcs_ctx **out) {
   ctx->threads = 0;
   ctx->fft_planner = NFCS_PLAN_MEASURE;
   snprintf(ctx->fft_wisdom, sizeof ctx->fft_wisdom, "auto");
+  nfcs_cache_default_dir(NULL, ctx->cache_dir, sizeof ctx->cache_dir); /* FFTW wisdom's folder; nothing else is kept */
+  ctx->cache_max = 0;
   ctx->owner = pthread_self();
   *out = ctx;
   return NFCS_OK;

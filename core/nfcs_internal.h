@@ -2,7 +2,11 @@
 #ifndef NFCS_INTERNAL_H
 #define NFCS_INTERNAL_H
 
+#include <errno.h>
 #include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "nfcs_base.h"
 #include "nfcs_backend.h"
@@ -26,6 +30,19 @@ struct nfcs_ctx {
   char err_msg[1024];
   char err_origin[256];
 };
+
+/* A folder and every missing parent (mkdir -p); 0, or -1 with errno.  Inline: the backends share it
+ * without calling into core. */
+static inline int nfcs_make_dirs(const char *path) {
+  char dir[NFCS_PATH_MAX];
+  if (snprintf(dir, sizeof dir, "%s", path) >= (int)sizeof dir) return errno = ENAMETOOLONG, -1;
+  for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
+    *slash = '\0';
+    mkdir(dir, 0755);
+    *slash = '/';
+  }
+  return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
+}
 
 /* The cache's own files (core/nfcs_cache.c): an entry of `kind` ("coefficients") for the exact text
  * `key` of what it depends on.  load: 1 with buf filled when a whole entry of that key and length

@@ -28,7 +28,7 @@
 #define INDEX_NAME "results.index"
 #define LOCK_NAME "results.lock"
 #define INDEX_HEADER "# nfcs result cache v1: key t_end created used size sha256 ckpt_size ckpt_sha256 output checkpoint\n"
-#define MAX_ENTRIES 4096
+#define MAX_ENTRIES 4096 /* beyond it, the least recently used entry goes */
 
 static double now_unix(void) {
   struct timespec ts;
@@ -83,7 +83,7 @@ typedef struct entry {
 typedef struct cindex {
   int fd;          /* the lock */
   char dir[NFCS_PATH_MAX];
-  int n;
+  int n, cap;
   entry *e;
 } cindex;
 
@@ -138,15 +138,30 @@ static int parse_line(char *line, entry *e) {
   return isfinite(e->t_end) && e->size >= 0 ? 0 : -1;
 }
 
-static int make_dirs(const char *path) {
-  char dir[NFCS_PATH_MAX];
-  snprintf(dir, sizeof dir, "%s", path);
-  for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-    *slash = '\0';
-    mkdir(dir, 0755);
-    *slash = '/';
+static void drop(cindex *x, int i) {
+  x->e[i] = x->e[--x->n];
+}
+
+/* e into the index: an entry of the same file replaced (the file holds e's run now), the least
+ * recently used one dropped when the index is full; -1 when out of memory */
+static int add_entry(cindex *x, const entry *e) {
+  for (int i = 0; i < x->n; i++)
+    if (!strcmp(x->e[i].output, e->output)) drop(x, i--);
+  if (x->n == MAX_ENTRIES) {
+    int old = 0;
+    for (int i = 1; i < x->n; i++)
+      if (x->e[i].used < x->e[old].used) old = i;
+    drop(x, old);
   }
-  return mkdir(dir, 0755) == 0 || errno == EEXIST ? 0 : -1;
+  if (x->n == x->cap) {
+    const int cap = x->cap ? 2 * x->cap : 16;
+    entry *m = realloc(x->e, sizeof *m * (size_t)cap);
+    if (!m) return -1;
+    x->e = m;
+    x->cap = cap;
+  }
+  x->e[x->n++] = *e;
+  return 0;
 }
 
 /* the index, locked (until index_close); an unreadable line is left out */
@@ -155,20 +170,19 @@ static int index_open(nfcs_ctx *ctx, const char *dir, cindex *x) {
   x->fd = -1;
   snprintf(x->dir, sizeof x->dir, "%s", dir);
   char path[NFCS_PATH_MAX + 32];
-  if (make_dirs(dir)) return NFCS_ERROR(ctx, NFCS_ERR_CANTCREAT, "cache.dir: cannot create %s: %s", dir, strerror(errno));
+  if (nfcs_make_dirs(dir)) return NFCS_ERROR(ctx, NFCS_ERR_CANTCREAT, "cache.dir: cannot create %s: %s", dir, strerror(errno));
   snprintf(path, sizeof path, "%s/%s", dir, LOCK_NAME);
   x->fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (x->fd < 0) return NFCS_ERROR(ctx, NFCS_ERR_CANTCREAT, "cache: cannot open %s: %s", path, strerror(errno));
   while (flock(x->fd, LOCK_EX) != 0)
     if (errno != EINTR) return NFCS_ERROR(ctx, NFCS_ERR_IO, "cache: cannot lock %s: %s", path, strerror(errno));
-  x->e = calloc(MAX_ENTRIES, sizeof *x->e);
-  if (!x->e) return NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   snprintf(path, sizeof path, "%s/%s", dir, INDEX_NAME);
   FILE *f = fopen(path, "r");
   if (!f) return NFCS_OK; /* none yet */
   char *line = malloc(4 * PATH_MAX + 1024);
+  entry e;
   while (line && fgets(line, 4 * PATH_MAX + 1024, f) && x->n < MAX_ENTRIES)
-    if (line[0] != '#' && !parse_line(line, &x->e[x->n])) x->n++;
+    if (line[0] != '#' && !parse_line(line, &e) && add_entry(x, &e)) break;
   free(line);
   fclose(f);
   return NFCS_OK;
@@ -202,10 +216,6 @@ static int index_close(nfcs_ctx *ctx, cindex *x, int write) {
   x->e = NULL;
   x->fd = -1;
   return rc;
-}
-
-static void drop(cindex *x, int i) {
-  x->e[i] = x->e[--x->n];
 }
 
 /* the file is what the entry recorded: its size, then its SHA-256 */
@@ -286,7 +296,7 @@ int nfcs_cache_consult(nfcs_ctx *ctx, const char *dir, const nfcs_params *p, con
   char ckpt[NFCS_PATH_MAX + 16];
   nfcs_checkpoint_path(p, ckpt, sizeof ckpt);
   const double T = p->run.t_end, tol = 1e-12 * fmax(1.0, fabs(T));
-  int changed = 0, exact = -1, shorter = -1;
+  int changed = 0, exact = -1, shorter = -1; /* shorter: its checkpoint checked already */
   for (int i = 0; i < x.n; i++) {
     entry *e = &x.e[i];
     if (strcmp(e->key, key) != 0) continue;
@@ -314,28 +324,36 @@ int nfcs_cache_consult(nfcs_ctx *ctx, const char *dir, const nfcs_params *p, con
   }
   if (best >= 0) {
     entry *e = &x.e[best];
-    const int whole = fabs(e->t_end - T) <= tol, same = same_file(e->output, p->output.path);
+    const int whole = best == exact, same = same_file(e->output, p->output.path);
     snprintf(plan->source, sizeof plan->source, "%s", e->output);
     plan->t_from = e->t_end;
+    e->used = now_unix();
+    changed = 1;
     if (whole && same) {
       plan->verdict = NFCS_CACHE_UP_TO_DATE;
     } else {
       /* copies into this run's places (none where the shorter run is this very file) */
       int crc = same ? 0 : copy_file(e->output, p->output.path);
-      const int have_ckpt = e->ckpt_digest[0] && intact(e->checkpoint, e->ckpt_size, e->ckpt_digest);
+      const int have_ckpt = best == shorter || (e->ckpt_digest[0] && intact(e->checkpoint, e->ckpt_size, e->ckpt_digest));
       if (!crc && have_ckpt && !same_file(e->checkpoint, ckpt)) crc = copy_file(e->checkpoint, ckpt);
       if (crc) {
         rc = NFCS_ERROR(ctx, NFCS_ERR_CANTCREAT, "cache: cannot copy the cached run %s to %s: %s (--no-cache computes it)", e->output,
                         p->output.path, strerror(errno));
       } else if (whole) {
+        /* the copy is the same bytes: into the index with the digests just checked, not read again */
         plan->verdict = NFCS_CACHE_REUSED;
+        entry copy = *e;
+        copy.created = copy.used = now_unix();
+        if (!realpath(p->output.path, copy.output)) snprintf(copy.output, sizeof copy.output, "%s", p->output.path);
+        if (!have_ckpt) copy.ckpt_digest[0] = '\0';
+        if (!realpath(ckpt, copy.checkpoint)) snprintf(copy.checkpoint, sizeof copy.checkpoint, "%s", ckpt);
+        e = NULL; /* add_entry may move the entries */
+        if (add_entry(&x, &copy)) rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
       } else {
         plan->verdict = NFCS_CACHE_CONTINUED;
         snprintf(plan->restart, sizeof plan->restart, "%s", ckpt);
       }
     }
-    e->used = now_unix();
-    changed = 1;
   }
   const int wrc = index_close(ctx, &x, changed);
   return rc ? rc : wrc;
@@ -358,15 +376,7 @@ int nfcs_cache_record(nfcs_ctx *ctx, const char *dir, const nfcs_params *p, cons
   cindex x;
   int rc = index_open(ctx, dir, &x);
   if (!rc) {
-    for (int i = 0; i < x.n; i++) /* the file holds this run now, whatever it held before */
-      if (!strcmp(x.e[i].output, e.output)) drop(&x, i--);
-    if (x.n == MAX_ENTRIES) { /* full: the least recently used entry goes */
-      int old = 0;
-      for (int i = 1; i < x.n; i++)
-        if (x.e[i].used < x.e[old].used) old = i;
-      drop(&x, old);
-    }
-    x.e[x.n++] = e;
+    if (add_entry(&x, &e)) rc = NFCS_ERROR(ctx, NFCS_ERR_NOMEM, "out of memory");
   }
   const int wrc = index_close(ctx, &x, !rc);
   return rc ? rc : wrc;

@@ -48,23 +48,12 @@ static void wisdom_path(const nfcs_ctx *ctx, char *out, size_t len) {
     snprintf(out, len, "%s", ctx->fft_wisdom);
     return;
   }
-  const char *xdg = getenv("XDG_CACHE_HOME"), *home = getenv("HOME");
-  char dir[NFCS_PATH_MAX];
-  if (ctx->cache_dir[0]) snprintf(dir, sizeof dir, "%s", ctx->cache_dir); /* the run's cache.dir */
-  else if (xdg && *xdg) snprintf(dir, sizeof dir, "%s/nfcs", xdg);
-  else if (home && *home) snprintf(dir, sizeof dir, "%s/.cache/nfcs", home);
-  else return;
-  /* create the folder and every missing parent quietly (XDG_CACHE_HOME need not exist yet); no
-   * wisdom is fine too */
-  for (char *slash = strchr(dir + 1, '/'); slash; slash = strchr(slash + 1, '/')) {
-    *slash = '\0';
-    mkdir(dir, 0755);
-    *slash = '/';
-  }
-  if (mkdir(dir, 0755) != 0 && errno != EEXIST) return;
-  if (strlen(dir) + sizeof WISDOM_NAME + 2 > len) { out[0] = '\0'; return; }
-  memcpy(out, dir, strlen(dir));
-  snprintf(out + strlen(dir), len - strlen(dir), "/%s", WISDOM_NAME);
+  /* the context's cache folder (cache.dir, else $XDG_CACHE_HOME/nfcs or ~/.cache/nfcs), made with
+   * its missing parents quietly (XDG_CACHE_HOME need not exist yet); no wisdom is fine too */
+  const char *dir = ctx->cache_dir;
+  if (!dir[0] || nfcs_make_dirs(dir)) return;
+  if (strlen(dir) + sizeof WISDOM_NAME + 2 > len) return;
+  snprintf(out, len, "%s/%s", dir, WISDOM_NAME);
 }
 
 static int cpu_available(char *why, size_t len) { (void)why; (void)len; return 1; }

@@ -34,7 +34,7 @@ NFCS_API int nfcs_result_key(const nfcs_params *p, const char *model_hash, const
 typedef enum nfcs_cache_verdict {
   NFCS_CACHE_COMPUTE = 0, /* nothing to reuse: run */
   NFCS_CACHE_UP_TO_DATE,  /* output.path holds this very run already: nothing to do */
-  NFCS_CACHE_REUSED,      /* the same run's file (and checkpoint) copied to output.path: nothing to do */
+  NFCS_CACHE_REUSED,      /* the same run's file (and checkpoint) copied to output.path, and indexed: nothing to do */
   NFCS_CACHE_CONTINUED    /* a shorter run's file and final checkpoint copied there: run from `restart` */
 } nfcs_cache_verdict;
 
