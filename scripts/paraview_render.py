@@ -5,7 +5,8 @@
 (output.xdmf: true writes RUN.xmf beside RUN.h5; scripts/install-deps.sh --with-paraview installs
 ParaView and Xvfb.)"""
 import sys
-from paraview.simple import *
+from paraview.simple import (ColorBy, GetActiveViewOrCreate, GetColorTransferFunction, GetScalarBar, Render, SaveScreenshot, Show, Text,
+                             Xdmf3ReaderS)
 r = Xdmf3ReaderS(FileName=[sys.argv[1]])
 t = r.TimestepValues[-1]
 v = GetActiveViewOrCreate("RenderView")

@@ -115,11 +115,11 @@ st = os.stat(path("b.h5"))
 with h5py.File(path("b.h5"), "r+") as f:
     f["metrics/R"][0] = 0.5
 os.utime(path("b.h5"), ns=(st.st_atime_ns, st.st_mtime_ns))
-c.check(os.stat(path("b.h5")).st_size == st.st_size, "(the change keeps the size and the mtime)")
+c.check(os.stat(path("b.h5")).st_size == st.st_size and os.stat(path("b.h5")).st_mtime_ns == st.st_mtime_ns,
+        "(the change keeps the size and the mtime)")
 p = nfcs("-o", "b.h5")
 c.check("up to date" not in p.stdout, f"a changed file is never up to date: {p.stdout}")
-c.check(sha(path("b.h5")) != sha(path("fresh.h5")) and "R" in h5py.File(path("b.h5"))["metrics"]
-        and h5py.File(path("b.h5"))["metrics/R"][0] != 0.5, "the changed file holds the run again")
+datasets_equal(path("b.h5"), path("off.h5"), "the changed file holds the run again (as computed without the cache)")
 os.remove(path("c.h5"))
 lst = subprocess.run([NFCS, "cache", "list", "--dir", cache], capture_output=True, text=True).stdout
 c.check("gone" in lst and "c.h5" in lst, f"nfcs cache list marks a file that is gone:\n{lst}")
@@ -169,6 +169,5 @@ left = os.listdir(coef)
 c.check(left == [newest], f"prune to one file's size keeps the most recently used: {left} (newest {newest})\n{pr}")
 pr = subprocess.run([NFCS, "cache", "prune", "--dir", cache, "--max-size", "0"], capture_output=True, text=True).stdout
 c.check(os.listdir(coef) == [], f"prune --max-size 0 removes every prepared file:\n{pr}")
-c.check(first > 0, "timing recorded")
 print(f"(first run {first:.3f} s)")
 c.done()

@@ -6,7 +6,6 @@ the processes cannot share (78, never a hang) and a signal (130, the file and ch
 Tolerance: 1e-12 relative (the FFTs of FFTW-MPI round differently from the serial ones; the
 reductions add in another order)."""
 import os
-import shutil
 import signal
 import subprocess
 import time
@@ -14,26 +13,21 @@ import time
 import h5py
 import numpy as np
 
-from nfcs_testlib import NFCS, SOURCE_DIR, Checker, _children, _die_with_parent, run, tmpdir, write
+from nfcs_testlib import MPI_ENV, MPIRUN, NFCS, SOURCE_DIR, Checker, _children, _die_with_parent, run, tmpdir, write
+from nfcs_testlib import mpirun as lib_mpirun
 
 c = Checker()
-MPIRUN = shutil.which("mpirun")
 if not MPIRUN:
     c.skip("no mpirun on this machine")
 if "built without MPI" in run(["info"], check=0).stdout:
     c.skip("nfcs was built without MPI (NFCS_MPI=OFF or no OpenMPI/FFTW-MPI)")
 
-ENV = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-           OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1")
+ENV = MPI_ENV  # the parallel-HDF5 path; NFCS_MPI_GATHER=1 below for the gathering one
 TOL = 1e-12
 
 
 def mpirun(P, args, check=0, timeout=120):
-    p = subprocess.run([MPIRUN, "--oversubscribe", "-n", str(P), NFCS] + list(args), capture_output=True, text=True,
-                       timeout=timeout, env=ENV, preexec_fn=_die_with_parent)
-    if check is not None and p.returncode != check:
-        raise AssertionError(f"mpirun -n {P} nfcs {' '.join(args)}: exit {p.returncode}, expected {check}\n{p.stdout}\n{p.stderr}")
-    return p
+    return lib_mpirun(P, args, check=check, timeout=timeout, env=ENV)
 
 
 def rel(a, b):

@@ -14,7 +14,7 @@ import subprocess
 import h5py
 import numpy as np
 
-from nfcs_testlib import Checker, _die_with_parent, run, tmpdir, write
+from nfcs_testlib import Checker, _die_with_parent, mpi_available, mpirun, run, tmpdir, write
 
 c = Checker()
 PVBATCH, XVFB = shutil.which("pvbatch"), shutil.which("xvfb-run")
@@ -106,15 +106,10 @@ with h5py.File(h) as f:
     c.check(f["time/t"].shape[0] == 6, f"the continued file has 6 snapshots: {f['time/t'][:]}")
 check("continued by a restart", h, x, 1e-12)
 # written by two processes (parallel HDF5 where the build has it, else gathered)
-MPIRUN = shutil.which("mpirun")
-if MPIRUN and "built without MPI" not in run(["info"], check=0).stdout:
-    env = dict(os.environ, OMPI_ALLOW_RUN_AS_ROOT="1", OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-               OMPI_MCA_btl_vader_single_copy_mechanism="none", OMPI_MCA_rmaps_base_oversubscribe="1",
-               ASAN_OPTIONS=(os.environ.get("ASAN_OPTIONS", "") + ":detect_leaks=0").lstrip(":"))
+if mpi_available():
     out = os.path.join(d, "two.h5")
     cfg = write(os.path.join(d, "two.yaml"), BASE.format(grid="[32, 24]", extent="[10.0, 8.0]", t_end=0.3, out=out, precision="float64"))
-    p = subprocess.run([MPIRUN, "--oversubscribe", "-n", "2", os.environ.get("NFCS", "nfcs"), "run", cfg, "-q", "--threads", "1"],
-                       capture_output=True, text=True, timeout=300, env=env, preexec_fn=_die_with_parent)
+    p = mpirun(2, ["run", cfg, "-q", "--threads", "1"])
     if c.check(p.returncode == 0, f"mpirun -n 2 with the sidecar: exit {p.returncode}\n{p.stderr[-1000:]}"):
         check("two processes", out, out[:-3] + ".xmf", 1e-12)
 c.done()
