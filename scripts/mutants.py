@@ -39,7 +39,13 @@ MUTANTS = [
      [("core/cgl/upstream.c", "c->ops->field->euler(c->be, c->phi, c->g.nloc, s->h, c->c3, &u)",
        "c->ops->field->euler(c->be, c->phi, c->g.nloc, c->dt, c->c3, &u)")]),
     ("cgl-strang-c3-sign", "the sign of c3 flipped in the exact nonlinear sub-step",
-     [("kernels/cpu_pointwise.c", "const nfcs_real hc3 = (nfcs_real)(-0.5 * s->c3);", "const nfcs_real hc3 = (nfcs_real)(0.5 * s->c3);")]),
+     [("kernels/cpu_pointwise.c", "const nfcs_real hc3 = (nfcs_real)(-0.5 * s->c3);", "const nfcs_real hc3 = (nfcs_real)(0.5 * s->c3);"),
+      ("kernels/cpu_pointwise.c", "local_poly_init(&P, s->h, s->c3);", "local_poly_init(&P, s->h, -s->c3);")]),
+    ("cgl-local-series-range", "the series of the local sub-step used beyond the range where it is exact",
+     [("kernels/cpu_pointwise.c", "if (P->ok && xmax <= (nfcs_real)LOCAL_X_MAX) {", "if (P->ok) {")]),
+    ("cgl-local-series-short", "the series of the local sub-step cut at 14 terms, its tail unchecked",
+     [("kernels/cpu_pointwise.c", "#define LOCAL_TERMS 20", "#define LOCAL_TERMS 14"),
+      ("kernels/cpu_pointwise.c", "P->ok = cabs(C) * tail <= 1e-17;", "P->ok = 1;")]),
     ("cgl-strang-half-nonlinear", "the fused nonlinear sub-step of Strang advances dt/2 instead of dt",
      [("core/cgl/strang.c", "ls.h = 0.5 * c->pending_h + 0.5 * h;", "ls.h = 0.25 * c->pending_h + 0.25 * h;")]),
     ("cgl-linear-c1-sign", "the sign of c1 flipped in Strang's linear multiplier",
@@ -55,9 +61,19 @@ MUTANTS = [
     ("cgl-checkpoint-drops-pending", "the checkpoint forgets Strang's pending half step",
      [("core/cgl/cgl.c", "const int64_t ints[] = {c->clock.grid_index, c->clock.steps, c->pending,",
        "const int64_t ints[] = {c->clock.grid_index, c->clock.steps, 0,")]),
-    ("metrics-gradient-energy-etdrk4", "the gradient energy of the ETDRK4 state misses its factor N",
-     [("core/cgl/cgl.c", "m->gradient_energy = c->scheme->spectral_state ? k2sum * (double)n * dV :",
-       "m->gradient_energy = c->scheme->spectral_state ? k2sum * dV :")]),
+    ("metrics-gradient-energy-etdrk4", "the gradient energy from a normalised spectrum (etdrk4's state, upstream's view) misses its factor N",
+     [("core/cgl/cgl.c", "m->gradient_energy = normalised ? k2sum * (double)n * dV :",
+       "m->gradient_energy = normalised ? k2sum * dV :")]),
+    ("metrics-upstream-k2-before-half", "upstream sums the view's spectrum before the pending half step is applied to it",
+     [("core/cgl/upstream.c",
+       "  NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, p->axis[0], p->axis[1], p->axis[2]));\n"
+       "  if (c->k2_wanted) {\n"
+       "    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &c->k2_view));\n"
+       "    c->k2_valid = 1;\n  }\n",
+       "  if (c->k2_wanted) {\n"
+       "    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &c->k2_view));\n"
+       "    c->k2_valid = 1;\n  }\n"
+       "  NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, p->axis[0], p->axis[1], p->axis[2]));\n")]),
     ("defects-drop-seam-plaquette", "plaquettes across the x seam are never counted, even where the field is periodic",
      [("core/nfcs_stencils.h", "const int ok_x = x1 != 0 || nx <= 2 ||", "const int ok_x = x1 != 0 || nx <= 2 || 0 &&")]),
     ("stencil-gradient-one-sided", "numpy.gradient's interior stencil taken one-sided (forward difference)",

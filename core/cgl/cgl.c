@@ -290,6 +290,7 @@ int nfcs_cgl_set_field(nfcs_cgl *c, const nfcs_real *host) {
 static int sync_view(nfcs_cgl *c) {
   if (c->view_valid) return NFCS_OK;
   c->view_valid = 1;
+  c->k2_valid = 0;
   return c->scheme->sync_view ? c->scheme->sync_view(c) : NFCS_OK;
 }
 
@@ -438,7 +439,10 @@ int64_t nfcs_cgl_coefficient_builds(const nfcs_cgl *c) { return c->coef_builds; 
 int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full) {
   const size_t n = c->g.npts;
   const double dV = c->g.cell_volume;
-  NFCS_CHECK(sync_view(c));
+  c->k2_wanted = full;
+  const int rc = sync_view(c);
+  c->k2_wanted = 0;
+  NFCS_CHECK(rc);
   double s[2];
   NFCS_CHECK(nfcs_backend_moments(c->ops, c->be, c->view, c->g.nloc, c->host_scratch, &s[0], &s[1]));
   if (c->g.distributed) NFCS_CHECK(nfcs_procs()->sum(s, 2)); /* in rank order: the same on every process */
@@ -447,13 +451,22 @@ int nfcs_cgl_metrics(nfcs_cgl *c, nfcs_field_metrics *m, int full) {
   m->field_energy = s2 * dV;
   m->control_energy = c->u_sum2 * dV;
   if (!full) return NFCS_OK;
-  /* gradient energy by Parseval: sum_x |grad phi|^2 = (1/N) sum_k k^2 |phi_k|^2; etdrk4 holds
-   * v = phi_k / N already, the others transform the view once (spec is scratch between steps) */
+  /* gradient energy by Parseval: sum_x |grad phi|^2 = (1/N) sum_k k^2 |phi_k|^2 = N sum_k k^2 |v_k|^2
+   * with v = phi_k / N: etdrk4 holds v, upstream summed it while making the view, the others
+   * transform the view once (spec is scratch between steps) */
   double k2sum;
-  if (!c->scheme->spectral_state) NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->view, c->spec));
-  NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
+  int normalised = 1;
+  if (c->k2_valid) {
+    k2sum = c->k2_view;
+  } else {
+    if (!c->scheme->spectral_state) {
+      NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->view, c->spec));
+      normalised = 0;
+    }
+    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &k2sum));
+  }
   if (c->g.distributed) NFCS_CHECK(nfcs_procs()->sum(&k2sum, 1));
-  m->gradient_energy = c->scheme->spectral_state ? k2sum * (double)n * dV : k2sum / (double)n * dV;
+  m->gradient_energy = normalised ? k2sum * (double)n * dV : k2sum / (double)n * dV;
   double rho_sum;
   if (c->g.distributed && c->g.dim == 2) /* the stencils reach into the neighbours' rows */
     NFCS_CHECK(nfcs_cgl_slab_phase_metrics(c, &rho_sum, &m->defects.positive, &m->defects.negative));

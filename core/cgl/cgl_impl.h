@@ -49,6 +49,11 @@ struct nfcs_cgl {
   nfcs_forcing pending_u;
   nfcs_clock clock;
   int view_valid; /* view holds the observable field of the current state */
+  /* A scheme whose view is made in Fourier space (upstream) sums k^2 |phi_k / npts|^2 of the view
+   * there, on its way, when the metrics ask for it (k2_wanted): the gradient energy then costs no
+   * transform of its own.  k2_valid while view_valid. */
+  int k2_wanted, k2_valid;
+  double k2_view;
   nfcs_real *host_scratch; /* 2 npts complex on the host, for metrics the backend does not compute */
   nfcs_real *slab;         /* a distributed 2D field's rows with their halos, for the phase metrics (slab.c) */
   size_t bytes;

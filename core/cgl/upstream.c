@@ -33,11 +33,19 @@ static int linear(nfcs_cgl *c, nfcs_real *const *m, const nfcs_real *in, nfcs_re
 /* the pending half step's coefficients (prepared: its size is one of the run's step sizes) */
 static int pending_coefs(nfcs_cgl *c, nfcs_cgl_coefs **out) { return nfcs_cgl_coefficients(c, c->pending_h, out); }
 
+/* the view: the pending half applied to a copy; its spectrum (phi_k / npts: the factors hold
+ * 1/npts) passes through spec, where the metrics' k^2 sum is taken when they ask for it */
 static int sync_view(nfcs_cgl *c) {
   if (!c->pending) return c->ops->memory->copy(c->be, c->view, c->phi, c->g.nloc);
   nfcs_cgl_coefs *p;
   NFCS_CHECK(pending_coefs(c, &p));
-  return linear(c, p->axis, c->phi, c->view);
+  NFCS_CHECK(c->ops->fft->forward(c->be, c->fft, c->phi, c->spec));
+  NFCS_CHECK(c->ops->field->cmul_separable(c->be, c->spec, &c->g, p->axis[0], p->axis[1], p->axis[2]));
+  if (c->k2_wanted) {
+    NFCS_CHECK(nfcs_backend_k2_sum(c->ops, c->be, c->spec, &c->g, c->host_scratch, &c->k2_view));
+    c->k2_valid = 1;
+  }
+  return c->ops->fft->inverse(c->be, c->fft, c->spec, c->view);
 }
 
 static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
