@@ -138,6 +138,15 @@ typedef struct nfcs_field_ops {
   int (*etd_final)(void *self, nfcs_real *v, const nfcs_real *E, const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3,
                    const nfcs_real *Nv, const nfcs_real *Na, const nfcs_real *Nb, const nfcs_real *Nc, size_t n,
                    const nfcs_noise *noise, const nfcs_real *mask);
+  /* optional, ETDRK4 with separable exponentials (ex, ey, ez per-axis factors in the layout of
+   * cmul_separable; E(k) = ex[ix] ey[iy] ez[iz]), which then streams four full-size coefficient
+   * arrays a step instead of six: the stages out = E x + Q w, w = y (z NULL) or 2 y - z ... */
+  int (*etd_stage_sep)(void *self, nfcs_real *out, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
+                       const nfcs_real *ez, const nfcs_real *x, const nfcs_real *Q, const nfcs_real *y, const nfcs_real *z);
+  /* ... and the final one, v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc + noise (none where E(k) = 0) */
+  int (*etd_final_sep)(void *self, nfcs_real *v, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey, const nfcs_real *ez,
+                       const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na,
+                       const nfcs_real *Nb, const nfcs_real *Nc, const nfcs_noise *noise);
 } nfcs_field_ops;
 
 /* Kuramoto networks (arrays of phases hold M members; the elementwise operations take n = M N). */

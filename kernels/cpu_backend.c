@@ -252,6 +252,8 @@ static const nfcs_field_ops CPU_FIELD = {
   .axpby = nfcs_cpu_axpby,
   .axpb2yz = nfcs_cpu_axpb2yz,
   .etd_final = nfcs_cpu_etd_final,
+  .etd_stage_sep = nfcs_cpu_etd_stage_sep,
+  .etd_final_sep = nfcs_cpu_etd_final_sep,
 };
 static const nfcs_network_ops CPU_NETWORK = {
   .rhs = nfcs_cpu_kur_rhs,

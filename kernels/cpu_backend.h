@@ -49,5 +49,12 @@ int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const d
 int nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im);
 /* additive noise (kernels/cpu_noise.c, exact libm so that every backend draws the same numbers) */
 void nfcs_cpu_add_noise(int threads, nfcs_real *x, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
+void nfcs_cpu_add_noise_sep(int threads, nfcs_real *x, const nfcs_grid *g, const nfcs_noise *noise, const nfcs_real *ex,
+                            const nfcs_real *ey, const nfcs_real *ez);
+int nfcs_cpu_etd_stage_sep(void *self, nfcs_real *out, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
+                           const nfcs_real *ez, const nfcs_real *x, const nfcs_real *Q, const nfcs_real *y, const nfcs_real *z);
+int nfcs_cpu_etd_final_sep(void *self, nfcs_real *v, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey, const nfcs_real *ez,
+                           const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na,
+                           const nfcs_real *Nb, const nfcs_real *Nc, const nfcs_noise *noise);
 
 #endif

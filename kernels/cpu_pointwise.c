@@ -254,3 +254,80 @@ int nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *restr
   if (noise && noise->sigma > 0) nfcs_cpu_add_noise(nt, v, n, noise, mask);
   return NFCS_OK;
 }
+
+/* The row factor of a separable multiplier at (i0, i1) of the spectral layout (the slow axes'
+ * factors multiplied), as in nfcs_cpu_cmul_separable */
+static inline void sep_row(const nfcs_real *const F[3], const nfcs_grid *g, int64_t i0, int64_t i1, nfcs_real *ar, nfcs_real *ai) {
+  const int s0 = g->spec_axis[0], s1 = g->spec_axis[1], dim = g->dim;
+  nfcs_real r = 1, i = 0;
+  if (s1 < dim) { r = F[s1][2 * i1]; i = F[s1][2 * i1 + 1]; }
+  if (s0 < dim) {
+    const int64_t j = i0 + g->spec_offset;
+    const nfcs_real br = F[s0][2 * j], bi = F[s0][2 * j + 1], t = r * br - i * bi;
+    i = r * bi + i * br;
+    r = t;
+  }
+  *ar = r;
+  *ai = i;
+}
+
+int nfcs_cpu_etd_stage_sep(void *self, nfcs_real *restrict out, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
+                           const nfcs_real *ez, const nfcs_real *restrict x, const nfcs_real *restrict Q, const nfcs_real *restrict y,
+                           const nfcs_real *restrict z) {
+  const size_t n = g->nspec;
+  const int nt = NT(self);
+  const nfcs_real *const F[3] = {ex, ey, ez};
+  const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2];
+  const nfcs_real *restrict ff = F[g->spec_axis[2]];
+#pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
+  for (int64_t i0 = 0; i0 < n0; i0++)
+    for (int64_t i1 = 0; i1 < n1; i1++) {
+      nfcs_real ar, ai;
+      sep_row(F, g, i0, i1, &ar, &ai);
+      const size_t o = 2 * (size_t)((i0 * n1 + i1) * n2);
+      const nfcs_real *restrict xr = x + o, *restrict qr = Q + o, *restrict yr = y + o, *restrict zr = z ? z + o : NULL;
+      nfcs_real *restrict orow = out + o;
+#pragma omp simd
+      for (int64_t k = 0; k < n2; k++) {
+        const nfcs_real er = ar * ff[2 * k] - ai * ff[2 * k + 1], ei = ar * ff[2 * k + 1] + ai * ff[2 * k];
+        nfcs_real wr = yr[2 * k], wi = yr[2 * k + 1];
+        if (zr) { wr = 2 * wr - zr[2 * k]; wi = 2 * wi - zr[2 * k + 1]; }
+        const nfcs_real a = xr[2 * k], b = xr[2 * k + 1], qa = qr[2 * k], qb = qr[2 * k + 1];
+        orow[2 * k] = er * a - ei * b + qa * wr - qb * wi;
+        orow[2 * k + 1] = er * b + ei * a + qa * wi + qb * wr;
+      }
+    }
+  return NFCS_OK;
+}
+
+int nfcs_cpu_etd_final_sep(void *self, nfcs_real *restrict v, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
+                           const nfcs_real *ez, const nfcs_real *restrict f1, const nfcs_real *restrict f2, const nfcs_real *restrict f3,
+                           const nfcs_real *restrict Nv, const nfcs_real *restrict Na, const nfcs_real *restrict Nb,
+                           const nfcs_real *restrict Nc, const nfcs_noise *noise) {
+  const size_t n = g->nspec;
+  const int nt = NT(self);
+  const nfcs_real *const F[3] = {ex, ey, ez};
+  const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2];
+  const nfcs_real *restrict ff = F[g->spec_axis[2]];
+#pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
+  for (int64_t i0 = 0; i0 < n0; i0++)
+    for (int64_t i1 = 0; i1 < n1; i1++) {
+      nfcs_real ar, ai;
+      sep_row(F, g, i0, i1, &ar, &ai);
+      const size_t o = 2 * (size_t)((i0 * n1 + i1) * n2);
+#pragma omp simd
+      for (int64_t k = 0; k < n2; k++) {
+        const size_t r = o + 2 * (size_t)k, m = r + 1;
+        const nfcs_real er = ar * ff[2 * k] - ai * ff[2 * k + 1], ei = ar * ff[2 * k + 1] + ai * ff[2 * k];
+        const nfcs_real sr = Na[r] + Nb[r], si = Na[m] + Nb[m];
+        const nfcs_real vr = er * v[r] - ei * v[m] + f1[r] * Nv[r] - f1[m] * Nv[m] + 2 * (f2[r] * sr - f2[m] * si) +
+                             f3[r] * Nc[r] - f3[m] * Nc[m];
+        const nfcs_real vi = er * v[m] + ei * v[r] + f1[r] * Nv[m] + f1[m] * Nv[r] + 2 * (f2[r] * si + f2[m] * sr) +
+                             f3[r] * Nc[m] + f3[m] * Nc[r];
+        v[r] = vr;
+        v[m] = vi;
+      }
+    }
+  if (noise && noise->sigma > 0) nfcs_cpu_add_noise_sep(nt, v, g, noise, ex, ey, ez);
+  return NFCS_OK;
+}

@@ -915,6 +915,46 @@ static void test_random_ic_threads(void **state) {
  * e^{dt}: the expectation is computed exactly below.  The sample mean of an exponential variable
  * over npts points has a relative standard error of 1/sqrt(npts): bound 5 of them.  A second step
  * adds fresh noise: the variance doubles (identical draws would quadruple it). */
+/* etdrk4's noise enters per Fourier mode, and none in a mode the dealiasing removes: after a step
+ * of pure noise, every removed mode (on either axis) is zero, a kept one is not */
+static void test_noise_dealiased(void **state) {
+  (void)state;
+  nfcs_ctx *ctx = tu_ctx(2);
+  nfcs_params p;
+  const int64_t n = 24;
+  const double L = 12.0;
+  tu_params(&p, 2, n, L, 0.3, 0.2, NFCS_SCHEME_ETDRK4, 0.01);
+  CGL(&p)->noise = 0.5;
+  CGL(&p)->dealias = NFCS_DEALIAS_TWO_THIRDS;
+  nfcs_cgl *c = NULL;
+  TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
+  const nfcs_grid *g = nfcs_cgl_grid(c);
+  nfcs_real *f = tu_field(g);
+  TU_OK(ctx, nfcs_cgl_set_field(c, f)); /* zero */
+  TU_OK(ctx, nfcs_cgl_step(c, 0.01));
+  TU_OK(ctx, nfcs_cgl_get_field(c, f));
+  double kept = 0, removed = 0;
+  for (int mx = -n / 2; mx < n / 2; mx++)
+    for (int my = -n / 2; my < n / 2; my++) {
+      double complex a = 0;
+      for (size_t i = 0; i < g->npts; i++) {
+        double x[3];
+        tu_xyz(g, i, x);
+        a += (f[2 * i] + I * f[2 * i + 1]) * cexp(-I * 2 * M_PI * (mx * x[0] + my * x[1]) / L);
+      }
+      a /= (double)g->npts;
+      const int out = 3 * abs(mx) >= n || 3 * abs(my) >= n;
+      if (out) removed = fmax(removed, cabs(a));
+      else kept = fmax(kept, cabs(a));
+    }
+  print_message("  largest kept mode %.3e\n", kept);
+  assert_true(kept > 1e-3);
+  tu_check(removed / kept, tu_roundoff(100), "etdrk4 two_thirds: largest removed mode / largest kept, after a step of noise");
+  free(f);
+  nfcs_cgl_destroy(&c);
+  nfcs_ctx_destroy(&ctx);
+}
+
 static void test_noise_variance(void **state) {
   (void)state;
   for (int scheme = 0; scheme < 2; scheme++)
@@ -1103,6 +1143,7 @@ int main(int argc, char **argv) {
     cmocka_unit_test(test_registries_match_choices),
     cmocka_unit_test(test_random_ic_threads),
     cmocka_unit_test(test_noise_variance),
+    cmocka_unit_test(test_noise_dealiased),
   };
   const struct CMUnitTest slow[] = {
     cmocka_unit_test(test_bf_eckhaus_stability),

@@ -30,6 +30,10 @@ static void free_arr(nfcs_cgl *c, nfcs_real **p) {
 }
 
 int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_real **axis, double h, double growth) {
+  return nfcs_cgl_separable_exp(c, axis, h, growth, 1.0 / (double)c->g.npts);
+}
+
+int nfcs_cgl_separable_exp(nfcs_cgl *c, nfcs_real **axis, double h, double growth, double norm) {
   for (int a = 0; a < c->g.dim; a++) {
     const int64_t n = c->g.n[a];
     if (!axis[a]) {
@@ -38,8 +42,8 @@ int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_real **axis, double h, double g
     }
     nfcs_real *host = malloc(sizeof(nfcs_real) * 2 * (size_t)n);
     if (!host) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory");
-    /* the constant factor e^{h g} / npts goes into the x axis */
-    const double scale = a == 0 ? exp(h * growth) / (double)c->g.npts : 1.0;
+    /* the constant factor e^{h g} norm goes into the x axis */
+    const double scale = a == 0 ? exp(h * growth) * norm : 1.0;
     for (int64_t j = 0; j < n; j++) {
       const double k = nfcs_grid_k(&c->g, a, j);
       const int keep = nfcs_dealias_keep(j, n, c->dealias);

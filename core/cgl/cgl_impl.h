@@ -104,11 +104,14 @@ const nfcs_cgl_ic_class *nfcs_cgl_ic_class_of(int type);
 
 /* Services of the field for the schemes. */
 int nfcs_cgl_alloc_array(nfcs_cgl *c, nfcs_real **p);
-/* The per-axis factors of the separable multiplier exp(h (growth - (1 + i c1) |k|^2)) / npts,
- * dealiasing folded in, into s->axis. */
 /* The coefficients of a step of size h (quantised; computed once, then looked up). */
 int nfcs_cgl_coefficients(nfcs_cgl *c, double h, nfcs_cgl_coefs **out);
+/* The per-axis factors of the separable multiplier exp(h (growth - (1 + i c1) |k|^2)) / npts,
+ * dealiasing folded in, into axis (allocated on first use). */
 int nfcs_cgl_separable_factors(nfcs_cgl *c, nfcs_real **axis, double h, double growth);
+/* the same with a constant factor of one's own, norm in place of 1/npts (which undoes the
+ * unnormalised inverse FFT) */
+int nfcs_cgl_separable_exp(nfcs_cgl *c, nfcs_real **axis, double h, double growth, double norm);
 /* The forcing of the current tick. */
 nfcs_forcing nfcs_cgl_forcing(const nfcs_cgl *c);
 /* The phase metrics of a 2D field in slabs (core/cgl/slab.c): this process's rows, with the two

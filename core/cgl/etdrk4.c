@@ -1,7 +1,10 @@
 /* etdrk4: Cox-Matthews exponential time differencing Runge-Kutta, fourth order, with the
  * Kassam-Trefethen contour means for its coefficients (over the full circle: L = 1 - (1 + i c1) k^2
  * is complex).  The state is v = FFT(phi) / npts in `spec`; eight FFTs a step; the noise is added
- * per Fourier mode in the final stage. */
+ * per Fourier mode in the final stage.  E = e^{hL} and E2 = e^{hL/2} are separable (products of
+ * per-axis factors, as Strang's multiplier); where the backend has the stage operations that take
+ * them so (etd_stage_sep, etd_final_sep), a step streams four full-size coefficient arrays (Q,
+ * f1, f2, f3) instead of six, and a step size keeps two arrays fewer. */
 #include <complex.h>
 #include <math.h>
 #include <stdio.h>
@@ -20,38 +23,47 @@ static int init(nfcs_cgl *c) {
   return NFCS_OK;
 }
 
-static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, nfcs_real *host);
+static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, int first, nfcs_real *host);
+
+/* E and E2 from per-axis factors (the backend takes them so) */
+static int separable(const nfcs_cgl *c) { return c->ops->field->etd_stage_sep && c->ops->field->etd_final_sep; }
 
 /* The coefficients of step h: from the cache when an earlier run computed the same ones
- * (1.4-1.8 s of set-up at 1024^2 otherwise), else computed and kept there. */
+ * (1.4-1.8 s of set-up at 1024^2 otherwise), else computed and kept there.  Separable: E and E2
+ * as per-axis factors in s->axis and s->fused, and the full arrays from Q on. */
 static int coefficients(nfcs_cgl *c, nfcs_cgl_coefs *s, double h) {
   const size_t n = c->g.nspec; /* this process's modes */
   const double inv_n = 1.0 / (double)c->g.npts;
-  for (int a = 0; a < 6; a++)
+  const int first = separable(c) ? Q : E, count = 6 - first;
+  if (first == Q) {
+    NFCS_CHECK(nfcs_cgl_separable_exp(c, s->axis, h, 1.0, 1.0));
+    NFCS_CHECK(nfcs_cgl_separable_exp(c, s->fused, 0.5 * h, 1.0, 1.0));
+  }
+  for (int a = first; a < 6; a++)
     if (!s->arr[a]) NFCS_CHECK(nfcs_cgl_alloc_array(c, &s->arr[a]));
-  const size_t bytes = sizeof(nfcs_real) * 2 * n * 6;
+  const size_t bytes = sizeof(nfcs_real) * 2 * n * (size_t)count;
   nfcs_real *host = malloc(bytes);
   if (!host) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory computing step coefficients");
   /* what they depend on, exactly (%a: every bit of a double): the cache's key */
   const nfcs_grid *g = &c->g;
   char key[768];
   snprintf(key, sizeof key,
-           "nfcs %s etdrk4 coefficients: real %zu bytes, %d contour points, h %a, c1 %a, dealias %d; grid %dD n %lld %lld %lld, L %a %a "
+           "nfcs %s etdrk4 coefficients %d..5: real %zu bytes, %d contour points, h %a, c1 %a, dealias %d; grid %dD n %lld %lld %lld, L %a %a "
            "%a; modes %zu of %zu, layout axes %d %d %d, n %lld %lld %lld, offset %lld",
-           NFCS_VERSION, sizeof(nfcs_real), ETD_M, h, c->c1, c->dealias, g->dim, (long long)g->n[0], (long long)g->n[1], (long long)g->n[2], g->L[0],
+           NFCS_VERSION, first, sizeof(nfcs_real), ETD_M, h, c->c1, c->dealias, g->dim, (long long)g->n[0], (long long)g->n[1], (long long)g->n[2], g->L[0],
            g->L[1], g->L[2], n, g->npts, g->spec_axis[0], g->spec_axis[1], g->spec_axis[2], (long long)g->spec_n[0],
            (long long)g->spec_n[1], (long long)g->spec_n[2], (long long)g->spec_offset);
   const int cached = nfcs_cache_load(c->ctx, "coefficients", key, host, bytes);
-  if (!cached) compute(c, h, n, inv_n, host);
+  if (!cached) compute(c, h, n, inv_n, first, host);
   int rc = NFCS_OK;
-  for (int a = 0; a < 6 && !rc; a++) rc = c->ops->memory->upload(c->be, s->arr[a], host + (size_t)a * 2 * n, n);
+  for (int a = first; a < 6 && !rc; a++) rc = c->ops->memory->upload(c->be, s->arr[a], host + (size_t)(a - first) * 2 * n, n);
   if (!rc && !cached) nfcs_cache_store(c->ctx, "coefficients", key, host, bytes);
   free(host);
   return rc;
 }
 
-/* the six arrays of step h into host (E, E/2, Q, f1, f2, f3; each n complex values) */
-static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, nfcs_real *host) {
+/* the arrays first..5 of step h into host (of E, E/2, Q, f1, f2, f3; each n complex values) */
+static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, int first, nfcs_real *host) {
 #pragma omp parallel for schedule(static)
   for (size_t i = 0; i < n; i++) {
     const double keep = nfcs_grid_dealias_keep(&c->g, i, c->dealias) ? 1.0 : 0.0;
@@ -67,9 +79,9 @@ static void compute(nfcs_cgl *c, double h, size_t n, double inv_n, nfcs_real *ho
     }
     const double complex v[6] = {keep * cexp(z), keep * cexp(0.5 * z), keep * h * q / ETD_M * inv_n,
                                  keep * h * a1 / ETD_M * inv_n, keep * h * a2 / ETD_M * inv_n, keep * h * a3 / ETD_M * inv_n};
-    for (int a = 0; a < 6; a++) {
-      host[(size_t)a * 2 * n + 2 * i] = (nfcs_real)creal(v[a]);
-      host[(size_t)a * 2 * n + 2 * i + 1] = (nfcs_real)cimag(v[a]);
+    for (int a = first; a < 6; a++) {
+      host[(size_t)(a - first) * 2 * n + 2 * i] = (nfcs_real)creal(v[a]);
+      host[(size_t)(a - first) * 2 * n + 2 * i + 1] = (nfcs_real)cimag(v[a]);
     }
   }
 }
@@ -103,6 +115,18 @@ static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
   const nfcs_forcing u = nfcs_cgl_forcing(c);
   nfcs_real *v = c->spec, *a = c->stage[STAGE_A], *Nv = c->stage[STAGE_NV], *Na = c->stage[STAGE_NA],
             *Nb = c->stage[STAGE_NB], *Nc = c->stage[STAGE_NC];
+  if (separable(c)) {
+    nfcs_real *const *e = s->axis, *const *e2 = s->fused;
+    NFCS_CHECK(nonlinear(c, v, Nv, &u));
+    NFCS_CHECK(f->etd_stage_sep(be, a, &c->g, e2[0], e2[1], e2[2], v, s->arr[Q], Nv, NULL));
+    NFCS_CHECK(nonlinear(c, a, Na, &u));
+    NFCS_CHECK(f->etd_stage_sep(be, Nc, &c->g, e2[0], e2[1], e2[2], v, s->arr[Q], Na, NULL));
+    NFCS_CHECK(nonlinear(c, Nc, Nb, &u));
+    NFCS_CHECK(f->etd_stage_sep(be, Nc, &c->g, e2[0], e2[1], e2[2], a, s->arr[Q], Nb, Nv));
+    NFCS_CHECK(nonlinear(c, Nc, Nc, &u));
+    const nfcs_noise noise = nfcs_cgl_step_noise(c, s->h, 1);
+    return f->etd_final_sep(be, v, &c->g, e[0], e[1], e[2], s->arr[F1], s->arr[F2], s->arr[F3], Nv, Na, Nb, Nc, &noise);
+  }
   NFCS_CHECK(nonlinear(c, v, Nv, &u));
   /* a = E2 v + Q Nv */
   NFCS_CHECK(f->axpby(be, a, s->arr[E2], v, s->arr[Q], Nv, n));
