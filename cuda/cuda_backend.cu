@@ -193,7 +193,21 @@ __device__ __forceinline__ double block_sum(double v) {
   return v;
 }
 
-__global__ void k_moments(const nfcs_real *phi, size_t n, double *out) {
+// Reductions in a fixed order, so that repeated runs give the same bits: each block's sums go to
+// partial[block * w + j], then k_sum_partials adds them in block order (each thread a fixed set of
+// blocks, then the block's tree).  No atomics, whose order varies from run to run.
+const unsigned MAX_BLOCKS = 65535u * 8u; // the most blocks() gives
+
+__global__ void k_sum_partials(const double *partial, unsigned nb, int w, double *out) {
+  for (int j = 0; j < w; j++) {
+    double v = 0;
+    for (unsigned b = threadIdx.x; b < nb; b += BS) v += partial[(size_t)b * w + j];
+    v = block_sum(v);
+    if (threadIdx.x == 0) out[j] = v;
+  }
+}
+
+__global__ void k_moments(const nfcs_real *phi, size_t n, double *partial) {
   double a = 0, b = 0;
   GRID_STRIDE(i, n) {
     double m2 = (double)phi[2 * i] * phi[2 * i] + (double)phi[2 * i + 1] * phi[2 * i + 1];
@@ -203,13 +217,13 @@ __global__ void k_moments(const nfcs_real *phi, size_t n, double *out) {
   a = block_sum(a);
   b = block_sum(b);
   if (threadIdx.x == 0) {
-    atomicAdd(out, a);
-    atomicAdd(out + 1, b);
+    partial[2 * (size_t)blockIdx.x] = a;
+    partial[2 * (size_t)blockIdx.x + 1] = b;
   }
 }
 
 __global__ void k_k2sum(const nfcs_real *s, int64_t nx, int64_t ny, int dim, size_t n, double Lx, double Ly, double Lz,
-                        int64_t nz, double *out) {
+                        int64_t nz, double *partial) {
   double acc = 0;
   GRID_STRIDE(i, n) {
     int64_t ix = (int64_t)(i % (size_t)nx), iy = (int64_t)((i / (size_t)nx) % (size_t)ny), iz = (int64_t)(i / ((size_t)nx * ny));
@@ -219,7 +233,7 @@ __global__ void k_k2sum(const nfcs_real *s, int64_t nx, int64_t ny, int dim, siz
     acc += k2 * ((double)s[2 * i] * s[2 * i] + (double)s[2 * i + 1] * s[2 * i + 1]);
   }
   acc = block_sum(acc);
-  if (threadIdx.x == 0) atomicAdd(out, acc);
+  if (threadIdx.x == 0) partial[blockIdx.x] = acc;
 }
 
 // phase metrics: the same stencils as kernels/cpu_metrics.c
@@ -235,7 +249,7 @@ __global__ void k_gradx(const nfcs_real *th, nfcs_real *gx, int64_t nx, size_t n
 }
 
 __global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const nfcs_real *gxa, int64_t nx, int64_t ny,
-                                int dim, size_t n, double dx, double dy, double *rho_out, double *cnt) {
+                                int dim, size_t n, double dx, double dy, double *partial) {
   double total = 0, pos = 0, neg = 0;
   const int twod = dim > 1 && ny > 1;
   GRID_STRIDE(i, n) {
@@ -251,9 +265,9 @@ __global__ void k_phase_metrics(const nfcs_real *phi, const nfcs_real *th, const
   pos = block_sum(pos);
   neg = block_sum(neg);
   if (threadIdx.x == 0) {
-    atomicAdd(rho_out, total);
-    atomicAdd(cnt, pos);
-    atomicAdd(cnt + 1, neg);
+    partial[3 * (size_t)blockIdx.x] = total;
+    partial[3 * (size_t)blockIdx.x + 1] = pos;
+    partial[3 * (size_t)blockIdx.x + 2] = neg;
   }
 }
 
@@ -387,12 +401,18 @@ int g_all_finite(void *self, const nfcs_real *x, size_t n, int *finite) {
   return NFCS_OK;
 }
 
+// the w sums of nb blocks' partial sums into host, in block order
+int sum_partials(gpu *g, unsigned nb, int w, double *host, const char *what) {
+  NFCS_CHECK(launched(g, what));
+  k_sum_partials<<<1, BS, 0, g->stream>>>(g->partial, nb, w, g->scratch);
+  return reduced(g, host, g->scratch, (size_t)w * sizeof(double), "kernel k_sum_partials");
+}
+
 int g_moments(void *self, const nfcs_real *phi, size_t n, double *sa, double *s2) {
   gpu *g = G(self);
   double h[2];
-  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->scratch, 0, 2 * sizeof(double), g->stream), "cudaMemsetAsync"));
-  k_moments<<<blocks(n), BS, 0, g->stream>>>(phi, n, g->scratch);
-  NFCS_CHECK(reduced(g, h, g->scratch, 2 * sizeof(double), "kernel k_moments"));
+  k_moments<<<blocks(n), BS, 0, g->stream>>>(phi, n, g->partial);
+  NFCS_CHECK(sum_partials(g, blocks(n), 2, h, "kernel k_moments"));
   *sa = h[0];
   *s2 = h[1];
   return NFCS_OK;
@@ -400,10 +420,9 @@ int g_moments(void *self, const nfcs_real *phi, size_t n, double *sa, double *s2
 
 int g_k2sum(void *self, const nfcs_real *s, const nfcs_grid *gr, double *sum) {
   gpu *g = G(self);
-  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->scratch, 0, sizeof(double), g->stream), "cudaMemsetAsync"));
   k_k2sum<<<blocks(gr->npts), BS, 0, g->stream>>>(s, gr->n[0], gr->n[1], gr->dim, gr->npts, gr->L[0], gr->L[1], gr->L[2], gr->n[2],
-                                                    g->scratch);
-  return reduced(g, sum, g->scratch, sizeof(double), "kernel k_k2sum");
+                                                    g->partial);
+  return sum_partials(g, blocks(gr->npts), 1, sum, "kernel k_k2sum");
 }
 
 int g_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *gr, nfcs_real *work, double *rho, int64_t *pos,
@@ -414,11 +433,9 @@ int g_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid *gr, nfcs_
   k_phase<<<blocks(n), BS, 0, g->stream>>>(phi, th, n);
   k_gradx<<<blocks(n), BS, 0, g->stream>>>(th, gx, gr->n[0], n, gr->dx[0]);
   NFCS_CHECK(launched(g, "kernels k_phase, k_gradx"));
-  NFCS_CHECK(cuda_check(g, cudaMemsetAsync(g->scratch, 0, 3 * sizeof(double), g->stream), "cudaMemsetAsync"));
-  k_phase_metrics<<<blocks(n), BS, 0, g->stream>>>(phi, th, gx, gr->n[0], gr->n[1], gr->dim, n, gr->dx[0], gr->dx[1],
-                                                     g->scratch, g->scratch + 1);
+  k_phase_metrics<<<blocks(n), BS, 0, g->stream>>>(phi, th, gx, gr->n[0], gr->n[1], gr->dim, n, gr->dx[0], gr->dx[1], g->partial);
   double h[3];
-  NFCS_CHECK(reduced(g, h, g->scratch, 3 * sizeof(double), "kernel k_phase_metrics"));
+  NFCS_CHECK(sum_partials(g, blocks(n), 3, h, "kernel k_phase_metrics"));
   *rho = h[0];
   *pos = (int64_t)llround(h[1]);
   *neg = (int64_t)llround(h[2]);
@@ -443,6 +460,7 @@ int g_create(nfcs_ctx *ctx, void **self) {
   g->ctx = ctx;
   cudaError_t e = cudaStreamCreateWithFlags(&g->stream, cudaStreamNonBlocking);
   if (e == cudaSuccess) e = cudaMalloc(&g->scratch, 16 * sizeof(double));
+  if (e == cudaSuccess) e = cudaMalloc(&g->partial, (size_t)MAX_BLOCKS * 3 * sizeof(double));
   if (e == cudaSuccess) e = cudaMalloc(&g->flag, sizeof(int));
   if (e == cudaSuccess && (cublasCreate(&g->blas) != CUBLAS_STATUS_SUCCESS || cublasSetStream(g->blas, g->stream) != CUBLAS_STATUS_SUCCESS))
     e = cudaErrorUnknown;
@@ -461,6 +479,7 @@ void g_destroy(void **self) {
   cudaStreamSynchronize(g->stream);
   if (g->blas) cublasDestroy(g->blas);
   cudaFree(g->scratch);
+  cudaFree(g->partial);
   cudaFree(g->flag);
   cudaStreamDestroy(g->stream);
   free(g);

@@ -13,6 +13,7 @@ struct nfcs_gpu {
   nfcs_ctx *ctx;
   cudaStream_t stream;
   double *scratch;  // device: reduction results (16 doubles)
+  double *partial;  // device: the blocks' partial sums of a reduction (3 per block, at most 65535 x 8 blocks)
   int *flag;        // device: finiteness flag
   cublasHandle_t blas;
 };

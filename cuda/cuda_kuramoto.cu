@@ -155,18 +155,21 @@ __global__ void k_dense_lag(const double2 *W, const double *c, const double *s, 
   }
 }
 
+// members on the grid's y axis, rows on x: no division by n per row
 __global__ void k_csr(const int64_t *rp, const int32_t *col, const double *w, const double *c, const double *s, double *ab,
                       int64_t n, int64_t members) {
-  STRIDE(q, n * members) {
-    const int64_t m = q / n, i = q - m * n;
+  for (int64_t m = blockIdx.y; m < members; m += gridDim.y) {
     const double *cm = c + m * n, *sm = s + m * n;
-    double a = 0, b = 0;
-    for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
-      a += w[e] * cm[col[e]];
-      b += w[e] * sm[col[e]];
+    double *abm = ab + 2 * m * n;
+    STRIDE(i, n) {
+      double a = 0, b = 0;
+      for (int64_t e = rp[i]; e < rp[i + 1]; e++) {
+        a += w[e] * cm[col[e]];
+        b += w[e] * sm[col[e]];
+      }
+      abm[2 * i] = a;
+      abm[2 * i + 1] = b;
     }
-    ab[2 * q] = a;
-    ab[2 * q + 1] = b;
   }
 }
 
@@ -234,7 +237,8 @@ int nfcs_gpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, dou
     if (r->W) k_dense_lag<<<grid, BS, 0, st>>>((const double2 *)r->W, r->c, r->s, r->work, n);
     else k_dense<<<grid, BS, 0, st>>>(r->Kmat, r->c, r->s, r->work, n);
   } else {
-    k_csr<<<nblocks(n * M), BS, 0, st>>>(r->rowptr, r->col, r->w, r->c, r->s, r->work, n, M);
+    const dim3 grid(nblocks(n), (unsigned)(M < 65535 ? M : 65535));
+    k_csr<<<grid, BS, 0, st>>>(r->rowptr, r->col, r->w, r->c, r->s, r->work, n, M);
   }
   k_finish<<<nblocks(n * M), BS, 0, st>>>(r->c, r->s, ab, gemm, r->omega, r->u_field, r->kappa, r->gscale, r->cos_a, r->sin_a, r->u,
                                           out, n, M);

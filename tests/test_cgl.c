@@ -1097,6 +1097,35 @@ static void test_bf_unstable_etdrk4(void **state) {
 }
 
 /* the backend under test against the CPU on the same run: 100 steps of a smooth case */
+/* The metrics of one field, taken again and again and from a second run, are the same bits:
+ * every reduction of the backend under test sums in a fixed order (on a GPU: block sums added in
+ * block order, no atomics) */
+static void test_metrics_repeatable(void **state) {
+  (void)state;
+  nfcs_field_metrics m[3];
+  memset(m, 0, sizeof m);
+  for (int run = 0; run < 2; run++) {
+    nfcs_ctx *ctx = tu_ctx(2);
+    nfcs_params p;
+    tu_params(&p, 2, 256, 80.0, 1.5, -1.2, NFCS_SCHEME_ETDRK4, 0.05);
+    nfcs_cgl *c = NULL;
+    TU_OK(ctx, nfcs_cgl_create(ctx, &p, &c));
+    nfcs_real *f = tu_field(nfcs_cgl_grid(c));
+    TU_OK(ctx, nfcs_cgl_pattern(&p, nfcs_cgl_grid(c), f));
+    TU_OK(ctx, nfcs_cgl_set_field(c, f));
+    TU_OK(ctx, nfcs_cgl_advance_to(c, 5.0));
+    for (int k = run; k < (run ? 3 : 2); k++) TU_OK(ctx, nfcs_cgl_metrics(c, &m[k], 1));
+    free(f);
+    nfcs_cgl_destroy(&c);
+    nfcs_ctx_destroy(&ctx);
+  }
+  print_message("  %s: R %.17g, gradient energy %.17g, rho sum %.17g, %lld+%lld vortices\n", tu_backend(), m[0].R_global,
+                m[0].gradient_energy, m[0].hallucination_number, (long long)m[0].defects.positive, (long long)m[0].defects.negative);
+  assert_true(m[0].defects.positive > 0);
+  assert_memory_equal(&m[0], &m[1], sizeof m[0]); /* again */
+  assert_memory_equal(&m[0], &m[2], sizeof m[0]); /* another run */
+}
+
 static void test_against_cpu(void **state) {
   (void)state;
   if (!strcmp(tu_backend(), "cpu")) {
@@ -1124,6 +1153,7 @@ static void test_against_cpu(void **state) {
 int main(int argc, char **argv) {
   tu_require_backend();
   const struct CMUnitTest fast[] = {
+    cmocka_unit_test(test_metrics_repeatable),
     cmocka_unit_test(test_against_cpu),
     cmocka_unit_test(test_linear_modes),
     cmocka_unit_test(test_uniform_state),
