@@ -223,7 +223,9 @@ NFCS_API const nfcs_backend_type *nfcs_backend_find(const char *name);
 
 /* The contract of a backend: an entry point
  *   const nfcs_backend_type *entry(const nfcs_backend_host *host, long abi);
- * which returns its type, or NULL when abi is not its own (built for another engine).  The host
+ * which returns its type, or NULL when abi is not its own (built for another engine: the ABI
+ * number folds in the precision and the sizes of the structures and operation tables they share,
+ * so a module built before an optional operation was added is refused, not read past).  The host
  * hands it the engine's services it may call; everything else a backend needs it carries itself
  * (it may read the context's fields, struct nfcs_ctx of nfcs_internal.h).  A module exports the
  * entry as `nfcs_backend_module`; the cpu backend, linked in, as nfcs_backend_cpu_entry: it calls
@@ -234,7 +236,9 @@ typedef struct nfcs_backend_host {
 } nfcs_backend_host;
 #define NFCS_BACKEND_ABI                                                                                                     \
   (1000000000L * (1 + NFCS_SINGLE) + 1000000L * (long)sizeof(nfcs_backend_ops) + 1000L * (long)sizeof(nfcs_kur_rhs) +        \
-   (long)sizeof(nfcs_local_step) + 10000000000L * (long)(sizeof(nfcs_backend_host) + sizeof(nfcs_backend_type)))
+   (long)sizeof(nfcs_local_step) + 10000000000L * (long)(sizeof(nfcs_backend_host) + sizeof(nfcs_backend_type)) +              \
+   100000000000000L * (long)(sizeof(nfcs_memory_ops) + sizeof(nfcs_fft_ops) + sizeof(nfcs_field_ops) + sizeof(nfcs_network_ops) + \
+                             sizeof(nfcs_reduce_ops)))
 typedef const nfcs_backend_type *(*nfcs_backend_module_fn)(const nfcs_backend_host *host, long abi);
 
 
