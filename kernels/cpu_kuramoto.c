@@ -8,7 +8,7 @@
 #include "cpu_backend.h"
 
 static int threads_for(const void *self, double work) {
-  return work > 32768.0 ? ((const nfcs_cpu *)self)->threads : 1;
+  return work > 8192.0 ? ((const nfcs_cpu *)self)->threads : 1;
 }
 
 /* c, s of theta + a dir */

@@ -8,7 +8,7 @@
 #include "nfcs_stencils.h"
 
 static int threads_for(const void *self, double work) {
-  return work > 32768.0 ? ((const nfcs_cpu *)self)->threads : 1;
+  return work > 8192.0 ? ((const nfcs_cpu *)self)->threads : 1;
 }
 
 static inline double wrap(double x) { return nfcs_wrap_phase(x); }
