@@ -49,6 +49,12 @@ int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const d
 int nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im);
 /* additive noise (kernels/cpu_noise.c, exact libm so that every backend draws the same numbers) */
 void nfcs_cpu_add_noise(int threads, nfcs_real *x, size_t n, const nfcs_noise *noise, const nfcs_real *mask);
+/* every row of this process's modes in the grid's spectral layout with a separable multiplier
+ * (cpu_pointwise.c): row(arg, index of the row's first mode, modes in the row, the product of the
+ * slow axes' factors ar + i ai, the fast axis's factors ff) */
+typedef void (*nfcs_cpu_sep_row_fn)(const void *arg, size_t first, int64_t n2, nfcs_real ar, nfcs_real ai, const nfcs_real *ff);
+void nfcs_cpu_sep_rows(int threads, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy, const nfcs_real *fz,
+                       nfcs_cpu_sep_row_fn row, const void *arg);
 void nfcs_cpu_add_noise_sep(int threads, nfcs_real *x, const nfcs_grid *g, const nfcs_noise *noise, const nfcs_real *ex,
                             const nfcs_real *ey, const nfcs_real *ez);
 int nfcs_cpu_etd_stage_sep(void *self, nfcs_real *out, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,

@@ -143,16 +143,19 @@ int nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *src
   return NFCS_OK;
 }
 
-/* In the grid's spectral layout: loops over its axes spec_axis[0] (slow, from spec_offset),
- * spec_axis[1] and spec_axis[2] (fast); on one process z, y, x. */
-int nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *g, const nfcs_real *restrict fx,
-                             const nfcs_real *restrict fy, const nfcs_real *restrict fz) {
-  const size_t n = g->nspec;
-  const int nt = NT(self);
+/* ---------------------------------------------------------------- separable multipliers
+ *
+ * The grid's spectral layout, row by row: axes spec_axis[0] (slow, from spec_offset), spec_axis[1]
+ * and spec_axis[2] (fast); on one process z, y, x.  The multiplier of per-axis factors F is, at
+ * mode k of a row, (ar + i ai) ff[k]: ar + i ai the product of the slow axes' factors, ff the fast
+ * axis's.  Every operation with such a multiplier (the linear step, ETDRK4's stages, its noise
+ * mask) is a row function called here. */
+void nfcs_cpu_sep_rows(int nt, const nfcs_grid *g, const nfcs_real *fx, const nfcs_real *fy, const nfcs_real *fz,
+                       nfcs_cpu_sep_row_fn row, const void *arg) {
   const nfcs_real *F[3] = {fx, fy, fz};
   const int s0 = g->spec_axis[0], s1 = g->spec_axis[1], dim = g->dim;
   const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2], off = g->spec_offset;
-  const nfcs_real *restrict ff = F[g->spec_axis[2]];
+  const nfcs_real *ff = F[g->spec_axis[2]];
 #pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
   for (int64_t i0 = 0; i0 < n0; i0++)
     for (int64_t i1 = 0; i1 < n1; i1++) {
@@ -160,19 +163,37 @@ int nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *
       if (s1 < dim) { ar = F[s1][2 * i1]; ai = F[s1][2 * i1 + 1]; }
       if (s0 < dim) {
         const int64_t j = i0 + off;
-        nfcs_real br = F[s0][2 * j], bi = F[s0][2 * j + 1], t = ar * br - ai * bi;
+        const nfcs_real br = F[s0][2 * j], bi = F[s0][2 * j + 1], t = ar * br - ai * bi;
         ai = ar * bi + ai * br;
         ar = t;
       }
-      nfcs_real *restrict row = x + 2 * (size_t)((i0 * n1 + i1) * n2);
-#pragma omp simd
-      for (int64_t ix = 0; ix < n2; ix++) {
-        nfcs_real cr = ar * ff[2 * ix] - ai * ff[2 * ix + 1], ci = ar * ff[2 * ix + 1] + ai * ff[2 * ix];
-        nfcs_real a = row[2 * ix], b = row[2 * ix + 1];
-        row[2 * ix] = a * cr - b * ci;
-        row[2 * ix + 1] = a * ci + b * cr;
-      }
+      row(arg, (size_t)((i0 * n1 + i1) * n2), n2, ar, ai, ff);
     }
+}
+
+/* the multiplier at mode k of a row */
+static inline void sep_at(nfcs_real ar, nfcs_real ai, const nfcs_real *ff, int64_t k, nfcs_real *er, nfcs_real *ei) {
+  *er = ar * ff[2 * k] - ai * ff[2 * k + 1];
+  *ei = ar * ff[2 * k + 1] + ai * ff[2 * k];
+}
+
+static void cmul_row(const void *arg, size_t first, int64_t n2, nfcs_real ar, nfcs_real ai, const nfcs_real *restrict ff) {
+  nfcs_real *restrict row = *(nfcs_real *const *)arg + 2 * first;
+#pragma omp simd
+  for (int64_t k = 0; k < n2; k++) {
+    nfcs_real cr, ci;
+    sep_at(ar, ai, ff, k, &cr, &ci);
+    const nfcs_real a = row[2 * k], b = row[2 * k + 1];
+    row[2 * k] = a * cr - b * ci;
+    row[2 * k + 1] = a * ci + b * cr;
+  }
+}
+
+int nfcs_cpu_cmul_separable(void *self, nfcs_real *restrict x, const nfcs_grid *g, const nfcs_real *restrict fx,
+                             const nfcs_real *restrict fy, const nfcs_real *restrict fz) {
+  const size_t n = g->nspec;
+  nfcs_real *const arg = x;
+  nfcs_cpu_sep_rows(NT(self), g, fx, fy, fz, cmul_row, &arg);
   return NFCS_OK;
 }
 
@@ -235,6 +256,18 @@ int nfcs_cpu_axpb2yz(void *self, nfcs_real *restrict out, const nfcs_real *restr
   return NFCS_OK;
 }
 
+/* ETDRK4's final combination at complex value r of the arrays, with E(k) = er + i ei:
+ * E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc */
+static inline void etd_combine(nfcs_real er, nfcs_real ei, const nfcs_real *restrict v, const nfcs_real *restrict f1,
+                               const nfcs_real *restrict f2, const nfcs_real *restrict f3, const nfcs_real *restrict Nv,
+                               const nfcs_real *restrict Na, const nfcs_real *restrict Nb, const nfcs_real *restrict Nc, size_t r,
+                               nfcs_real *vr, nfcs_real *vi) {
+  const size_t m = r + 1;
+  const nfcs_real sr = Na[r] + Nb[r], si = Na[m] + Nb[m];
+  *vr = er * v[r] - ei * v[m] + f1[r] * Nv[r] - f1[m] * Nv[m] + 2 * (f2[r] * sr - f2[m] * si) + f3[r] * Nc[r] - f3[m] * Nc[m];
+  *vi = er * v[m] + ei * v[r] + f1[r] * Nv[m] + f1[m] * Nv[r] + 2 * (f2[r] * si + f2[m] * sr) + f3[r] * Nc[m] + f3[m] * Nc[r];
+}
+
 int nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *restrict E, const nfcs_real *restrict f1,
                         const nfcs_real *restrict f2, const nfcs_real *restrict f3, const nfcs_real *restrict Nv,
                         const nfcs_real *restrict Na, const nfcs_real *restrict Nb, const nfcs_real *restrict Nc, size_t n,
@@ -242,92 +275,73 @@ int nfcs_cpu_etd_final(void *self, nfcs_real *restrict v, const nfcs_real *restr
   const int nt = NT(self);
 #pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < n; i++) {
-    const size_t r = 2 * i, m = 2 * i + 1;
-    nfcs_real sr = Na[r] + Nb[r], si = Na[m] + Nb[m];
-    nfcs_real vr = E[r] * v[r] - E[m] * v[m] + f1[r] * Nv[r] - f1[m] * Nv[m] + 2 * (f2[r] * sr - f2[m] * si) +
-                   f3[r] * Nc[r] - f3[m] * Nc[m];
-    nfcs_real vi = E[r] * v[m] + E[m] * v[r] + f1[r] * Nv[m] + f1[m] * Nv[r] + 2 * (f2[r] * si + f2[m] * sr) +
-                   f3[r] * Nc[m] + f3[m] * Nc[r];
-    v[r] = vr;
-    v[m] = vi;
+    nfcs_real vr, vi;
+    etd_combine(E[2 * i], E[2 * i + 1], v, f1, f2, f3, Nv, Na, Nb, Nc, 2 * i, &vr, &vi);
+    v[2 * i] = vr;
+    v[2 * i + 1] = vi;
   }
   if (noise && noise->sigma > 0) nfcs_cpu_add_noise(nt, v, n, noise, mask);
   return NFCS_OK;
 }
 
-/* The row factor of a separable multiplier at (i0, i1) of the spectral layout (the slow axes'
- * factors multiplied), as in nfcs_cpu_cmul_separable */
-static inline void sep_row(const nfcs_real *const F[3], const nfcs_grid *g, int64_t i0, int64_t i1, nfcs_real *ar, nfcs_real *ai) {
-  const int s0 = g->spec_axis[0], s1 = g->spec_axis[1], dim = g->dim;
-  nfcs_real r = 1, i = 0;
-  if (s1 < dim) { r = F[s1][2 * i1]; i = F[s1][2 * i1 + 1]; }
-  if (s0 < dim) {
-    const int64_t j = i0 + g->spec_offset;
-    const nfcs_real br = F[s0][2 * j], bi = F[s0][2 * j + 1], t = r * br - i * bi;
-    i = r * bi + i * br;
-    r = t;
+/* ETDRK4 with E and E2 from per-axis factors: a stage, out = E x + Q w with w = y or 2 y - z */
+typedef struct etd_stage_args {
+  nfcs_real *out;
+  const nfcs_real *x, *Q, *y, *z;
+} etd_stage_args;
+
+static void etd_stage_row(const void *arg, size_t first, int64_t n2, nfcs_real ar, nfcs_real ai, const nfcs_real *restrict ff) {
+  const etd_stage_args *A = arg;
+  const size_t o = 2 * first;
+  const nfcs_real *restrict xr = A->x + o, *restrict qr = A->Q + o, *restrict yr = A->y + o, *restrict zr = A->z ? A->z + o : NULL;
+  nfcs_real *restrict orow = A->out + o;
+#pragma omp simd
+  for (int64_t k = 0; k < n2; k++) {
+    nfcs_real er, ei;
+    sep_at(ar, ai, ff, k, &er, &ei);
+    nfcs_real wr = yr[2 * k], wi = yr[2 * k + 1];
+    if (zr) { wr = 2 * wr - zr[2 * k]; wi = 2 * wi - zr[2 * k + 1]; }
+    const nfcs_real a = xr[2 * k], b = xr[2 * k + 1], qa = qr[2 * k], qb = qr[2 * k + 1];
+    orow[2 * k] = er * a - ei * b + qa * wr - qb * wi;
+    orow[2 * k + 1] = er * b + ei * a + qa * wi + qb * wr;
   }
-  *ar = r;
-  *ai = i;
 }
 
-int nfcs_cpu_etd_stage_sep(void *self, nfcs_real *restrict out, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
-                           const nfcs_real *ez, const nfcs_real *restrict x, const nfcs_real *restrict Q, const nfcs_real *restrict y,
-                           const nfcs_real *restrict z) {
+int nfcs_cpu_etd_stage_sep(void *self, nfcs_real *out, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
+                           const nfcs_real *ez, const nfcs_real *x, const nfcs_real *Q, const nfcs_real *y, const nfcs_real *z) {
   const size_t n = g->nspec;
-  const int nt = NT(self);
-  const nfcs_real *const F[3] = {ex, ey, ez};
-  const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2];
-  const nfcs_real *restrict ff = F[g->spec_axis[2]];
-#pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
-  for (int64_t i0 = 0; i0 < n0; i0++)
-    for (int64_t i1 = 0; i1 < n1; i1++) {
-      nfcs_real ar, ai;
-      sep_row(F, g, i0, i1, &ar, &ai);
-      const size_t o = 2 * (size_t)((i0 * n1 + i1) * n2);
-      const nfcs_real *restrict xr = x + o, *restrict qr = Q + o, *restrict yr = y + o, *restrict zr = z ? z + o : NULL;
-      nfcs_real *restrict orow = out + o;
-#pragma omp simd
-      for (int64_t k = 0; k < n2; k++) {
-        const nfcs_real er = ar * ff[2 * k] - ai * ff[2 * k + 1], ei = ar * ff[2 * k + 1] + ai * ff[2 * k];
-        nfcs_real wr = yr[2 * k], wi = yr[2 * k + 1];
-        if (zr) { wr = 2 * wr - zr[2 * k]; wi = 2 * wi - zr[2 * k + 1]; }
-        const nfcs_real a = xr[2 * k], b = xr[2 * k + 1], qa = qr[2 * k], qb = qr[2 * k + 1];
-        orow[2 * k] = er * a - ei * b + qa * wr - qb * wi;
-        orow[2 * k + 1] = er * b + ei * a + qa * wi + qb * wr;
-      }
-    }
+  const etd_stage_args A = {out, x, Q, y, z};
+  nfcs_cpu_sep_rows(NT(self), g, ex, ey, ez, etd_stage_row, &A);
   return NFCS_OK;
 }
 
-int nfcs_cpu_etd_final_sep(void *self, nfcs_real *restrict v, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey,
-                           const nfcs_real *ez, const nfcs_real *restrict f1, const nfcs_real *restrict f2, const nfcs_real *restrict f3,
-                           const nfcs_real *restrict Nv, const nfcs_real *restrict Na, const nfcs_real *restrict Nb,
-                           const nfcs_real *restrict Nc, const nfcs_noise *noise) {
+/* ... and the final combination */
+typedef struct etd_final_args {
+  nfcs_real *v;
+  const nfcs_real *f1, *f2, *f3, *Nv, *Na, *Nb, *Nc;
+} etd_final_args;
+
+static void etd_final_row(const void *arg, size_t first, int64_t n2, nfcs_real ar, nfcs_real ai, const nfcs_real *restrict ff) {
+  const etd_final_args *A = arg;
+  nfcs_real *restrict v = A->v;
+#pragma omp simd
+  for (int64_t k = 0; k < n2; k++) {
+    const size_t r = 2 * (first + (size_t)k);
+    nfcs_real er, ei, vr, vi;
+    sep_at(ar, ai, ff, k, &er, &ei);
+    etd_combine(er, ei, v, A->f1, A->f2, A->f3, A->Nv, A->Na, A->Nb, A->Nc, r, &vr, &vi);
+    v[r] = vr;
+    v[r + 1] = vi;
+  }
+}
+
+int nfcs_cpu_etd_final_sep(void *self, nfcs_real *v, const nfcs_grid *g, const nfcs_real *ex, const nfcs_real *ey, const nfcs_real *ez,
+                           const nfcs_real *f1, const nfcs_real *f2, const nfcs_real *f3, const nfcs_real *Nv, const nfcs_real *Na,
+                           const nfcs_real *Nb, const nfcs_real *Nc, const nfcs_noise *noise) {
   const size_t n = g->nspec;
   const int nt = NT(self);
-  const nfcs_real *const F[3] = {ex, ey, ez};
-  const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2];
-  const nfcs_real *restrict ff = F[g->spec_axis[2]];
-#pragma omp parallel for collapse(2) num_threads(nt) schedule(static)
-  for (int64_t i0 = 0; i0 < n0; i0++)
-    for (int64_t i1 = 0; i1 < n1; i1++) {
-      nfcs_real ar, ai;
-      sep_row(F, g, i0, i1, &ar, &ai);
-      const size_t o = 2 * (size_t)((i0 * n1 + i1) * n2);
-#pragma omp simd
-      for (int64_t k = 0; k < n2; k++) {
-        const size_t r = o + 2 * (size_t)k, m = r + 1;
-        const nfcs_real er = ar * ff[2 * k] - ai * ff[2 * k + 1], ei = ar * ff[2 * k + 1] + ai * ff[2 * k];
-        const nfcs_real sr = Na[r] + Nb[r], si = Na[m] + Nb[m];
-        const nfcs_real vr = er * v[r] - ei * v[m] + f1[r] * Nv[r] - f1[m] * Nv[m] + 2 * (f2[r] * sr - f2[m] * si) +
-                             f3[r] * Nc[r] - f3[m] * Nc[m];
-        const nfcs_real vi = er * v[m] + ei * v[r] + f1[r] * Nv[m] + f1[m] * Nv[r] + 2 * (f2[r] * si + f2[m] * sr) +
-                             f3[r] * Nc[m] + f3[m] * Nc[r];
-        v[r] = vr;
-        v[m] = vi;
-      }
-    }
+  const etd_final_args A = {v, f1, f2, f3, Nv, Na, Nb, Nc};
+  nfcs_cpu_sep_rows(nt, g, ex, ey, ez, etd_final_row, &A);
   if (noise && noise->sigma > 0) nfcs_cpu_add_noise_sep(nt, v, g, noise, ex, ey, ez);
   return NFCS_OK;
 }
