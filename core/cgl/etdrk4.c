@@ -108,38 +108,32 @@ static int nonlinear(nfcs_cgl *c, const nfcs_real *x, nfcs_real *out, const nfcs
   return c->ops->fft->forward(c->be, c->fft, c->phi, out);
 }
 
+/* a stage: out = E2 x + Q y, or E2 x + Q (2 y - z); E2 as per-axis factors or a full array */
+static int stage(nfcs_cgl *c, const nfcs_cgl_coefs *s, nfcs_real *out, const nfcs_real *x, const nfcs_real *y, const nfcs_real *z) {
+  const nfcs_field_ops *f = c->ops->field;
+  if (separable(c))
+    return f->etd_stage_sep(c->be, out, &c->g, s->fused[0], s->fused[1], s->fused[2], x, s->arr[Q], y, z);
+  return z ? f->axpb2yz(c->be, out, s->arr[E2], x, s->arr[Q], y, z, c->g.nspec) : f->axpby(c->be, out, s->arr[E2], x, s->arr[Q], y, c->g.nspec);
+}
+
 static int step(nfcs_cgl *c, const nfcs_cgl_coefs *s) {
   const nfcs_field_ops *f = c->ops->field;
-  void *be = c->be;
-  const size_t n = c->g.nspec;
   const nfcs_forcing u = nfcs_cgl_forcing(c);
   nfcs_real *v = c->spec, *a = c->stage[STAGE_A], *Nv = c->stage[STAGE_NV], *Na = c->stage[STAGE_NA],
             *Nb = c->stage[STAGE_NB], *Nc = c->stage[STAGE_NC];
-  if (separable(c)) {
-    nfcs_real *const *e = s->axis, *const *e2 = s->fused;
-    NFCS_CHECK(nonlinear(c, v, Nv, &u));
-    NFCS_CHECK(f->etd_stage_sep(be, a, &c->g, e2[0], e2[1], e2[2], v, s->arr[Q], Nv, NULL));
-    NFCS_CHECK(nonlinear(c, a, Na, &u));
-    NFCS_CHECK(f->etd_stage_sep(be, Nc, &c->g, e2[0], e2[1], e2[2], v, s->arr[Q], Na, NULL));
-    NFCS_CHECK(nonlinear(c, Nc, Nb, &u));
-    NFCS_CHECK(f->etd_stage_sep(be, Nc, &c->g, e2[0], e2[1], e2[2], a, s->arr[Q], Nb, Nv));
-    NFCS_CHECK(nonlinear(c, Nc, Nc, &u));
-    const nfcs_noise noise = nfcs_cgl_step_noise(c, s->h, 1);
-    return f->etd_final_sep(be, v, &c->g, e[0], e[1], e[2], s->arr[F1], s->arr[F2], s->arr[F3], Nv, Na, Nb, Nc, &noise);
-  }
   NFCS_CHECK(nonlinear(c, v, Nv, &u));
-  /* a = E2 v + Q Nv */
-  NFCS_CHECK(f->axpby(be, a, s->arr[E2], v, s->arr[Q], Nv, n));
+  NFCS_CHECK(stage(c, s, a, v, Nv, NULL)); /* a = E2 v + Q Nv */
   NFCS_CHECK(nonlinear(c, a, Na, &u));
-  /* b = E2 v + Q Na (held in Nc's array until Nc is computed) */
-  NFCS_CHECK(f->axpby(be, Nc, s->arr[E2], v, s->arr[Q], Na, n));
+  NFCS_CHECK(stage(c, s, Nc, v, Na, NULL)); /* b = E2 v + Q Na (held in Nc's array until Nc is computed) */
   NFCS_CHECK(nonlinear(c, Nc, Nb, &u));
-  /* c = E2 a + Q (2 Nb - Nv) */
-  NFCS_CHECK(f->axpb2yz(be, Nc, s->arr[E2], a, s->arr[Q], Nb, Nv, n));
+  NFCS_CHECK(stage(c, s, Nc, a, Nb, Nv)); /* c = E2 a + Q (2 Nb - Nv) */
   NFCS_CHECK(nonlinear(c, Nc, Nc, &u));
-  /* v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc (+ noise, per Fourier mode) */
+  /* v = E v + f1 Nv + 2 f2 (Na + Nb) + f3 Nc (+ noise, per Fourier mode, none where E is zero) */
   const nfcs_noise noise = nfcs_cgl_step_noise(c, s->h, 1);
-  return f->etd_final(be, v, s->arr[E], s->arr[F1], s->arr[F2], s->arr[F3], Nv, Na, Nb, Nc, n, &noise, s->arr[E]);
+  if (separable(c))
+    return f->etd_final_sep(c->be, v, &c->g, s->axis[0], s->axis[1], s->axis[2], s->arr[F1], s->arr[F2], s->arr[F3], Nv, Na, Nb, Nc,
+                            &noise);
+  return f->etd_final(c->be, v, s->arr[E], s->arr[F1], s->arr[F2], s->arr[F3], Nv, Na, Nb, Nc, c->g.nspec, &noise, s->arr[E]);
 }
 
 const nfcs_cgl_scheme_class nfcs_cgl_etdrk4 = {
