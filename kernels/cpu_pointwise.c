@@ -58,8 +58,8 @@ static void local_poly_init(local_poly *P, double h, double c3) {
   P->s0 = (nfcs_real)(-x0 / (1 + x0));
 }
 
-/* points i0 .. i1 - 1 (at most LOCAL_BLOCK); fpre, fpost NULL or a forcing field (constant
- * arguments where inlined).  Four short loops over the block, each vectorised over points with
+/* points i0 .. i1 - 1 (at most LOCAL_BLOCK); fpre, fpost NULL or a forcing field (the loops
+ * test them once: gcc unswitches them).  Four short loops over the block, each vectorised over points with
  * the real and imaginary parts in separate vectors (one loop with both lets gcc pair them in one
  * vector, which chains every multiply-add of the series after the last). */
 static inline void local_block(nfcs_real *restrict phi, const nfcs_real *src, size_t i0, size_t i1, const local_poly *P,
@@ -126,18 +126,10 @@ int nfcs_cpu_cgl_local(void *self, nfcs_real *restrict phi, const nfcs_real *src
   const size_t nb = (n + LOCAL_BLOCK - 1) / LOCAL_BLOCK;
   local_poly P;
   local_poly_init(&P, s->h, s->c3);
-  if (!fpre && !fpost) {
 #pragma omp parallel for num_threads(nt) schedule(static)
-    for (size_t b = 0; b < nb; b++) {
-      const size_t i0 = b * LOCAL_BLOCK, i1 = i0 + LOCAL_BLOCK < n ? i0 + LOCAL_BLOCK : n;
-      local_block(phi, src, i0, i1, &P, em1, eh, hc3, apr, api, apor, apoi, NULL, 0, NULL, 0);
-    }
-  } else {
-#pragma omp parallel for num_threads(nt) schedule(static)
-    for (size_t b = 0; b < nb; b++) {
-      const size_t i0 = b * LOCAL_BLOCK, i1 = i0 + LOCAL_BLOCK < n ? i0 + LOCAL_BLOCK : n;
-      local_block(phi, src, i0, i1, &P, em1, eh, hc3, apr, api, apor, apoi, fpre, ap, fpost, ao);
-    }
+  for (size_t b = 0; b < nb; b++) {
+    const size_t i0 = b * LOCAL_BLOCK, i1 = i0 + LOCAL_BLOCK < n ? i0 + LOCAL_BLOCK : n;
+    local_block(phi, src, i0, i1, &P, em1, eh, hc3, apr, api, apor, apoi, fpre, ap, fpost, ao);
   }
   if (s->noise.sigma > 0) nfcs_cpu_add_noise(nt, phi, n, &s->noise, NULL);
   return NFCS_OK;
