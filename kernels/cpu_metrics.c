@@ -72,6 +72,12 @@ static column_rows column_at(const nfcs_real *plane, int64_t nx, int64_t ny, int
 
 static inline double grad_y_at(const column_rows *c, int64_t x) { return (wdiff(c->up[x], c->mid[x]) + wdiff(c->mid[x], c->dn[x])) / c->div; }
 
+/* the winding (times 2 pi) of the plaquette with corners x, x1 on rows t0 and t1, in
+ * nfcs_plaquette_winding's order */
+static inline double winding_at(const nfcs_real *t0, const nfcs_real *t1, int64_t x, int64_t x1) {
+  return wdiff(t0[x1], t0[x]) + wdiff(t1[x1], t0[x1]) + wdiff(t1[x], t1[x1]) + wdiff(t0[x], t1[x]);
+}
+
 /* One row y of an xy plane: the defect density terms and the plaquettes (x, y)-(x + 1, y + 1).
  * The same terms as nfcs_rho_term, nfcs_plaquette_counted and nfcs_plaquette_winding (whose
  * reference use is core/nfcs_metrics.c), laid out so that the loop over the row's inner points
@@ -116,8 +122,7 @@ static void phase_row(const nfcs_real *phi, const nfcs_real *th, const nfcs_real
   if (!yseam) {
 #pragma omp simd reduction(+ : p, n)
     for (int64_t x = 0; x < nx - 1; x++) {
-      const double w = wdiff(t0[x + 1], t0[x]) + wdiff(t1[x + 1], t0[x + 1]) + wdiff(t1[x], t1[x + 1]) + wdiff(t0[x], t1[x]);
-      const int q = (int)rint(w * inv2pi);
+      const int q = (int)rint(winding_at(t0, t1, x, x + 1) * inv2pi);
       p += q > 0 ? q : 0;
       n += q < 0 ? -q : 0;
     }
@@ -126,8 +131,7 @@ static void phase_row(const nfcs_real *phi, const nfcs_real *th, const nfcs_real
     for (int64_t x = 0; x < nx - 1; x++) {
       const int next = nfcs_seam_ok(P(ny - 1, x + 1), P(ny - 2, x + 1), P(0, x + 1), P(1, x + 1));
       if (prev && next) {
-        const double w = wdiff(t0[x + 1], t0[x]) + wdiff(t1[x + 1], t0[x + 1]) + wdiff(t1[x], t1[x + 1]) + wdiff(t0[x], t1[x]);
-        const long q = lround(w * inv2pi);
+        const long q = lround(winding_at(t0, t1, x, x + 1) * inv2pi);
         p += q > 0 ? (int)q : 0;
         n += q < 0 ? (int)-q : 0;
       }
@@ -136,7 +140,7 @@ static void phase_row(const nfcs_real *phi, const nfcs_real *th, const nfcs_real
   }
   /* the plaquette of the last column (x + 1 wraps to 0) */
   if (nfcs_plaquette_counted(phi, nx, ny, nx - 1, y)) {
-    const long q = nfcs_plaquette_winding(th, nx, ny, nx - 1, y);
+    const long q = lround(winding_at(t0, t1, nx - 1, 0) * inv2pi);
     p += q > 0 ? (int)q : 0;
     n += q < 0 ? (int)-q : 0;
   }
