@@ -523,7 +523,8 @@ static void test_local_flow_kernel(void **state) {
   for (int c = 0; c < 4; c++) {
     const double c3 = cases[c][0], h = cases[c][1];
     for (size_t i = 0; i < n; i++) {
-      /* amplitudes 0 .. 1.6 (x up to 0.26 at h = 0.05); the last 2000 points hold one of 4.0 */
+      /* amplitudes 0 .. 1.6 (x up to 0.26 at h = 0.05: some blocks take libm), and one of 4.0 in
+       * the block of point n - 1000 (that block takes libm at every h) */
       double r = 1.6 * (double)((i * 2654435761u) % 1000) / 999.0, th = 0.37 * (double)i;
       if (i == n - 1000) r = 4.0;
       f[2 * i] = (nfcs_real)(r * cos(th));
@@ -634,20 +635,22 @@ static void test_metrics_each_scheme(void **state) {
     tu_check(fabs(m.field_energy - E) / E, tu_roundoff(100), "%s: field energy vs (a^2 + b^2) V (relative)", SCHEME_NAME[scheme]);
     tu_check(fabs(m.gradient_energy - G) / G, tu_roundoff(100), "%s: gradient energy vs sum |k|^2 |a_k|^2 V (relative)",
              SCHEME_NAME[scheme]);
-    /* after some steps, with a sub-step pending (upstream sums the view's spectrum as it makes the
-     * view): the same energies as the field observed and set again, measured from the start */
-    TU_OK(ctx, nfcs_cgl_advance_to(c, 0.05));
-    nfcs_field_metrics m1, m2;
-    memset(&m1, 0, sizeof m1);
-    memset(&m2, 0, sizeof m2);
-    TU_OK(ctx, nfcs_cgl_metrics(c, &m1, 1));
-    TU_OK(ctx, nfcs_cgl_get_field(c, f));
-    TU_OK(ctx, nfcs_cgl_set_field(c, f));
-    TU_OK(ctx, nfcs_cgl_metrics(c, &m2, 1));
-    tu_check(fabs(m1.gradient_energy - m2.gradient_energy) / m2.gradient_energy, tu_roundoff(100),
-             "%s at t = 0.05: gradient energy vs that of the observed field (relative)", SCHEME_NAME[scheme]);
-    tu_check(fabs(m1.field_energy - m2.field_energy) / m2.field_energy, tu_roundoff(100),
-             "%s at t = 0.05: field energy vs that of the observed field (relative)", SCHEME_NAME[scheme]);
+    /* after some steps the gradient energy comes from the step's own data where a scheme has it:
+     * etdrk4's spectral state, upstream's view made in Fourier space with its sub-step pending.
+     * It must be that of the field observed and set again, which the metrics transform afresh
+     * (strang takes that path both times: nothing to compare) */
+    if (scheme != NFCS_SCHEME_STRANG) {
+      TU_OK(ctx, nfcs_cgl_advance_to(c, 0.05));
+      nfcs_field_metrics m1, m2;
+      memset(&m1, 0, sizeof m1);
+      memset(&m2, 0, sizeof m2);
+      TU_OK(ctx, nfcs_cgl_metrics(c, &m1, 1));
+      TU_OK(ctx, nfcs_cgl_get_field(c, f));
+      TU_OK(ctx, nfcs_cgl_set_field(c, f));
+      TU_OK(ctx, nfcs_cgl_metrics(c, &m2, 1));
+      tu_check(fabs(m1.gradient_energy - m2.gradient_energy) / m2.gradient_energy, tu_roundoff(100),
+               "%s at t = 0.05: gradient energy vs that of the observed field (relative)", SCHEME_NAME[scheme]);
+    }
     free(f);
     nfcs_cgl_destroy(&c);
     nfcs_ctx_destroy(&ctx);
