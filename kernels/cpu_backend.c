@@ -89,7 +89,7 @@ static int cpu_alloc(void *self, size_t n, nfcs_real **out) {
   nfcs_real *p = (nfcs_real *)FFTW(malloc)(sizeof(nfcs_real) * 2 * (n ? n : 1));
   if (!p) return NFCS_ERROR(c->ctx, NFCS_ERR_NOMEM, "out of memory: %zu complex values", n);
   /* first touch by the threads that will use the pages */
-  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+  const int nt = nfcs_cpu_threads_for(c, (double)n);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (size_t i = 0; i < 2 * n; i++) p[i] = 0;
   *out = p;
@@ -101,7 +101,7 @@ static void cpu_free(void *self, nfcs_real *p) { (void)self; if (p) FFTW(free)(p
 static int cpu_copy(void *self, nfcs_real *dst, const nfcs_real *src, size_t n) {
   nfcs_cpu *c = self;
   if (dst == src) return NFCS_OK;
-  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+  const int nt = nfcs_cpu_threads_for(c, (double)n);
 #pragma omp parallel for simd num_threads(nt) schedule(static)
   for (size_t i = 0; i < 2 * n; i++) dst[i] = src[i];
   return NFCS_OK;
@@ -207,7 +207,7 @@ static int cpu_copy_bytes(void *self, void *dst, const void *src, size_t bytes) 
 
 static int cpu_all_finite_real(void *self, const double *x, size_t n, int *finite) {
   nfcs_cpu *c = self;
-  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+  const int nt = nfcs_cpu_threads_for(c, (double)n);
   int bad = 0;
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
   for (size_t i = 0; i < n; i++) bad |= !isfinite(x[i]);
@@ -217,7 +217,7 @@ static int cpu_all_finite_real(void *self, const double *x, size_t n, int *finit
 
 static int cpu_all_finite(void *self, const nfcs_real *x, size_t n, int *finite) {
   nfcs_cpu *c = self;
-  const int nt = n > NFCS_CPU_PAR_MIN ? c->threads : 1;
+  const int nt = nfcs_cpu_threads_for(c, (double)n);
   int bad = 0;
 #pragma omp parallel for num_threads(nt) schedule(static) reduction(| : bad)
   for (size_t i = 0; i < 2 * n; i++) bad |= !isfinite(x[i]);

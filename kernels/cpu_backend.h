@@ -17,8 +17,12 @@ typedef struct nfcs_cpu {
   int threads;
 } nfcs_cpu;
 
-/* below this many points a loop runs on one thread (fork/join costs more than it saves) */
+/* below this many points (or operations: a network's oscillators, its multiply-adds) a loop runs
+ * on one thread: fork and join cost more than they save (measured in docs/performance.md) */
 #define NFCS_CPU_PAR_MIN 8192
+static inline int nfcs_cpu_threads_for(const void *self, double work) {
+  return work > NFCS_CPU_PAR_MIN ? ((const nfcs_cpu *)self)->threads : 1;
+}
 
 /* pointwise kernels (kernels/cpu_pointwise.c, built with vector math) */
 int nfcs_cpu_cgl_local(void *self, nfcs_real *phi, const nfcs_real *src, size_t n, const nfcs_local_step *s);

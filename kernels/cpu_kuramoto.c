@@ -7,10 +7,6 @@
 
 #include "cpu_backend.h"
 
-static int threads_for(const void *self, double work) {
-  return work > 8192.0 ? ((const nfcs_cpu *)self)->threads : 1;
-}
-
 /* c, s of theta + a dir */
 static void phases(int nt, const double *restrict theta, double a, const double *restrict dir, double *restrict c,
                    double *restrict s, int64_t n) {
@@ -58,7 +54,7 @@ static int rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double 
                           const double *restrict dir, double *out) {
   /* this process's rows (all of them on one process); the order parameter summed over the processes */
   const int64_t n = r->rows, M = r->members, nbm = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK, nb = nbm * M;
-  const int nt = threads_for(self, (double)(n * M));
+  const int nt = nfcs_cpu_threads_for(self, (double)(n * M));
   double *restrict c = r->c, *restrict s = r->s;
   double *restrict part = r->partial;
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -103,7 +99,7 @@ static int rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double 
     }
     const double g = r->kappa * r->K * r->gscale[mm];
     const int64_t off = mm * n;
-    const int ntm = threads_for(self, (double)n);
+    const int ntm = nfcs_cpu_threads_for(self, (double)n);
 #pragma omp parallel for simd num_threads(ntm) schedule(static)
     for (int64_t i = 0; i < n; i++) {
       const int64_t q = off + i;
@@ -119,7 +115,7 @@ static int rhs_mean_field(const void *self, const nfcs_kur_rhs *r, const double 
 /* this process's rows of K (rows x n) against all n cos, sin */
 static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out) {
   const int64_t n = r->n, rows = r->rows;
-  const int nt = threads_for(self, (double)n * (double)n);
+  const int nt = nfcs_cpu_threads_for(self, (double)n * (double)n);
   const double *restrict c = r->c, *restrict s = r->s;
   double *restrict ab = r->work;
   if (r->W) {
@@ -170,14 +166,14 @@ static void rhs_dense_fused(const void *self, const nfcs_kur_rhs *r, double *out
       ab[2 * i + 1] = b;
     }
   }
-  finish(threads_for(self, (double)rows), r, ab, 0, out);
+  finish(nfcs_cpu_threads_for(self, (double)rows), r, ab, 0, out);
 }
 
 /* an ensemble: [A B] for every member in one GEMM of K against the [N][2M] matrix of cos, sin */
 static void rhs_dense_ensemble(const void *self, const nfcs_kur_rhs *r, double *out) {
   const int64_t n = r->n, M = r->members;
   double *restrict x = r->x;
-  const int nt = threads_for(self, (double)(n * M));
+  const int nt = nfcs_cpu_threads_for(self, (double)(n * M));
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t j = 0; j < n; j++)
     for (int64_t mm = 0; mm < M; mm++) {
@@ -186,7 +182,7 @@ static void rhs_dense_ensemble(const void *self, const nfcs_kur_rhs *r, double *
     }
   cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)n, (blasint)(2 * M), (blasint)n, 1.0, r->Kmat, (blasint)n, x,
               (blasint)(2 * M), 0.0, r->y, (blasint)(2 * M));
-  finish(threads_for(self, (double)n), r, r->y, 1, out);
+  finish(nfcs_cpu_threads_for(self, (double)n), r, r->y, 1, out);
 }
 
 static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out) {
@@ -204,13 +200,13 @@ static void rhs_dense_blas(const void *self, const nfcs_kur_rhs *r, double *out)
     cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (blasint)rows, 2, (blasint)n, 1.0, r->Kmat, (blasint)n, x, 2, 0.0,
                 ab, 2);
   }
-  finish(threads_for(self, (double)rows), r, ab, 0, out);
+  finish(nfcs_cpu_threads_for(self, (double)rows), r, ab, 0, out);
 }
 
 /* this process's rows of the CSR arrays against all n cos, sin */
 static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
   const int64_t n = r->rows, nc = r->n, M = r->members;
-  const int nt = threads_for(self, (double)r->rowptr[n] * (double)M);
+  const int nt = nfcs_cpu_threads_for(self, (double)r->rowptr[n] * (double)M);
   const double *restrict w = r->w;
   const int32_t *restrict col = r->col;
   const int64_t *restrict rp = r->rowptr;
@@ -229,13 +225,13 @@ static void rhs_sparse(const void *self, const nfcs_kur_rhs *r, double *out) {
       abm[2 * i + 1] = b;
     }
   }
-  finish(threads_for(self, (double)n), r, ab, 0, out);
+  finish(nfcs_cpu_threads_for(self, (double)n), r, ab, 0, out);
 }
 
 int nfcs_cpu_kur_rhs(void *self, const nfcs_kur_rhs *r, const double *theta, double a, const double *dir, double *out) {
   if (r->coupling != NFCS_RHS_DENSE && r->coupling != NFCS_RHS_SPARSE) return rhs_mean_field(self, r, theta, a, dir, out);
   /* this process's cos, sin at row0, then everybody's */
-  phases(threads_for(self, (double)(r->rows * r->members)), theta, a, dir, r->c + r->row0, r->s + r->row0, r->rows * r->members);
+  phases(nfcs_cpu_threads_for(self, (double)(r->rows * r->members)), theta, a, dir, r->c + r->row0, r->s + r->row0, r->rows * r->members);
   if (r->exchange) NFCS_CHECK(r->exchange(r->user, r->c, r->s));
   switch (r->coupling) {
   case NFCS_RHS_DENSE:

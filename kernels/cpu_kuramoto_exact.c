@@ -7,15 +7,11 @@
 #include "nfcs_rng.h"
 #include "nfcs_stencils.h"
 
-static int threads_for(const void *self, double work) {
-  return work > 8192.0 ? ((const nfcs_cpu *)self)->threads : 1;
-}
-
 static inline double wrap(double x) { return nfcs_wrap_phase(x); }
 
 int nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const double *k2, const double *k3,
                             const double *k4, double dt, int64_t n) {
-  const int nt = threads_for(self, (double)n);
+  const int nt = nfcs_cpu_threads_for(self, (double)n);
   const double h6 = dt / 6.0;
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t i = 0; i < n; i++) theta[i] = wrap(theta[i] + h6 * (((k1[i] + 2.0 * k2[i]) + 2.0 * k3[i]) + k4[i]));
@@ -24,7 +20,7 @@ int nfcs_cpu_kur_rk4_final(void *self, double *theta, const double *k1, const do
 
 int nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const double *f1, double dt, double sigma,
                           const nfcs_noise *noise, int64_t n) {
-  const int nt = threads_for(self, (double)n);
+  const int nt = nfcs_cpu_threads_for(self, (double)n);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t i = 0; i < n; i++) {
     double g0 = 0, g1;
@@ -36,7 +32,7 @@ int nfcs_cpu_kur_predict(void *self, double *out, const double *theta, const dou
 
 int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const double *f2, double dt,
                              const nfcs_noise *noise, int64_t n) {
-  const int nt = threads_for(self, (double)n);
+  const int nt = nfcs_cpu_threads_for(self, (double)n);
   const double sigma = noise->sigma;
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t i = 0; i < n; i++) {
@@ -50,7 +46,7 @@ int nfcs_cpu_kur_noise_step(void *self, double *theta, const double *f1, const d
 
 int nfcs_cpu_kur_order(void *self, const double *theta, int64_t n, double *part, double *re, double *im) {
   const int64_t nb = (n + NFCS_KUR_BLOCK - 1) / NFCS_KUR_BLOCK;
-  const int nt = threads_for(self, (double)n);
+  const int nt = nfcs_cpu_threads_for(self, (double)n);
 #pragma omp parallel for num_threads(nt) schedule(static)
   for (int64_t b = 0; b < nb; b++) {
     const int64_t lo = b * NFCS_KUR_BLOCK, hi = lo + NFCS_KUR_BLOCK < n ? lo + NFCS_KUR_BLOCK : n;

@@ -6,7 +6,7 @@
 #include "nfcs_stencils.h"
 
 int nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum_abs, double *sum_abs2) {
-  const int nt = n > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
+  const int nt = nfcs_cpu_threads_for(self, (double)n);
   double a = 0, b = 0;
 #pragma omp parallel for simd num_threads(nt) schedule(static) reduction(+ : a, b)
   for (size_t i = 0; i < n; i++) {
@@ -21,7 +21,7 @@ int nfcs_cpu_cgl_moments(void *self, const nfcs_real *phi, size_t n, double *sum
 
 /* In the grid's spectral layout (as nfcs_cpu_cmul_separable); this process's modes. */
 int nfcs_cpu_cgl_k2_sum(void *self, const nfcs_real *spec, const nfcs_grid *g, double *sum) {
-  const int nt = g->nspec > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
+  const int nt = nfcs_cpu_threads_for(self, (double)g->nspec);
   const int s0 = g->spec_axis[0], s1 = g->spec_axis[1], s2 = g->spec_axis[2], dim = g->dim;
   const int64_t n0 = g->spec_n[0], n1 = g->spec_n[1], n2 = g->spec_n[2], off = g->spec_offset;
   double total = 0;
@@ -158,7 +158,7 @@ int nfcs_cpu_cgl_phase_metrics(void *self, const nfcs_real *phi, const nfcs_grid
   /* this process's points: whole xy planes (a 3D grid's slab of z; a 2D grid in slabs takes the
    * neighbours' rows, core/cgl/slab.c) */
   const size_t np = g->nloc;
-  const int nt = np > NFCS_CPU_PAR_MIN ? ((nfcs_cpu *)self)->threads : 1;
+  const int nt = nfcs_cpu_threads_for(self, (double)np);
   const int64_t nx = g->n[0], ny = g->n[1], nz = g->dim == 3 ? g->local_n_slow : g->n[2];
   const double dx = g->dx[0], dy = g->dx[1];
   nfcs_real *restrict th = work, *restrict gx = work + np;

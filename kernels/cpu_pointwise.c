@@ -20,7 +20,7 @@
 
 /* Threads for a loop of n points.  Small loops run on one thread through the same outlined,
  * vectorised function: an OpenMP `if` clause would make gcc fall back to a scalar serial copy. */
-#define NT(self) (n > NFCS_CPU_PAR_MIN ? ((const nfcs_cpu *)(self))->threads : 1)
+#define NT(self) nfcs_cpu_threads_for((self), (double)n)
 
 /* The exact local flow over h of phi' = phi - (1 + i c3)|phi|^2 phi multiplies phi by
  * e^h D^beta, D = 1 + x, x = |phi|^2 (e^{2h} - 1), beta = -1/2 - i c3/2.  Where x is small, as
