@@ -100,12 +100,11 @@ static void phase_row(const nfcs_real *phi, const nfcs_real *th, const nfcs_real
   const double sy = (y == 0 || y == ny - 1) ? dy : 2 * dy;
   const column_rows clo = column_at(th, nx, ny, lo, dy), chi = column_at(th, nx, ny, hi, dy);
   const nfcs_real *t1 = th + y1 * nx;
-  /* the x derivative's own edges, then the inside of the row */
-  double d2x0 = nx > 1 ? ((double)gxr[1] - gxr[0]) / dx : 0, d2xn = nx > 1 ? ((double)gxr[nx - 1] - gxr[nx - 2]) / dx : 0;
-  for (int64_t x = 0; x < nx; x += nx > 1 ? nx - 1 : 1) {
-    const double d2x = x == 0 ? d2x0 : d2xn;
-    const double d2y = (grad_y_at(&chi, x) - grad_y_at(&clo, x)) / sy;
-    total += fabs(d2y - d2x) * inv2pi;
+  /* the row's ends (nfcs_grad_line's one-sided differences), then its inside */
+  const int64_t ends[2] = {0, nx - 1};
+  for (int e = 0; e < (nx > 1 ? 2 : 1); e++) {
+    const double d2y = (grad_y_at(&chi, ends[e]) - grad_y_at(&clo, ends[e])) / sy;
+    total += fabs(d2y - nfcs_grad_line(gxr, ends[e], nx, 1, dx, 0)) * inv2pi;
   }
 #pragma omp simd reduction(+ : total)
   for (int64_t x = 1; x < nx - 1; x++) {
