@@ -282,20 +282,35 @@ typedef struct etd_stage_args {
   const nfcs_real *x, *Q, *y, *z;
 } etd_stage_args;
 
+/* out = E x + Q w at complex value k of a row */
+static inline void etd_stage_at(nfcs_real er, nfcs_real ei, const nfcs_real *restrict x, const nfcs_real *restrict q, nfcs_real wr,
+                                nfcs_real wi, int64_t k, nfcs_real *restrict out) {
+  const nfcs_real a = x[2 * k], b = x[2 * k + 1], qa = q[2 * k], qb = q[2 * k + 1];
+  out[2 * k] = er * a - ei * b + qa * wr - qb * wi;
+  out[2 * k + 1] = er * b + ei * a + qa * wi + qb * wr;
+}
+
+/* two loops, w = y and w = 2 y - z: a test of z inside the loop keeps gcc from vectorising it */
 static void etd_stage_row(const void *arg, size_t first, int64_t n2, nfcs_real ar, nfcs_real ai, const nfcs_real *restrict ff) {
   const etd_stage_args *A = arg;
   const size_t o = 2 * first;
-  const nfcs_real *restrict xr = A->x + o, *restrict qr = A->Q + o, *restrict yr = A->y + o, *restrict zr = A->z ? A->z + o : NULL;
+  const nfcs_real *restrict xr = A->x + o, *restrict qr = A->Q + o, *restrict yr = A->y + o;
   nfcs_real *restrict orow = A->out + o;
+  if (!A->z) {
+#pragma omp simd
+    for (int64_t k = 0; k < n2; k++) {
+      nfcs_real er, ei;
+      sep_at(ar, ai, ff, k, &er, &ei);
+      etd_stage_at(er, ei, xr, qr, yr[2 * k], yr[2 * k + 1], k, orow);
+    }
+    return;
+  }
+  const nfcs_real *restrict zr = A->z + o;
 #pragma omp simd
   for (int64_t k = 0; k < n2; k++) {
     nfcs_real er, ei;
     sep_at(ar, ai, ff, k, &er, &ei);
-    nfcs_real wr = yr[2 * k], wi = yr[2 * k + 1];
-    if (zr) { wr = 2 * wr - zr[2 * k]; wi = 2 * wi - zr[2 * k + 1]; }
-    const nfcs_real a = xr[2 * k], b = xr[2 * k + 1], qa = qr[2 * k], qb = qr[2 * k + 1];
-    orow[2 * k] = er * a - ei * b + qa * wr - qb * wi;
-    orow[2 * k + 1] = er * b + ei * a + qa * wi + qb * wr;
+    etd_stage_at(er, ei, xr, qr, 2 * yr[2 * k] - zr[2 * k], 2 * yr[2 * k + 1] - zr[2 * k + 1], k, orow);
   }
 }
 
